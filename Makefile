@@ -1,0 +1,40 @@
+# Each target creates its own virtual environment (.venv) on first use.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DEMO := out/demo
+
+.PHONY: run test lint typecheck pytest demo clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+## run: demo corpus -> train -> evaluate -> predict on example tickets
+run: $(STAMP)
+	mkdir -p $(DEMO)
+	$(BIN)/hotline demo-data --n 6000 --weeks 12 --seed 0 --out $(DEMO)/tickets.csv
+	$(BIN)/hotline train --tickets $(DEMO)/tickets.csv --out models/demo
+	$(BIN)/hotline demo-data --n 600 --weeks 2 --seed 1 --out $(DEMO)/unseen.csv
+	$(BIN)/hotline evaluate --model models/demo --input $(DEMO)/unseen.csv --json $(DEMO)/evaluation.json
+	$(BIN)/hotline predict --model models/demo --input examples/tickets.csv --output $(DEMO)/predictions.csv
+	$(BIN)/python -c "import pandas as pd; pd.set_option('display.width', 200); print(pd.read_csv('$(DEMO)/predictions.csv')[['id','consultation','covid','department','department_proba','route']].to_string(index=False))"
+
+## test: lint, type-check and the whole test suite
+test: lint typecheck pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy nlp training serve trends
+
+pytest: $(STAMP)
+	$(BIN)/pytest
+
+clean:
+	rm -rf $(VENV) out models/demo .pytest_cache .mypy_cache .ruff_cache

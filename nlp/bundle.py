@@ -1,0 +1,160 @@
+"""The model bundle: fitted pipelines (joblib) plus a JSON sidecar checked before unpickling.
+
+A bundle directory holds ``bundle.json`` and ``bundle.joblib``. Unpickling runs code, so
+:func:`load_bundle` first reads the sidecar and refuses anything this project did not
+write, a schema or scikit-learn version it cannot read, or a joblib file whose SHA-256
+differs from the one the sidecar records. Writes are atomic: each file is written to a
+temporary name and renamed, the sidecar last, so a reader sees the old bundle, the new one,
+or a hash mismatch, never half a file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import tempfile
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import joblib
+from sklearn.pipeline import Pipeline
+
+from nlp.errors import BundleError
+from nlp.io import file_sha256
+
+__all__ = ["Bundle", "save_bundle", "load_bundle", "read_sidecar", "library_versions", "SCHEMA_VERSION"]
+
+SCHEMA_VERSION = 1
+PRODUCER = "hotline-nlp"
+SIDECAR = "bundle.json"
+PAYLOAD = "bundle.joblib"
+_LIBRARIES = ("scikit-learn", "numpy", "scipy", "pandas", "joblib", "jieba", "hotline-nlp")
+
+
+def library_versions() -> dict[str, str]:
+    """Versions of Python and the libraries a bundle depends on."""
+    versions = {"python": platform.python_version()}
+    for name in _LIBRARIES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "unknown"
+    return versions
+
+
+@dataclass
+class Bundle:
+    """Fitted pipelines, one per task, and the sidecar metadata that describes them.
+
+    Pipelines that share one fitted feature step (the same object) are vectorised once
+    at prediction time; see :func:`nlp.predict.predict`.
+    """
+
+    pipelines: dict[str, Pipeline]
+    meta: dict[str, Any]
+
+    @property
+    def bundle_id(self) -> str:
+        return str(self.meta["bundle_id"])
+
+    @property
+    def tasks(self) -> list[str]:
+        return list(self.pipelines)
+
+    def task_meta(self, task: str) -> dict[str, Any]:
+        return dict(self.meta["tasks"][task])
+
+    def route_threshold(self) -> float | None:
+        """Department confidence at or above which a ticket is routed automatically."""
+        value = self.meta["tasks"].get("department", {}).get("route_threshold")
+        return None if value is None else float(value)
+
+
+def _write_atomic(path: Path, write: Any) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    os.close(fd)
+    try:
+        write(tmp)
+        with open(tmp, "rb") as handle:
+            os.fsync(handle.fileno())
+        os.chmod(tmp, 0o644)  # mkstemp makes files private; a bundle is read by the service's user
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def save_bundle(bundle: Bundle, directory: str | os.PathLike[str]) -> Path:
+    """Write ``bundle`` to ``directory`` atomically and return the directory.
+
+    The sidecar gets the producer, schema version, library versions and the SHA-256
+    of the joblib file, and is written after it.
+    """
+    directory = Path(directory)
+    if directory.exists() and not directory.is_dir():
+        raise BundleError(f"{directory}: expected a directory for the bundle, got a file")
+    directory.mkdir(parents=True, exist_ok=True)
+    payload = directory / PAYLOAD
+    _write_atomic(payload, lambda tmp: joblib.dump(bundle.pipelines, tmp, compress=3))
+    meta = dict(bundle.meta)
+    meta.update(
+        producer=PRODUCER,
+        schema=SCHEMA_VERSION,
+        versions=library_versions(),
+        payload={"file": PAYLOAD, "sha256": file_sha256(payload)},
+    )
+    text = json.dumps(meta, ensure_ascii=False, indent=2, default=str)
+    _write_atomic(directory / SIDECAR, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
+    bundle.meta = meta
+    return directory
+
+
+def read_sidecar(directory: str | os.PathLike[str]) -> dict[str, Any]:
+    """Read and check ``bundle.json`` without unpickling anything.
+
+    Raises
+    ------
+    BundleError
+        If the directory is not a bundle this project wrote, or one it cannot load here.
+    """
+    directory = Path(directory)
+    sidecar = directory / SIDECAR
+    if not directory.is_dir():
+        raise BundleError(f"{directory}: no such model directory; pass the --out directory of 'hotline train'")
+    if not sidecar.is_file():
+        raise BundleError(f"{directory}: not a model bundle (no {SIDECAR}); pass the --out directory of 'hotline train'")
+    try:
+        meta = json.loads(sidecar.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise BundleError(f"{sidecar}: unreadable sidecar ({exc}); retrain or restore the bundle") from exc
+    if not isinstance(meta, dict) or meta.get("producer") != PRODUCER:
+        raise BundleError(f"{sidecar}: expected a bundle written by {PRODUCER}, got {meta.get('producer') if isinstance(meta, dict) else 'no producer'!r}; only bundles made by 'hotline train' are loaded")
+    if meta.get("schema") != SCHEMA_VERSION:
+        raise BundleError(f"{sidecar}: expected bundle schema {SCHEMA_VERSION}, got {meta.get('schema')!r}; retrain with this version of hotline-nlp")
+    trained = meta.get("versions", {}).get("scikit-learn")
+    installed = library_versions()["scikit-learn"]
+    if trained != installed:
+        raise BundleError(f"{sidecar}: trained with scikit-learn {trained}, but {installed} is installed; retrain the bundle or install scikit-learn=={trained}")
+    payload = directory / str(meta.get("payload", {}).get("file", PAYLOAD))
+    if not payload.is_file():
+        raise BundleError(f"{directory}: the sidecar names {payload.name}, which is missing; retrain or restore the bundle")
+    if file_sha256(payload) != meta["payload"].get("sha256"):
+        raise BundleError(f"{payload}: SHA-256 differs from the sidecar's; the file was changed or is being written; retrain or restore the bundle")
+    return meta
+
+
+def load_bundle(directory: str | os.PathLike[str]) -> Bundle:
+    """Check the sidecar, then unpickle the pipelines of a bundle directory."""
+    meta = read_sidecar(directory)
+    payload = Path(directory) / meta["payload"]["file"]
+    try:
+        pipelines = joblib.load(payload)
+    except Exception as exc:
+        raise BundleError(f"{payload}: could not be loaded ({exc}); retrain or restore the bundle") from exc
+    expected = sorted(meta.get("tasks", {}))
+    if not isinstance(pipelines, dict) or sorted(pipelines) != expected:
+        raise BundleError(f"{payload}: expected pipelines for tasks {expected}, got {sorted(pipelines) if isinstance(pipelines, dict) else type(pipelines).__name__}")
+    return Bundle(pipelines=pipelines, meta=meta)

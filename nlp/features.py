@@ -1,0 +1,122 @@
+"""The feature pipeline shared by every classifier head.
+
+Ticket records (a DataFrame with ``text`` and optionally ``title``) become one sparse
+matrix: word TF-IDF of title + body, character n-gram TF-IDF of the same, and word
+TF-IDF of the title alone, weighted apart because titles are short and telling.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.compose import ColumnTransformer
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.pipeline import Pipeline
+
+from nlp.text import clean
+from nlp.tokenize import Tokenizer
+
+__all__ = ["TicketText", "make_features", "as_ticket_frame"]
+
+
+def as_ticket_frame(tickets: Any) -> pd.DataFrame:
+    """Coerce tickets to a DataFrame with string columns ``title`` and ``text``.
+
+    Accepts a DataFrame with a ``text`` column (``title`` optional), a list of
+    mappings, or a list of strings (bodies without titles).
+    """
+    if isinstance(tickets, pd.DataFrame):
+        frame = tickets
+    elif isinstance(tickets, list | tuple) and all(isinstance(t, str) for t in tickets):
+        frame = pd.DataFrame({"text": list(tickets)})
+    elif isinstance(tickets, list | tuple):
+        frame = pd.DataFrame(list(tickets))
+    else:
+        raise TypeError(f"expected a DataFrame or a list of tickets, got {type(tickets).__name__}")
+    if "text" not in frame.columns:
+        raise ValueError(f"expected a 'text' column, got columns {list(frame.columns)}")
+    title = frame["title"] if "title" in frame.columns else pd.Series("", index=frame.index)
+    return pd.DataFrame(
+        {
+            "title": title.fillna("").astype(str).to_numpy(),
+            "text": frame["text"].fillna("").astype(str).to_numpy(),
+        }
+    )
+
+
+class TicketText(TransformerMixin, BaseEstimator):
+    """Clean ticket records into the ``title`` and ``doc`` (title + body) columns.
+
+    Stateless: cleaning is normalisation then PII masking (:func:`nlp.text.clean`),
+    done inside the pipeline so that serving cannot diverge from training.
+    """
+
+    def fit(self, X: Any, y: Any = None) -> TicketText:
+        return self
+
+    def transform(self, X: Any) -> pd.DataFrame:
+        frame = as_ticket_frame(X)
+        titles = [clean(t) for t in frame["title"]]
+        bodies = [clean(t) for t in frame["text"]]
+        docs = [f"{t} {b}" if t and not b.startswith(t) else b for t, b in zip(titles, bodies, strict=True)]
+        return pd.DataFrame({"title": titles, "doc": docs})
+
+
+def make_features(
+    tokenizer: Tokenizer,
+    *,
+    word_ngrams: tuple[int, int] = (1, 2),
+    char_ngrams: tuple[int, int] | None = (2, 3),
+    title_weight: float = 0.5,
+    char_weight: float = 0.6,
+    min_df: int = 2,
+    max_features: int | None = 300_000,
+) -> Pipeline:
+    """Build the (unfitted) feature pipeline.
+
+    Parameters
+    ----------
+    tokenizer : Tokenizer
+        Segments words; its stop words are passed to the word vectorizers.
+    word_ngrams, char_ngrams : (int, int)
+        n-gram ranges; ``char_ngrams=None`` leaves character n-grams out.
+    title_weight, char_weight : float
+        Weights of the title block and the character block relative to body words.
+    min_df : int
+        Terms in fewer documents are ignored (also keeps rare personal data out).
+    max_features : int or None
+        Vocabulary cap per block, so memory stays bounded on large exports.
+    """
+
+    def words(ngrams: tuple[int, int]) -> TfidfVectorizer:
+        return TfidfVectorizer(
+            tokenizer=tokenizer,
+            token_pattern=None,
+            lowercase=False,  # normalisation already folded case
+            stop_words=list(tokenizer.stop_words) or None,
+            ngram_range=ngrams,
+            min_df=min_df,
+            max_features=max_features,
+            sublinear_tf=True,
+            dtype=np.float32,
+        )
+
+    blocks: list[tuple[str, Any, str]] = [("words", words(word_ngrams), "doc"), ("title", words((1, 1)), "title")]
+    weights = {"words": 1.0, "title": title_weight}
+    if char_ngrams is not None:
+        chars = TfidfVectorizer(
+            analyzer="char",
+            ngram_range=char_ngrams,
+            lowercase=False,
+            min_df=min_df,
+            max_features=max_features,
+            sublinear_tf=True,
+            dtype=np.float32,
+        )
+        blocks.append(("chars", chars, "doc"))
+        weights["chars"] = char_weight
+    vectors = ColumnTransformer(blocks, transformer_weights=weights, sparse_threshold=1.0)
+    return Pipeline([("text", TicketText()), ("vectors", vectors)])

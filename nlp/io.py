@@ -1,0 +1,287 @@
+"""Reading ticket exports and writing tables.
+
+Exports come as CSV (UTF-8 or GB18030, as Chinese government systems write them),
+Excel, Parquet or JSON Lines. :func:`read_tickets` maps the export's columns to the
+canonical names (``id``, ``title``, ``text``, ``created_at`` and the label columns),
+rejects unusable rows with a reason, and refuses whole files with one clear message.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from nlp.errors import InputError
+from nlp.tasks import is_binary, parse_binary_label
+
+__all__ = ["Column", "ColumnMap", "Tickets", "read_table", "read_tickets", "write_table", "file_sha256"]
+
+READ_FORMATS = (".csv", ".tsv", ".txt", ".xlsx", ".xls", ".parquet", ".jsonl", ".json")
+WRITE_FORMATS = (".csv", ".xlsx", ".parquet", ".jsonl")
+_ENCODINGS = ("utf-8-sig", "gb18030")
+
+
+@dataclass(frozen=True)
+class Column:
+    """Where a canonical field lives in an export.
+
+    ``required=False`` marks a default name the user did not ask for: a missing
+    optional column is simply absent, a missing required one is an error.
+    """
+
+    name: str
+    required: bool = True
+    flag: str = ""  # the CLI option that sets it, named in error messages
+
+
+@dataclass(frozen=True)
+class ColumnMap:
+    """The export's column for each canonical field (``None``: not used)."""
+
+    text: Column = Column("text", required=True, flag="--text-col")
+    title: Column | None = Column("title", required=False, flag="--title-col")
+    id: Column | None = Column("id", required=False, flag="--id-col")
+    time: Column | None = None
+    labels: Mapping[str, Column] = field(default_factory=dict)
+    extra: Mapping[str, Column] = field(default_factory=dict)
+
+
+@dataclass
+class Tickets:
+    """Tickets read from one export.
+
+    Attributes
+    ----------
+    frame : DataFrame
+        Accepted rows: ``line`` (line in the file, header = 1), ``id``, ``title``, ``text``,
+        ``created_at`` when mapped, and one column per label task found.
+    rejected : DataFrame
+        Rows that cannot be used, with ``line``, ``id`` and ``reason``.
+    sha256 : str
+        Hash of the file's bytes, recorded in model bundles.
+    label_tasks : list of str
+        The tasks whose label columns were present.
+    """
+
+    frame: pd.DataFrame
+    rejected: pd.DataFrame
+    sha256: str
+    path: Path
+    label_tasks: list[str]
+    id_generated: bool = False
+
+    def summary(self) -> str:
+        """One line: rows accepted and rejected, with the reasons counted."""
+        text = f"{self.path.name}: {len(self.frame)} rows accepted"
+        if len(self.rejected):
+            reasons = self.rejected["reason"].value_counts()
+            listed = ", ".join(f"{n} {r}" for r, n in reasons.items())
+            text += f", {len(self.rejected)} rejected ({listed})"
+        return text
+
+
+def file_sha256(path: Path) -> str:
+    """Return the SHA-256 of a file's bytes."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _check_path(path: Path) -> None:
+    if not path.exists():
+        raise InputError(f"{path}: no such file; check the path")
+    if path.is_dir():
+        raise InputError(f"{path}: expected a file, got a directory")
+    if path.suffix.lower() not in READ_FORMATS:
+        raise InputError(f"{path}: expected one of {', '.join(READ_FORMATS)}, got {path.suffix or 'no extension'!r}")
+    if path.stat().st_size == 0:
+        raise InputError(f"{path}: the file is empty; export the tickets again")
+
+
+def read_table(path: str | os.PathLike[str]) -> pd.DataFrame:
+    """Read a table, every cell as a string (ids such as ``00123`` keep their zeros).
+
+    CSV is tried as UTF-8 (with or without BOM), then GB18030.
+    """
+    path = Path(path)
+    _check_path(path)
+    suffix = path.suffix.lower()
+    try:
+        if suffix in (".csv", ".tsv", ".txt"):
+            frame = _read_delimited(path, sep="\t" if suffix == ".tsv" else ",")
+        elif suffix in (".xlsx", ".xls"):
+            frame = pd.read_excel(path, dtype=str)
+        elif suffix == ".parquet":
+            frame = pd.read_parquet(path)
+        else:
+            frame = pd.read_json(path, lines=suffix == ".jsonl", dtype=False)
+    except InputError:
+        raise
+    except Exception as exc:  # a parser's own message, with where it happened
+        raise InputError(f"{path}: could not be read as {suffix[1:]}: {exc}") from exc
+    if frame.empty:
+        raise InputError(f"{path}: no rows after the header; export the tickets again")
+    frame.columns = [str(c).strip() for c in frame.columns]
+    return frame
+
+
+def _read_delimited(path: Path, *, sep: str) -> pd.DataFrame:
+    for encoding in _ENCODINGS:
+        try:
+            return pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, encoding=encoding)
+        except UnicodeDecodeError:
+            continue
+        except pd.errors.EmptyDataError as exc:
+            raise InputError(f"{path}: no header and no rows; export the tickets again") from exc
+    raise InputError(f"{path}: could not be decoded as UTF-8 or GB18030; re-export it in one of those encodings")
+
+
+def _resolve(frame: pd.DataFrame, column: Column | None, path: Path) -> str | None:
+    if column is None:
+        return None
+    if column.name in frame.columns:
+        return column.name
+    if column.required:
+        hint = f"; pass {column.flag} NAME" if column.flag else ""
+        raise InputError(f"{path}: column {column.name!r} not found (columns: {', '.join(frame.columns)}){hint}")
+    return None
+
+
+def _as_text(series: pd.Series) -> pd.Series:
+    return series.astype(object).where(series.notna(), "").astype(str)
+
+
+def read_tickets(path: str | os.PathLike[str], columns: ColumnMap | None = None) -> Tickets:
+    """Read a ticket export and map it to canonical columns.
+
+    Rows with an empty or whitespace-only text are rejected with a reason; a missing
+    required column, duplicate ids or an unreadable label value refuse the whole file.
+
+    Raises
+    ------
+    InputError
+        With the file, the column or line, and what to do.
+    """
+    path = Path(path)
+    columns = columns or ColumnMap()
+    raw = read_table(path)
+    text_col = _resolve(raw, columns.text, path)
+    assert text_col is not None  # text is always required
+    title_col = _resolve(raw, columns.title, path)
+    id_col = _resolve(raw, columns.id, path)
+    time_col = _resolve(raw, columns.time, path)
+
+    frame = pd.DataFrame({"line": range(2, len(raw) + 2)})
+    id_generated = id_col is None
+    frame["id"] = _as_text(raw[id_col]).str.strip().to_numpy() if id_col else [str(i) for i in frame["line"]]
+    frame["title"] = _as_text(raw[title_col]).to_numpy() if title_col else ""
+    frame["text"] = _as_text(raw[text_col]).to_numpy()
+    if time_col:
+        frame["created_at"] = _parse_times(raw[time_col], path, time_col)
+    for name, column in columns.extra.items():
+        resolved = _resolve(raw, column, path)
+        if resolved:
+            frame[name] = _as_text(raw[resolved]).to_numpy()
+
+    label_tasks = []
+    for task, column in columns.labels.items():
+        resolved = _resolve(raw, column, path)
+        if resolved is None:
+            continue
+        label_tasks.append(task)
+        frame[task] = _parse_labels(raw[resolved], task, path, resolved)
+
+    _check_duplicate_ids(frame, path, id_col)
+    empty = frame["text"].str.strip() == ""
+    missing_id = frame["id"] == ""
+    reasons = pd.Series("", index=frame.index)
+    reasons[missing_id] = "empty id"
+    reasons[empty] = "empty text"
+    rejected = frame.loc[reasons != "", ["line", "id"]].assign(reason=reasons[reasons != ""])
+    accepted = frame.loc[reasons == ""].reset_index(drop=True)
+    return Tickets(
+        frame=accepted,
+        rejected=rejected.reset_index(drop=True),
+        sha256=file_sha256(path),
+        path=path,
+        label_tasks=label_tasks,
+        id_generated=id_generated,
+    )
+
+
+def _parse_labels(series: pd.Series, task: str, path: Path, column: str) -> pd.Series:
+    if not is_binary(task):
+        text = _as_text(series).str.strip()
+        return text.where(text != "", None)
+    values: list[int | None] = []
+    for line, value in enumerate(series.tolist(), start=2):
+        try:
+            values.append(parse_binary_label(value, task))
+        except ValueError as exc:
+            raise InputError(f"{path}: line {line}, column {column!r}: {exc}; fix the value or leave it empty") from exc
+    return pd.Series(values, dtype="Int8")
+
+
+def _parse_times(series: pd.Series, path: Path, column: str) -> pd.Series:
+    text = _as_text(series).str.strip()
+    parsed = pd.to_datetime(text.where(text != "", None), errors="coerce", format="mixed")
+    bad = parsed.isna() & (text != "")
+    if bad.any():
+        first = int(bad.to_numpy().nonzero()[0][0])
+        raise InputError(
+            f"{path}: line {first + 2}, column {column!r}: expected a date-time such as 2022-05-01 08:30, "
+            f"got {text.iloc[first]!r} ({int(bad.sum())} such values); fix them or leave them empty"
+        )
+    if getattr(parsed.dt, "tz", None) is not None:
+        parsed = parsed.dt.tz_convert("Asia/Shanghai").dt.tz_localize(None)
+    return parsed.to_numpy()
+
+
+def _check_duplicate_ids(frame: pd.DataFrame, path: Path, id_col: str | None) -> None:
+    ids = frame.loc[frame["id"] != "", "id"]
+    duplicated = ids[ids.duplicated(keep=False)]
+    if duplicated.empty:
+        return
+    examples = []
+    for value, lines in frame.loc[duplicated.index].groupby("id")["line"]:
+        examples.append(f"{value!r} on lines {', '.join(map(str, lines.tolist()[:3]))}")
+        if len(examples) == 3:
+            break
+    raise InputError(
+        f"{path}: column {id_col!r} has {duplicated.nunique()} duplicated ids ({'; '.join(examples)}); "
+        "ids must be unique: remove the repeated rows or pass --id-col with a unique column"
+    )
+
+
+def write_table(frame: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
+    """Write ``frame`` atomically (temporary file, then rename), format by extension."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in WRITE_FORMATS:
+        raise InputError(f"{path}: expected an output ending in {', '.join(WRITE_FORMATS)}, got {suffix or 'none'!r}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=suffix)
+    os.close(fd)
+    try:
+        if suffix == ".csv":
+            frame.to_csv(tmp_name, index=False, encoding="utf-8")
+        elif suffix == ".xlsx":
+            frame.to_excel(tmp_name, index=False)
+        elif suffix == ".parquet":
+            frame.to_parquet(tmp_name, index=False)
+        else:
+            frame.to_json(tmp_name, orient="records", lines=True, force_ascii=False, date_format="iso")
+        os.chmod(tmp_name, 0o644)  # mkstemp makes files private
+        os.replace(tmp_name, path)
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise
+    return path

@@ -1,0 +1,81 @@
+"""Prediction with a bundle: every task for a batch of tickets, features built once.
+
+The output follows one convention for every caller (CLI, API, trend miner): binary tasks
+give ``<task>`` (0/1) and ``<task>_proba`` (probability of 1); the department task gives
+``department``, ``department_proba``, ``department_top3`` (list of ``[label, proba]``) and
+``route`` (``auto`` when the top probability reaches the bundle's threshold, else ``manual``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from nlp.bundle import Bundle
+from nlp.features import as_ticket_frame
+from nlp.tasks import DEPARTMENT, is_binary
+
+__all__ = ["predict", "TOP_K"]
+
+TOP_K = 3
+
+
+def _split(pipeline: Any) -> tuple[Any, Any]:
+    """(feature step, classifier) of a two-step task pipeline."""
+    return pipeline.steps[0][1], pipeline.steps[-1][1]
+
+
+def predict(bundle: Bundle, tickets: Any, *, top_k: int = TOP_K) -> pd.DataFrame:
+    """Predict every task of ``bundle`` for ``tickets``.
+
+    Parameters
+    ----------
+    bundle : Bundle
+    tickets : DataFrame or list
+        Anything :func:`nlp.features.as_ticket_frame` accepts (``text``, optional ``title``).
+    top_k : int
+        How many departments to list in ``department_top3``.
+
+    Returns
+    -------
+    DataFrame
+        One row per ticket, in input order, with the columns described in the module docstring.
+    """
+    frame = as_ticket_frame(tickets)
+    out = pd.DataFrame(index=range(len(frame)))
+    if len(frame) == 0:
+        return out
+    # Tasks whose pipelines share one fitted feature step are vectorised once.
+    matrices: dict[int, Any] = {}
+    for task, pipeline in bundle.pipelines.items():
+        features, classifier = _split(pipeline)
+        key = id(features)
+        if key not in matrices:
+            matrices[key] = features.transform(frame)
+        proba = classifier.predict_proba(matrices[key])
+        classes = list(classifier.classes_)
+        if is_binary(task):
+            positive = proba[:, classes.index(1)]
+            out[task] = (positive >= 0.5).astype(int)
+            out[f"{task}_proba"] = positive.round(4)
+        else:
+            _add_multiclass(out, task, proba, classes, top_k, bundle)
+    return out
+
+
+def _add_multiclass(out: pd.DataFrame, task: str, proba: np.ndarray, classes: list[Any], top_k: int, bundle: Bundle) -> None:
+    order = np.argsort(-proba, axis=1)[:, :top_k]
+    top = np.take_along_axis(proba, order, axis=1)
+    labels = np.asarray(classes, dtype=object)
+    out[task] = labels[order[:, 0]]
+    out[f"{task}_proba"] = top[:, 0].round(4)
+    out[f"{task}_top{top_k}"] = [
+        [[str(label), round(float(p), 4)] for label, p in zip(labels[row], probs, strict=True)]
+        for row, probs in zip(order, top, strict=True)
+    ]
+    if task == DEPARTMENT:
+        threshold = bundle.route_threshold()
+        auto = top[:, 0] >= threshold if threshold is not None else np.zeros(len(top), dtype=bool)
+        out["route"] = np.where(auto, "auto", "manual")

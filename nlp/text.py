@@ -1,0 +1,131 @@
+"""Pure text functions: normalisation for models, PII masking for display and logs.
+
+Both are ``str -> str``, idempotent, and safe on any input string.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+__all__ = ["normalize", "mask_pii", "clean"]
+
+# Scraped exports carry runs of "\n\t\t", ideographic spaces and no-break spaces.
+_WHITESPACE = re.compile(r"\s+")
+# Zero-width and byte-order-mark characters that survive NFKC.
+_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
+# The same punctuation mark repeated ("！！！", "。。。", "???") carries no meaning for a model.
+_REPEATED_PUNCT = re.compile(r"([^\w\s])\1+")
+
+
+def normalize(text: str) -> str:
+    """Return the canonical form of ticket text that every model sees.
+
+    NFKC folds full-width letters, digits and punctuation to half-width;
+    whitespace runs become one space; a punctuation mark repeated becomes one;
+    Latin letters are lower-cased.
+
+    Parameters
+    ----------
+    text : str
+        Raw ticket text.
+
+    Returns
+    -------
+    str
+        Normalised text; ``normalize(normalize(t)) == normalize(t)``.
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"expected str, got {type(text).__name__}")
+    text = unicodedata.normalize("NFKC", text)
+    # lower() can produce characters that NFKC folds again (and vice versa),
+    # so fold once more to stay idempotent.
+    text = unicodedata.normalize("NFKC", text.lower())
+    text = _INVISIBLE.sub("", text)
+    text = _REPEATED_PUNCT.sub(r"\1", text)
+    return _WHITESPACE.sub(" ", text).strip()
+
+
+# Placeholders contain no digits or letters that a pattern below could match again.
+MASKS = {
+    "email": "[邮箱]",
+    "id_number": "[身份证号]",
+    "bank_card": "[银行卡号]",
+    "mobile": "[手机号]",
+    "landline": "[电话]",
+    "plate": "[车牌]",
+}
+
+_PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
+_D = r"[0-9０-９]"  # ASCII or full-width digit (raw text may not be normalised yet)
+_NOT_DIGIT_BEFORE = r"(?<![0-9０-９])"
+_NOT_DIGIT_AFTER = r"(?![0-9０-９])"
+
+# Order matters: longer digit patterns first, so an ID number is not read as a phone.
+_PII_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
+    ("email", re.compile(r"[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")),
+    (
+        "id_number",
+        re.compile(_NOT_DIGIT_BEFORE + rf"[1-9]{_D}{{16}}[{_D[1:-1]}xXｘＸ]" + r"(?![0-9０-９a-zA-Z])"),
+    ),
+    (
+        "bank_card",
+        # 16 to 19 digits, optionally grouped by spaces or hyphens in fours.
+        re.compile(
+            _NOT_DIGIT_BEFORE + rf"(?:{_D}{{4}}[ -]?){{3}}{_D}{{4}}(?:[ -]?{_D}{{1,3}})?" + _NOT_DIGIT_AFTER
+        ),
+    ),
+    (
+        "mobile",
+        re.compile(
+            _NOT_DIGIT_BEFORE + rf"(?:\+?86[ -]?)?[1１][3-9３-９]{_D}[ -]?{_D}{{4}}[ -]?{_D}{{4}}" + _NOT_DIGIT_AFTER
+        ),
+    ),
+    (
+        "landline",
+        re.compile(
+            # With an area code (0512-65223456), or a bare 7-8 digit number right after 电话/座机/tel.
+            _NOT_DIGIT_BEFORE
+            + rf"(?:[(（]?0{_D}{{2,3}}[)）]?[ -]?{_D}{{7,8}}"
+            + rf"|(?<=电话)[:： ]?{_D}{{7,8}}|(?<=座机)[:： ]?{_D}{{7,8}}|(?<=tel)[:： ]?{_D}{{7,8}})"
+            + _NOT_DIGIT_AFTER,
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "plate",
+        re.compile(
+            rf"[{_PROVINCES}][A-Za-zＡ-Ｚａ-ｚ][·・. ]?[A-Za-z0-9Ａ-Ｚａ-ｚ０-９]{{5,6}}(?![A-Za-z0-9])",
+        ),
+    ),
+]
+
+
+def mask_pii(text: str) -> str:
+    """Replace personal data with placeholders such as ``[手机号]``.
+
+    Masks e-mail addresses, 18-digit ID numbers, bank card numbers, mobile and
+    landline numbers, and licence plates. Works on raw or normalised text.
+    Used wherever ticket text is shown, logged or stored outside the ticket system,
+    and before features are built, so that no model vocabulary holds personal data.
+
+    Parameters
+    ----------
+    text : str
+        Any text.
+
+    Returns
+    -------
+    str
+        The text with personal data replaced; ``mask_pii`` is idempotent.
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"expected str, got {type(text).__name__}")
+    for kind, pattern in _PII_PATTERNS:
+        text = pattern.sub(MASKS[kind], text)
+    return text
+
+
+def clean(text: str) -> str:
+    """Normalise, then mask: the text models are trained and served on."""
+    return mask_pii(normalize(text))

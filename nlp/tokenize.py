@@ -1,0 +1,125 @@
+"""A picklable jieba tokenizer that carries its user dictionary and stop words as data.
+
+jieba's module-level ``jieba.lcut`` is process-global state and its ``Tokenizer``
+does not pickle. :class:`Tokenizer` keeps only plain data (words, backend name) in
+its state and builds the segmenter lazily, so a fitted vectorizer that holds it
+pickles, loads in another process and yields the same tokens.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import unicodedata
+from collections.abc import Iterable
+from functools import lru_cache
+from typing import Any
+
+from nlp.lexicon import load_words
+
+__all__ = ["Tokenizer", "default_tokenizer", "BACKENDS"]
+
+BACKENDS = ("jieba",)
+
+_build_lock = threading.Lock()
+
+
+def _is_content(token: str) -> bool:
+    """True for tokens with at least one letter, digit or ideograph."""
+    return any(unicodedata.category(ch)[0] in "LN" for ch in token)
+
+
+@lru_cache(maxsize=8)
+def _build_jieba(user_words: tuple[str, ...]) -> Any:
+    """Build one jieba segmenter per user dictionary and process (loading takes ~0.7 s)."""
+    import jieba  # imported here: jieba prints and touches its cache file when first used
+
+    logging.getLogger("jieba").setLevel(logging.WARNING)
+    segmenter = jieba.Tokenizer()
+    segmenter.initialize()
+    for word in user_words:
+        segmenter.add_word(word)
+    return segmenter
+
+
+class Tokenizer:
+    """Segment Chinese ticket text into content tokens.
+
+    Parameters
+    ----------
+    user_words : iterable of str, default=()
+        Words the segmenter must keep whole (苏康码, 核酸检测, district names ...).
+    stop_words : iterable of str, default=()
+        Words that carry no meaning for the hotline; :meth:`content_tokens` drops them,
+        and :func:`nlp.features.make_features` passes them to the vectorizers.
+    backend : {"jieba"}, default="jieba"
+        The segmentation engine.
+
+    Notes
+    -----
+    Calling the tokenizer drops whitespace and punctuation-only tokens, keeps stop words
+    (scikit-learn's vectorizers remove them), and expects normalised text.
+    """
+
+    def __init__(
+        self,
+        *,
+        user_words: Iterable[str] = (),
+        stop_words: Iterable[str] = (),
+        backend: str = "jieba",
+    ) -> None:
+        self.user_words = tuple(user_words)
+        self.stop_words = tuple(stop_words)
+        self.backend = backend
+
+    def _segmenter(self) -> Any:
+        if self.backend not in BACKENDS:
+            raise ValueError(f"expected backend in {BACKENDS}, got {self.backend!r}")
+        with _build_lock:
+            return _build_jieba(self.user_words)
+
+    def __call__(self, text: str) -> list[str]:
+        """Return the tokens of ``text`` (whitespace and punctuation removed)."""
+        return [t for t in self._segmenter().lcut(text) if _is_content(t)]
+
+    def content_tokens(self, text: str) -> list[str]:
+        """Return the tokens of ``text`` without stop words (for keywords and labels)."""
+        stop = self._stop_set()
+        return [t for t in self(text) if t not in stop]
+
+    def _stop_set(self) -> frozenset[str]:
+        return _frozen(self.stop_words)
+
+    def __repr__(self) -> str:
+        return (
+            f"Tokenizer(backend={self.backend!r}, user_words=<{len(self.user_words)} words>, "
+            f"stop_words=<{len(self.stop_words)} words>)"
+        )
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Tokenizer) and (
+            (self.backend, self.user_words, self.stop_words)
+            == (other.backend, other.user_words, other.stop_words)
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.backend, self.user_words, self.stop_words))
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Only data: the segmenter is rebuilt (or taken from the process cache) after loading.
+        return {"user_words": self.user_words, "stop_words": self.stop_words, "backend": self.backend}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.user_words = tuple(state["user_words"])
+        self.stop_words = tuple(state["stop_words"])
+        self.backend = state["backend"]
+
+
+@lru_cache(maxsize=8)
+def _frozen(words: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(words)
+
+
+def default_tokenizer(backend: str = "jieba") -> Tokenizer:
+    """Return a tokenizer with the shipped hotline user dictionary and stop words."""
+    return Tokenizer(user_words=load_words("user_words"), stop_words=load_words("stop_words"), backend=backend)

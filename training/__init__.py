@@ -1,0 +1,1 @@
+"""Fitting, evaluating and the ``hotline`` command line."""

@@ -1,0 +1,76 @@
+"""Choosing the auto-routing threshold on held-out predictions."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+__all__ = ["choose_route_threshold", "coverage_curve", "MIN_ROUTED"]
+
+# A threshold must be backed by this many held-out tickets, or its precision is noise.
+MIN_ROUTED = 30
+CURVE_THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 0.97, 0.99)
+
+
+def _confidence(y_true: Sequence[Any], proba: np.ndarray, classes: Sequence[Any]) -> tuple[np.ndarray, np.ndarray]:
+    classes_arr = np.asarray(classes, dtype=object)
+    confidence = proba.max(axis=1)
+    correct = classes_arr[proba.argmax(axis=1)] == np.asarray(y_true, dtype=object)
+    return confidence, correct
+
+
+def choose_route_threshold(
+    y_true: Sequence[Any],
+    proba: np.ndarray,
+    classes: Sequence[Any],
+    *,
+    target_precision: float = 0.97,
+    min_routed: int = MIN_ROUTED,
+) -> dict[str, Any]:
+    """Lowest confidence threshold whose auto-routed tickets reach ``target_precision``.
+
+    Tickets are sorted by top probability; the threshold is the one that routes the most
+    tickets while the precision of all routed tickets stays at or above the target.
+
+    Returns
+    -------
+    dict
+        ``route_threshold`` (None when no threshold reaches the target), ``target_precision``,
+        ``auto_coverage`` and ``auto_precision`` on the held-out tickets.
+    """
+    if not 0.0 < target_precision <= 1.0:
+        raise ValueError(f"expected 0 < target_precision <= 1, got {target_precision}")
+    confidence, correct = _confidence(y_true, proba, classes)
+    order = np.argsort(-confidence, kind="stable")
+    conf_sorted, correct_sorted = confidence[order], correct[order]
+    precision = np.cumsum(correct_sorted) / np.arange(1, len(order) + 1)
+    # A cut is only possible where the confidence drops, so ties stay on one side.
+    cut_ok = np.append(conf_sorted[:-1] > conf_sorted[1:], True)
+    ok = (precision >= target_precision) & cut_ok & (np.arange(1, len(order) + 1) >= min_routed)
+    result: dict[str, Any] = {"target_precision": target_precision, "route_threshold": None, "auto_coverage": 0.0, "auto_precision": None}
+    if ok.any():
+        k = int(np.flatnonzero(ok).max()) + 1
+        result.update(
+            route_threshold=round(float(conf_sorted[k - 1]), 6),
+            auto_coverage=round(k / len(order), 4),
+            auto_precision=round(float(precision[k - 1]), 4),
+        )
+    return result
+
+
+def coverage_curve(y_true: Sequence[Any], proba: np.ndarray, classes: Sequence[Any]) -> list[dict[str, float | None]]:
+    """Coverage and precision of auto-routing at a fixed grid of thresholds."""
+    confidence, correct = _confidence(y_true, proba, classes)
+    rows: list[dict[str, float | None]] = []
+    for threshold in CURVE_THRESHOLDS:
+        routed = confidence >= threshold
+        rows.append(
+            {
+                "threshold": threshold,
+                "coverage": round(float(routed.mean()), 4),
+                "precision": round(float(correct[routed].mean()), 4) if routed.any() else None,
+            }
+        )
+    return rows

@@ -1,0 +1,277 @@
+"""The ``hotline`` command: demo data, training, prediction and evaluation (and later serving).
+
+Every user error ends with one line ``hotline: error: ...`` and exit status 2; nothing
+reaches the user as a traceback unless ``--debug`` is given.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from tqdm.auto import tqdm
+
+from nlp.errors import HotlineError, InputError
+from nlp.io import Column, ColumnMap, Tickets, read_tickets, write_table
+from nlp.tasks import TASKS
+
+__all__ = ["main", "build_parser"]
+
+PREDICT_CHUNK = 5000
+
+
+# --- column options shared by train, predict and evaluate -------------------------------------
+
+def _add_column_options(parser: argparse.ArgumentParser, *, labels: bool) -> None:
+    group = parser.add_argument_group("columns of the input file")
+    group.add_argument("--text-col", help="ticket body column (default: text)")
+    group.add_argument("--title-col", help="ticket title column (default: title, if present)")
+    group.add_argument("--id-col", help="ticket id column (default: id, if present; else line numbers)")
+    if labels:
+        for task in TASKS:
+            group.add_argument(f"--{task}-col", help=f"label column for the {task} task (default: {task}, if present)")
+
+
+def _column(value: str | None, default: str, flag: str) -> Column:
+    """A column the user named is required; a default name is used only if present."""
+    return Column(value, required=True, flag=flag) if value else Column(default, required=False, flag=flag)
+
+
+def _column_map(args: argparse.Namespace, *, labels: bool) -> ColumnMap:
+    return ColumnMap(
+        text=Column(args.text_col or "text", required=True, flag="--text-col"),
+        title=_column(args.title_col, "title", "--title-col"),
+        id=_column(args.id_col, "id", "--id-col"),
+        labels={task: _column(getattr(args, f"{task}_col"), task, f"--{task}-col") for task in TASKS} if labels else {},
+    )
+
+
+def _read(args: argparse.Namespace, path: str, *, labels: bool) -> Tickets:
+    tickets = read_tickets(path, _column_map(args, labels=labels))
+    print(tickets.summary(), file=sys.stderr)
+    if len(tickets.rejected):
+        first = tickets.rejected.head(5)
+        listed = "; ".join(f"line {r.line}: {r.reason}" for r in first.itertuples())
+        print(f"  rejected rows (first {len(first)}): {listed}", file=sys.stderr)
+    return tickets
+
+
+# --- commands ----------------------------------------------------------------------------------
+
+def cmd_demo_data(args: argparse.Namespace) -> int:
+    from training.demo_corpus import write_corpus
+
+    out, side, frame = write_corpus(args.out, n=args.n, weeks=args.weeks, seed=args.seed, start=args.start)
+    print(
+        f"wrote {len(frame)} tickets over {args.weeks} weeks to {out} "
+        f"(consultation {frame['consultation'].mean():.1%}, COVID {frame['covid'].mean():.1%}, "
+        f"{frame['department'].nunique()} departments); injected trends in {side}"
+    )
+    return 0
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from training.evaluate import format_report
+    from training.fit import TrainConfig
+    from training.train import train_bundle
+
+    tickets = _read(args, args.tickets, labels=True)
+    if not tickets.label_tasks:
+        raise InputError(f"{args.tickets}: no label column found (looked for {', '.join(TASKS)}); name them with --consultation-col, --covid-col or --department-col")
+    config = TrainConfig(
+        folds=args.folds, target_precision=args.target_precision, c=args.c, char_ngrams=None if args.no_char_ngrams else (2, 3)
+    )
+    print(f"training {', '.join(tickets.label_tasks)} on {len(tickets.frame)} tickets ({config.folds}-fold cross-validation, then the final fit)", file=sys.stderr)
+    bundle, result, notes = train_bundle(tickets, args.out, config=config, drop_rare=args.drop_rare_labels, progress=not args.quiet)
+    for note in notes:
+        print(f"note: {note}", file=sys.stderr)
+    print(f"bundle {bundle.bundle_id} saved to {args.out}")
+    print("cross-validated evaluation (out-of-fold):")
+    print(format_report(result.reports))
+    return 0
+
+
+def _prediction_columns(predictions: pd.DataFrame, output: str) -> pd.DataFrame:
+    """Lists become JSON strings in tabular formats; JSON Lines keeps them as lists."""
+    out = predictions.copy()
+    if Path(output).suffix.lower() == ".jsonl":
+        return out
+    for column in out.columns:
+        if column.endswith("_top3"):
+            out[column] = [json.dumps(v, ensure_ascii=False) if isinstance(v, list) else "" for v in out[column]]
+    return out
+
+
+def _predict_all(bundle: Any, frame: pd.DataFrame, *, progress: bool) -> pd.DataFrame:
+    from nlp.predict import predict
+
+    parts = []
+    bar = tqdm(total=len(frame), desc="predicting", unit="ticket", disable=not progress or None, leave=False)
+    for start in range(0, len(frame), PREDICT_CHUNK):
+        chunk = frame.iloc[start : start + PREDICT_CHUNK]
+        parts.append(predict(bundle, chunk).set_index(chunk.index))
+        bar.update(len(chunk))
+    bar.close()
+    return pd.concat(parts) if parts else pd.DataFrame(index=frame.index)
+
+
+def cmd_predict(args: argparse.Namespace) -> int:
+    from nlp.bundle import load_bundle
+
+    bundle = load_bundle(args.model)
+    tickets = _read(args, args.input, labels=False)
+    predictions = _predict_all(bundle, tickets.frame, progress=not args.quiet)
+    id_name = "line" if tickets.id_generated else (args.id_col or "id")
+    accepted = pd.concat([tickets.frame[["line", "id"]], predictions], axis=1).assign(error="")
+    rejected = tickets.rejected.rename(columns={"reason": "error"})
+    # Every input row comes out, in input order; rows that could not be scored say why.
+    out = pd.concat([accepted, rejected], ignore_index=True).sort_values("line", kind="stable")
+    out = out.drop(columns=["line"]).rename(columns={"id": id_name})
+    out = _prediction_columns(out, args.output)
+    for task in ("consultation", "covid"):
+        if task in out.columns:
+            out[task] = out[task].astype("Int8")
+    write_table(out.reset_index(drop=True), args.output)
+    summary = f"wrote {len(out)} predictions to {args.output} (model {bundle.bundle_id})"
+    if "route" in out.columns:
+        summary += f"; route=auto for {int((out['route'] == 'auto').sum())} of {len(accepted)}"
+    if len(rejected):
+        summary += f"; {len(rejected)} rows not scored (see column 'error')"
+    print(summary)
+    return 0
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from nlp.bundle import load_bundle
+    from nlp.tasks import is_binary
+    from training.evaluate import binary_report, department_report, format_report
+
+    bundle = load_bundle(args.model)
+    tickets = _read(args, args.input, labels=True)
+    tasks = [t for t in tickets.label_tasks if t in bundle.pipelines]
+    if not tasks:
+        raise InputError(f"{args.input}: no label column for the model's tasks ({', '.join(bundle.tasks)}); name them with --<task>-col")
+    frame = tickets.frame
+    reports: dict[str, Any] = {}
+    for task in tasks:
+        labelled = frame[frame[task].notna()]
+        pipeline = bundle.pipelines[task]
+        classifier = pipeline.steps[-1][1]
+        proba = pipeline.predict_proba(labelled[["title", "text"]])
+        if is_binary(task):
+            reports[task] = binary_report(labelled[task].astype(int).to_numpy(), proba[:, list(classifier.classes_).index(1)])
+        else:
+            y = labelled[task].astype(str).to_numpy()
+            reports[task] = department_report(y, proba, list(classifier.classes_), bundle.route_threshold())
+    print(f"evaluation of {bundle.bundle_id} on {Path(args.input).name}:")
+    print(format_report(reports))
+    if args.json:
+        Path(args.json).write_text(json.dumps({"bundle_id": bundle.bundle_id, "input": str(args.input), "tasks": reports}, ensure_ascii=False, indent=2), encoding="utf-8")
+        print(f"wrote {args.json}")
+    return 0
+
+
+# --- parser ------------------------------------------------------------------------------------
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a number >= 1, got {value}")
+    return value
+
+
+def _probability(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number between 0 and 1, got {text!r}") from None
+    if not 0 < value <= 1:
+        raise argparse.ArgumentTypeError(f"expected a number in (0, 1], got {value}")
+    return value
+
+
+def _monday(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date such as 2022-03-07, got {text!r}") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="hotline", description="NLP for a 12345 government service hotline: classify, serve, mine trends.")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks of unexpected errors")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("demo-data", help="generate the demo corpus of Suzhou-style tickets")
+    p.add_argument("--n", type=_positive_int, default=6000, help="number of tickets (default 6000)")
+    p.add_argument("--weeks", type=_positive_int, default=12, help="weeks covered (default 12)")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("--start", type=_monday, default=date(2022, 3, 7), help="first day (default 2022-03-07)")
+    p.add_argument("--out", required=True, help="output file (.csv, .xlsx, .parquet or .jsonl)")
+    p.set_defaults(func=cmd_demo_data)
+
+    p = sub.add_parser("train", help="train a model bundle from labelled tickets")
+    p.add_argument("--tickets", required=True, help="labelled ticket export (CSV/XLSX/Parquet/JSONL)")
+    p.add_argument("--out", required=True, help="bundle directory to write")
+    _add_column_options(p, labels=True)
+    p.add_argument("--folds", type=_positive_int, default=5, help="cross-validation folds (default 5)")
+    p.add_argument("--target-precision", type=_probability, default=0.97, help="precision of route=auto (default 0.97)")
+    p.add_argument("--c", type=float, default=0.5, help="SVM regularisation C (default 0.5)")
+    p.add_argument("--no-char-ngrams", action="store_true", help="words only (faster, usually less accurate)")
+    p.add_argument("--drop-rare-labels", action="store_true", help="leave out rows whose label is too rare instead of failing")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("predict", help="predict every task for a ticket file")
+    p.add_argument("--model", required=True, help="bundle directory")
+    p.add_argument("--input", required=True, help="ticket file (CSV/XLSX/Parquet/JSONL)")
+    p.add_argument("--output", required=True, help="output file (.csv, .xlsx, .parquet or .jsonl)")
+    _add_column_options(p, labels=False)
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.set_defaults(func=cmd_predict)
+
+    p = sub.add_parser("evaluate", help="evaluate a bundle on labelled tickets")
+    p.add_argument("--model", required=True, help="bundle directory")
+    p.add_argument("--input", required=True, help="labelled ticket file")
+    _add_column_options(p, labels=True)
+    p.add_argument("--json", help="also write the full report as JSON to this file")
+    p.set_defaults(func=cmd_evaluate)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``hotline`` command; returns the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    func: Callable[[argparse.Namespace], int] = args.func
+    try:
+        return func(args)
+    except HotlineError as exc:
+        print(f"hotline: error: {exc}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:  # output piped into head or less, closed early
+        return 0
+    except OSError as exc:
+        print(f"hotline: error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("hotline: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # the last line of defence: no traceback at a user
+        if args.debug:
+            raise
+        print(f"hotline: internal error: {type(exc).__name__}: {exc} (run with --debug for details and report it)", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

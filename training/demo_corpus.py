@@ -1,0 +1,297 @@
+"""Generate the demo corpus: Suzhou-style hotline tickets with known labels and injected trends.
+
+The corpus is written by this project from :mod:`training.demo_topics`; it holds no real
+ticket. It is deterministic for a seed, has the consultation and COVID shares of Suzhou's
+2022 work orders, mixes confusable departments and ambiguous wording so that no classifier
+is perfect, and injects emerging topics whose weekly counts go to a side file
+(``<out>.trends.json``) for the trend miner's tests.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+from dataclasses import asdict
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import pandas as pd
+
+from nlp.io import write_table
+from training.demo_topics import (
+    CHANNELS,
+    CONFUSABLE,
+    DISTRICT_WEIGHTS,
+    DISTRICTS,
+    EMERGING,
+    TOPICS,
+    VAGUE,
+    Emerging,
+    Topic,
+)
+
+__all__ = ["generate", "write_corpus", "CONSULTATION_SHARE", "COVID_SHARE"]
+
+# Suzhou 2022: 436,547 consultations among 3,193,549 work orders; 5.8 of 17.03 million demands about COVID.
+CONSULTATION_SHARE = 436_547 / (436_547 + 2_757_002)
+COVID_SHARE = 5.8 / 17.03
+DEPARTMENT_NOISE = 0.01  # share of tickets routed to a confusable department for no visible reason
+VAGUE_SHARE = 0.06  # share of tickets worded so vaguely that several departments fit
+CONSULTATION_NOISE = 0.02
+COVID_NOISE = 0.01
+REFILED = 0.03  # share of tickets filed again by the same reporter with small edits
+DEFAULT_START = date(2022, 3, 7)  # a Monday (2022-W10)
+
+_COMPOUND_A = ("金色", "阳光", "翡翠", "湖畔", "东方", "新城", "锦绣", "碧水", "枫林", "星湖", "紫薇", "万科", "中海", "绿城", "香樟")
+_COMPOUND_B = ("花园", "家园", "新村", "公馆", "名邸", "雅苑", "湾", "华府", "壹号", "小区", "苑", "天地")
+_ROADS = ("干将路", "人民路", "东环路", "金鸡湖大道", "星湖街", "现代大道", "长江路", "宝带西路", "东吴北路",
+          "太湖东路", "苏州大道", "何山路", "狮山路", "中山北路", "玉山路", "前进西路")
+_COMPANIES = ("恒远", "鑫达", "华盛", "瑞丰", "博雅", "优学", "乐活", "康力", "天成", "宏达", "佳禾")
+_COMPANY_KIND = ("科技有限公司", "电子厂", "健身会所", "教育培训中心", "美发店", "超市", "建筑公司", "物流公司")
+_SCHOOLS = ("实验小学", "第一中学", "外国语学校", "星港学校", "东沙湖小学", "景城学校", "平江实验学校")
+_HOSPITALS = ("苏大附一院", "苏州市立医院", "苏州市中医医院", "苏大附二院", "苏州大学附属儿童医院", "苏州市第九人民医院")
+_SURNAMES = "王李张刘陈杨黄赵吴周徐孙朱马胡郭何高林沈顾陆钱"
+_GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华建国志红"
+
+_OPENERS = ("", "", "您好，", "你好，", "市民来电反映：", "来电人反映，", "我是{district}{street}的居民，",
+            "本人住在{district}{compound}，", "我们是{compound}的业主，")
+_DETAILS = ("这个情况已经持续了{days}天。", "之前打过12345反映过，一直没有解决。", "多次沟通无果。",
+            "周围很多居民都有意见。", "", "", "", "情况比较紧急。", "社区说不归他们管。")
+_CONSULT_PREFIX = ("咨询", "请问", "咨询：")
+_COMPLAINT_PREFIX = ("投诉", "反映", "举报", "求助", "关于")
+_RHETORICAL = ("为什么一直没人管？", "难道就没人管吗？", "这合理吗？")
+_PLAIN_CONSULT = ("想了解一下相关政策。", "想了解具体的办理流程。", "想知道需要准备哪些材料。")
+_INCIDENTAL_COVID = ("疫情期间", "因为疫情", "受疫情影响")
+_SLOT = re.compile(r"\{(\w+)\}")
+
+
+class _Writer:
+    """Fills slots and assembles tickets from one random stream."""
+
+    def __init__(self, rng: random.Random) -> None:
+        self.rng = rng
+
+    def pick(self, items: tuple[str, ...] | list[str]) -> str:
+        return items[self.rng.randrange(len(items))]
+
+    def place(self) -> tuple[str, str]:
+        district = self.rng.choices(list(DISTRICT_WEIGHTS), weights=list(DISTRICT_WEIGHTS.values()))[0]
+        return district, self.pick(DISTRICTS[district])
+
+    def phone(self) -> str:
+        return "1" + self.pick(("38", "39", "51", "58", "62", "77", "86", "89")) + "".join(
+            str(self.rng.randrange(10)) for _ in range(8)
+        )
+
+    def fill(self, template: str, slots: dict[str, str]) -> str:
+        def value(match: re.Match[str]) -> str:
+            key = match.group(1)
+            if key not in slots:
+                slots[key] = self.slot(key)
+            return slots[key]
+
+        return _SLOT.sub(value, template)
+
+    def slot(self, key: str) -> str:
+        r = self.rng
+        makers = {
+            "compound": lambda: self.pick(_COMPOUND_A) + self.pick(_COMPOUND_B),
+            "road": lambda: self.pick(_ROADS),
+            "company": lambda: self.pick(_COMPANIES) + self.pick(_COMPANY_KIND),
+            "school": lambda: self.pick(_SCHOOLS),
+            "hospital": lambda: self.pick(_HOSPITALS),
+            "building": lambda: str(r.randint(1, 36)),
+            "days": lambda: str(r.choice((2, 3, 5, 7, 10, 15, 20))),
+            "n": lambda: str(r.randint(2, 6)),
+            "month": lambda: str(r.randint(1, 12)),
+            "hour": lambda: str(r.choice((17, 18, 19, 20))),
+            "fee": lambda: f"{r.choice((1.2, 1.5, 1.8, 2.0))}",
+            "fee2": lambda: f"{r.choice((2.5, 2.8, 3.0, 3.5))}",
+            "amount": lambda: str(r.choice((500, 1200, 2800, 3600, 5000, 8000, 12000, 50000, 150000))),
+            "bus": lambda: str(r.choice((1, 2, 5, 9, 18, 32, 68, 101, 146, 178, 518))),
+            "district": lambda: self.place()[0],
+            "street": lambda: self.place()[1],
+        }
+        return makers[key]() if key in makers else key
+
+    def contact(self) -> str:
+        name = self.pick(tuple(_SURNAMES)) + self.pick(tuple(_GIVEN)) + (self.pick(tuple(_GIVEN)) if self.rng.random() < 0.6 else "")
+        plate = "苏" + self.pick(("E", "U", "B", "D")) + "".join(self.pick(tuple("0123456789ABCDEFGHJK")) for _ in range(5))
+        choices = (
+            f"联系电话{self.phone()}。",
+            f"我姓{name[0]}，电话{self.phone()}，请回电。",
+            f"联系人{name}，手机{self.phone()}。",
+            f"我的车牌号是{plate}。",
+            f"座机0512-6{self.rng.randrange(1000000, 9999999)}。",
+            f"身份证号3205{self.rng.randrange(10, 99)}19{self.rng.randrange(60, 99)}0{self.rng.randrange(1, 9)}1{self.rng.randrange(1, 9)}{self.rng.randrange(1000, 9999)}。",
+        )
+        return self.pick(choices)
+
+
+def _topic_weights() -> tuple[list[float], list[float]]:
+    """Scale COVID topics' weights and every consultation rate to Suzhou's 2022 shares."""
+    covid_w = sum(t.weight for t in TOPICS if t.covid)
+    other_w = sum(t.weight for t in TOPICS if not t.covid)
+    covid_scale = COVID_SHARE / (1 - COVID_SHARE) * other_w / covid_w
+    weights = [t.weight * (covid_scale if t.covid else 1.0) for t in TOPICS]
+    expected = sum(w * t.consult_rate for w, t in zip(weights, TOPICS, strict=True)) / sum(weights)
+    rates = [min(0.95, t.consult_rate * CONSULTATION_SHARE / expected) for t in TOPICS]
+    return weights, rates
+
+
+def _ticket(w: _Writer, topic: Topic | Emerging, consult_rate: float) -> dict[str, object]:
+    rng = w.rng
+    slots: dict[str, str] = {}
+    if isinstance(topic, Emerging):
+        district, street = topic.district, topic.street
+        fact = w.fill(w.pick(topic.texts), slots)
+        title = w.fill(w.pick(topic.titles), slots)
+        ask = ""
+    else:
+        district, street = w.place()
+        fact = w.fill(w.pick(topic.facts), slots)
+        title = w.fill(w.pick(topic.titles), slots)
+    department = topic.department
+    if not isinstance(topic, Emerging) and not topic.covid and rng.random() < VAGUE_SHARE:
+        fact, departments = VAGUE[rng.randrange(len(VAGUE))]
+        title = fact[:8]
+        department = w.pick(departments)
+    slots.setdefault("district", district)
+    slots.setdefault("street", street)
+    consultation = rng.random() < consult_rate
+    if not isinstance(topic, Emerging):
+        if consultation:
+            ask = w.pick(_PLAIN_CONSULT) if rng.random() < 0.12 else w.fill(w.pick(topic.questions), slots)
+        else:
+            ask = w.pick(_RHETORICAL) if rng.random() < 0.08 else w.fill(w.pick(topic.demands), slots)
+    opener = w.fill(w.pick(_OPENERS), slots)
+    detail = w.fill(w.pick(_DETAILS), slots) if not consultation else ""
+    incidental = w.pick(_INCIDENTAL_COVID) + "，" if (not topic.covid and rng.random() < 0.03) else ""
+    parts = [opener + incidental + fact + "。", detail, ask]
+    if rng.random() < 0.3:
+        parts.append(w.contact())
+    text = "".join(p for p in parts if p).replace("。。", "。").replace("？。", "？")
+    if rng.random() < 0.3:
+        prefixes = _CONSULT_PREFIX if consultation else _COMPLAINT_PREFIX
+        title = w.pick(prefixes) + title
+    if rng.random() < DEPARTMENT_NOISE:
+        department = w.pick(CONFUSABLE[department])
+    if rng.random() < CONSULTATION_NOISE:
+        consultation = not consultation
+    covid = topic.covid != (rng.random() < COVID_NOISE)
+    return {
+        "district": district,
+        "street": street,
+        "title": title,
+        "text": text,
+        "consultation": int(consultation),
+        "covid": int(covid),
+        "department": department,
+        "topic": topic.key,
+    }
+
+
+def _refile(w: _Writer, ticket: dict[str, object]) -> dict[str, object]:
+    """The same demand filed again: same reporter and labels, slightly edited text."""
+    again = dict(ticket)
+    text = str(ticket["text"])
+    again["text"] = w.pick(("再次反映：", "之前反映的问题还没解决，", "第二次投诉，", "")) + text
+    return again
+
+
+def _emerging_schedule(weeks: int) -> list[tuple[Emerging, int]]:
+    """Emerging topics that fit in ``weeks``, with their start week scaled to the corpus length."""
+    if weeks < 4:
+        return []
+    scheduled = []
+    for topic in EMERGING:
+        start = topic.start_week if weeks >= 12 else max(2, round(topic.start_week * weeks / 12))
+        if start < weeks:
+            scheduled.append((topic, start))
+    return scheduled
+
+
+def generate(n: int = 6000, weeks: int = 12, seed: int = 0, start: date = DEFAULT_START) -> tuple[pd.DataFrame, list[dict[str, object]]]:
+    """Generate ``n`` tickets over ``weeks`` weeks starting on the Monday ``start``.
+
+    Returns
+    -------
+    tickets : DataFrame
+        Columns ``id, created_at, district, street, channel, reporter, title, text,
+        consultation, covid, department, topic``, ordered by ``created_at``.
+    trends : list of dict
+        The injected emerging topics, with their start week (ISO) and weekly counts.
+    """
+    if n < 50:
+        raise ValueError(f"expected n >= 50 tickets, got {n}")
+    if weeks < 1:
+        raise ValueError(f"expected weeks >= 1, got {weeks}")
+    rng = random.Random(seed)
+    w = _Writer(rng)
+    monday = start - timedelta(days=start.weekday())
+    weights, rates = _topic_weights()
+    schedule = _emerging_schedule(weeks)
+    per_week = n / weeks
+    extra: dict[tuple[str, int], int] = {}
+    for topic, first in schedule:
+        for k, share in enumerate(topic.profile):
+            if first + k < weeks:
+                extra[(topic.key, first + k)] = round(share * per_week)
+    base_total = n - sum(extra.values())
+    # Weekly base volume varies by +-10 %; counts add up to base_total exactly.
+    raw = [rng.uniform(0.9, 1.1) for _ in range(weeks)]
+    base_counts = [int(base_total * r / sum(raw)) for r in raw]
+    base_counts[-1] += base_total - sum(base_counts)
+
+    rows: list[dict[str, object]] = []
+    reporters = [f"U{rng.randrange(10**7, 10**8)}" for _ in range(max(50, n // 3))]
+    for week in range(weeks):
+        plan: list[tuple[Topic | Emerging, float]] = [
+            (TOPICS[i], rates[i]) for i in rng.choices(range(len(TOPICS)), weights=weights, k=base_counts[week])
+        ]
+        for topic, _first in schedule:
+            plan += [(topic, 0.08)] * extra.get((topic.key, week), 0)
+        for topic, rate in plan:
+            ticket = _ticket(w, topic, rate)
+            day = monday + timedelta(days=7 * week + rng.randrange(7))
+            moment = datetime(day.year, day.month, day.day, rng.choice(range(7, 23)), rng.randrange(60), rng.randrange(60))
+            ticket["created_at"] = moment
+            ticket["channel"] = rng.choices(list(CHANNELS), weights=list(CHANNELS.values()))[0]
+            ticket["reporter"] = w.pick(reporters)
+            rows.append(ticket)
+            if rng.random() < REFILED:
+                again = _refile(w, ticket)
+                again["created_at"] = moment + timedelta(hours=rng.randint(2, 60))
+                rows.append(again)
+    # Re-filed tickets push the count over n; drop the surplus at random (deterministically).
+    while len(rows) > n:
+        rows.pop(rng.randrange(len(rows)))
+    frame = pd.DataFrame(rows).sort_values("created_at", kind="stable").reset_index(drop=True)
+    frame.insert(0, "id", [f"SZ{t:%Y%m%d}{i:06d}" for i, t in enumerate(frame["created_at"], start=1)])
+    columns = ["id", "created_at", "district", "street", "channel", "reporter", "title", "text",
+               "consultation", "covid", "department", "topic"]
+    frame = frame[columns]
+    return frame, _trend_record(frame, schedule, monday, weeks)
+
+
+def _trend_record(frame: pd.DataFrame, schedule: list[tuple[Emerging, int]], monday: date, weeks: int) -> list[dict[str, object]]:
+    week_index = ((frame["created_at"].dt.normalize() - pd.Timestamp(monday)).dt.days // 7).clip(upper=weeks - 1)
+    record = []
+    for topic, first in schedule:
+        counts = week_index[frame["topic"] == topic.key].value_counts().reindex(range(weeks), fill_value=0)
+        iso = [f"{y}-W{wk:02d}" for y, wk, _ in ((monday + timedelta(weeks=k)).isocalendar() for k in range(weeks))]
+        peak = int(counts.to_numpy().argmax())
+        info = {k: v for k, v in asdict(topic).items() if k in ("key", "label", "department", "covid", "district", "street", "place", "keywords")}
+        info.update(start_week=iso[first], peak_week=iso[peak], weekly_counts=dict(zip(iso, counts.astype(int).tolist(), strict=True)))
+        record.append(info)
+    return record
+
+
+def write_corpus(out: str | Path, *, n: int, weeks: int, seed: int, start: date = DEFAULT_START) -> tuple[Path, Path, pd.DataFrame]:
+    """Generate the corpus and write it to ``out`` (format by extension) plus ``<out>.trends.json``."""
+    frame, trends = generate(n=n, weeks=weeks, seed=seed, start=start)
+    out = write_table(frame, out)
+    side = out.with_name(out.name + ".trends.json")
+    side.write_text(json.dumps({"seed": seed, "n": n, "weeks": weeks, "emerging": trends}, ensure_ascii=False, indent=2), encoding="utf-8")
+    return out, side, frame

@@ -1,0 +1,92 @@
+"""Evaluation reports: the same figures for cross-validated training and ``hotline evaluate``."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from sklearn.metrics import (
+    accuracy_score,
+    brier_score_loss,
+    confusion_matrix,
+    f1_score,
+    precision_recall_fscore_support,
+    roc_auc_score,
+)
+
+from training.calibrate import coverage_curve
+
+__all__ = ["classification_report", "department_report", "format_report"]
+
+
+def classification_report(y_true: Sequence[Any], y_pred: Sequence[Any], labels: Sequence[Any]) -> dict[str, Any]:
+    """Accuracy, macro-F1, per-class precision/recall/F1/support and the confusion matrix."""
+    labels = list(labels)
+    precision, recall, f1, support = precision_recall_fscore_support(y_true, y_pred, labels=labels, zero_division=0)
+    return {
+        "n": len(y_true),
+        "accuracy": round(float(accuracy_score(y_true, y_pred)), 4),
+        "macro_f1": round(float(f1_score(y_true, y_pred, labels=labels, average="macro", zero_division=0)), 4),
+        "per_class": {
+            str(label): {"precision": round(float(p), 4), "recall": round(float(r), 4), "f1": round(float(f), 4), "support": int(s)}
+            for label, p, r, f, s in zip(labels, precision, recall, f1, support, strict=True)
+        },
+        "confusion": {"labels": [str(label) for label in labels], "matrix": confusion_matrix(y_true, y_pred, labels=labels).tolist()},
+    }
+
+
+def binary_report(y_true: Sequence[int], positive_proba: np.ndarray) -> dict[str, Any]:
+    """Classification report at 0.5 plus ROC AUC and Brier score (calibration)."""
+    y = np.asarray(y_true, dtype=int)
+    report = classification_report(y, (positive_proba >= 0.5).astype(int), [0, 1])
+    if len(set(y.tolist())) == 2:
+        report["roc_auc"] = round(float(roc_auc_score(y, positive_proba)), 4)
+    report["brier"] = round(float(brier_score_loss(y, positive_proba, pos_label=1)), 4)
+    return report
+
+
+def department_report(y_true: Sequence[Any], proba: np.ndarray, classes: Sequence[Any], route_threshold: float | None) -> dict[str, Any]:
+    """Multi-class report plus top-3 accuracy, auto-routing coverage/precision and the curve."""
+    classes_arr = np.asarray(classes, dtype=object)
+    y = np.asarray(y_true, dtype=object)
+    # Labels the model never saw count as errors and are listed too.
+    labels = list(classes) + sorted(set(y.tolist()) - set(classes))
+    report = classification_report(y, classes_arr[proba.argmax(axis=1)], labels)
+    top3 = classes_arr[np.argsort(-proba, axis=1)[:, :3]]
+    report["top3_accuracy"] = round(float((top3 == y[:, None]).any(axis=1).mean()), 4)
+    confidence = proba.max(axis=1)
+    auto = confidence >= route_threshold if route_threshold is not None else np.zeros(len(y), dtype=bool)
+    correct = classes_arr[proba.argmax(axis=1)] == y
+    report["route_threshold"] = route_threshold
+    report["auto_coverage"] = round(float(auto.mean()), 4)
+    report["auto_precision"] = round(float(correct[auto].mean()), 4) if auto.any() else None
+    report["coverage_curve"] = coverage_curve(y, proba, classes)
+    return report
+
+
+def format_report(reports: dict[str, dict[str, Any]]) -> str:
+    """A short plain-text summary of per-task reports, for the terminal."""
+    lines = []
+    for task, report in reports.items():
+        line = f"{task:<14} n={report['n']:<6} accuracy={report['accuracy']:.3f}  macro-F1={report['macro_f1']:.3f}"
+        if "roc_auc" in report:
+            line += f"  AUC={report['roc_auc']:.3f}"
+        if "top3_accuracy" in report:
+            line += f"  top-3={report['top3_accuracy']:.3f}"
+        lines.append(line)
+        if "auto_coverage" in report:
+            precision = report["auto_precision"]
+            lines.append(
+                f"{'':<14} route=auto: threshold={report['route_threshold']}  coverage={report['auto_coverage']:.3f}  "
+                f"precision={'n/a' if precision is None else f'{precision:.3f}'}"
+            )
+            curve = "  ".join(
+                f"{row['threshold']:.2f}:{row['coverage']:.2f}/{'-' if row['precision'] is None else format(row['precision'], '.3f')}"
+                for row in report["coverage_curve"]
+            )
+            lines.append(f"{'':<14} coverage/precision by threshold: {curve}")
+        weakest = sorted(report["per_class"].items(), key=lambda kv: kv[1]["f1"])[:3]
+        if len(report["per_class"]) > 2:
+            lines.append(f"{'':<14} weakest classes: " + ", ".join(f"{k} F1={v['f1']:.2f}" for k, v in weakest))
+    return "\n".join(lines)

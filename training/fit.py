@@ -1,0 +1,193 @@
+"""Fitting the task heads: cross-validated evaluation, threshold choice, then the final fit.
+
+For each of ``folds`` splits the feature pipeline is fitted on the training part, every head
+is fitted on the rows labelled for its task, and the held-out part is predicted. The
+out-of-fold predictions give the evaluation and the auto-routing threshold (so the
+threshold is chosen on tickets the model did not see). The final pipelines are then fitted
+on all rows and share one fitted feature step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.base import clone
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.model_selection import StratifiedKFold
+from sklearn.pipeline import Pipeline
+from sklearn.svm import LinearSVC
+from tqdm.auto import tqdm
+
+from nlp.errors import InputError
+from nlp.features import make_features
+from nlp.tasks import DEPARTMENT, is_binary
+from nlp.tokenize import Tokenizer
+from training.calibrate import choose_route_threshold
+from training.evaluate import binary_report, department_report
+
+__all__ = ["TrainConfig", "FitResult", "fit_tasks", "make_head", "check_labels"]
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Training parameters, recorded in the bundle sidecar.
+
+    Attributes
+    ----------
+    folds : int
+        Cross-validation folds for the out-of-fold evaluation and threshold.
+    target_precision : float
+        Precision the auto-routed department predictions must reach.
+    c : float
+        Inverse regularisation strength of the linear SVMs.
+    calibration_folds : int
+        Folds of the sigmoid calibration inside each head.
+    min_label_count : int
+        A label needs this many examples to be cross-validated and calibrated.
+    char_ngrams : (int, int) or None
+        Character n-gram range of the shared features; None for words only.
+    seed : int
+        Seed of the fold split.
+    """
+
+    folds: int = 5
+    target_precision: float = 0.97
+    c: float = 0.5
+    calibration_folds: int = 3
+    min_label_count: int = 10
+    char_ngrams: tuple[int, int] | None = (2, 3)
+    seed: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class FitResult:
+    """Fitted pipelines, their out-of-fold reports and per-task metadata for the sidecar."""
+
+    pipelines: dict[str, Pipeline]
+    reports: dict[str, dict[str, Any]]
+    task_meta: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+def make_head(config: TrainConfig) -> CalibratedClassifierCV:
+    """A class-weighted linear SVM with sigmoid-calibrated probabilities."""
+    svm = LinearSVC(C=config.c, class_weight="balanced")
+    return CalibratedClassifierCV(svm, method="sigmoid", cv=config.calibration_folds)
+
+
+def check_labels(frame: pd.DataFrame, tasks: Sequence[str], config: TrainConfig, *, drop_rare: bool = False) -> tuple[pd.DataFrame, list[str]]:
+    """Refuse labels too rare to train on, or blank them when ``drop_rare`` is set.
+
+    Returns
+    -------
+    frame : DataFrame
+        The frame, with rare labels set to missing when ``drop_rare`` is set.
+    notes : list of str
+        What was left out, for the training summary.
+    """
+    frame = frame.copy()
+    notes = []
+    for task in tasks:
+        counts = frame[task].dropna().value_counts()
+        if len(counts) < 2:
+            raise InputError(f"label column for {task!r} has {len(counts)} distinct value(s) ({', '.join(map(str, counts.index))}); at least 2 are needed: add examples of the other class or leave the column out")
+        rare = counts[counts < config.min_label_count]
+        if rare.empty:
+            continue
+        listed = ", ".join(f"{label!r} ({n})" for label, n in rare.items())
+        if not drop_rare or len(counts) - len(rare) < 2:
+            raise InputError(
+                f"task {task!r}: labels with fewer than {config.min_label_count} examples cannot be cross-validated and calibrated: {listed}; "
+                "add examples, merge them into another label, or pass --drop-rare-labels to leave those rows out of this task"
+            )
+        frame.loc[frame[task].isin(rare.index), task] = None
+        notes.append(f"{task}: left out {int(rare.sum())} rows with rare labels {listed}")
+    return frame, notes
+
+
+def _strata(frame: pd.DataFrame, tasks: Sequence[str]) -> np.ndarray:
+    key = DEPARTMENT if DEPARTMENT in tasks else tasks[0]
+    return frame[key].astype(object).where(frame[key].notna(), "__missing__").astype(str).to_numpy()
+
+
+def _labels(frame: pd.DataFrame, task: str) -> tuple[np.ndarray, np.ndarray]:
+    mask = frame[task].notna().to_numpy()
+    values = frame.loc[mask, task]
+    y = values.astype(int).to_numpy() if is_binary(task) else values.astype(str).to_numpy()
+    return mask, y
+
+
+def fit_tasks(frame: pd.DataFrame, tasks: Sequence[str], tokenizer: Tokenizer, config: TrainConfig, *, progress: bool = True) -> FitResult:
+    """Cross-validate, choose thresholds and fit the final pipelines for ``tasks``.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        Tickets with ``title``, ``text`` and one label column per task (missing allowed).
+    tasks : sequence of str
+        Tasks to train; each needs labels that passed :func:`check_labels`.
+    tokenizer : Tokenizer
+    config : TrainConfig
+    progress : bool
+        Show a progress bar over the folds.
+    """
+    if not tasks:
+        raise InputError("no label column found; pass at least one of --consultation-col, --covid-col, --department-col naming a column of the file")
+    features = make_features(tokenizer, char_ngrams=config.char_ngrams)
+    tickets = frame[["title", "text"]].reset_index(drop=True)
+    frame = frame.reset_index(drop=True)
+    labels = {task: _labels(frame, task) for task in tasks}
+    oof: dict[str, np.ndarray] = {}
+    classes: dict[str, list[Any]] = {}
+    for task, (_mask, y) in labels.items():
+        classes[task] = sorted(set(y.tolist()))
+        oof[task] = np.full((len(frame), len(classes[task])), np.nan)
+
+    splitter = StratifiedKFold(n_splits=config.folds, shuffle=True, random_state=config.seed)
+    steps = tqdm(total=config.folds + 1, desc="training", unit="fit", disable=not progress or None, leave=False)
+    for train_idx, test_idx in splitter.split(tickets, _strata(frame, tasks)):
+        fold_features = clone(features)
+        x_train = fold_features.fit_transform(tickets.iloc[train_idx])
+        x_test = fold_features.transform(tickets.iloc[test_idx])
+        for task, (mask, _y) in labels.items():
+            y_all = frame[task].to_numpy()
+            train_rows = mask[train_idx]
+            y_train = y_all[train_idx][train_rows]
+            y_train = y_train.astype(int) if is_binary(task) else y_train.astype(str)
+            head = make_head(config).fit(x_train[train_rows], y_train)
+            test_rows = mask[test_idx]
+            proba = head.predict_proba(x_test[test_rows])
+            # Align the head's columns with all classes (a fold can miss a rare class).
+            columns = [classes[task].index(c) for c in head.classes_]
+            block = np.zeros((int(test_rows.sum()), len(classes[task])))
+            block[:, columns] = proba
+            oof[task][test_idx[test_rows]] = block
+        steps.update(1)
+
+    result = FitResult(pipelines={}, reports={})
+    for task, (mask, y) in labels.items():
+        proba = oof[task][mask]
+        if is_binary(task):
+            result.reports[task] = binary_report(y, proba[:, classes[task].index(1)])
+            result.task_meta[task] = {"labels": [0, 1], "decision_threshold": 0.5}
+        else:
+            route = choose_route_threshold(y, proba, classes[task], target_precision=config.target_precision) if task == DEPARTMENT else {}
+            result.reports[task] = department_report(y, proba, classes[task], route.get("route_threshold"))
+            result.task_meta[task] = {"labels": [str(c) for c in classes[task]], **route}
+        result.task_meta[task]["n_train"] = int(mask.sum())
+        result.task_meta[task]["metrics"] = {k: v for k, v in result.reports[task].items() if k not in ("confusion",)}
+
+    final_features = features.fit(tickets)
+    x_all = final_features.transform(tickets)
+    for task, (mask, y) in labels.items():
+        head = make_head(config).fit(x_all[mask], y)
+        result.pipelines[task] = Pipeline([("features", final_features), ("classifier", head)])
+    steps.update(1)
+    steps.close()
+    return result

@@ -1,0 +1,87 @@
+"""From labelled tickets to a saved bundle: the one training entry point every recipe uses."""
+
+from __future__ import annotations
+
+import subprocess
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from nlp.bundle import Bundle, save_bundle
+from nlp.errors import InputError
+from nlp.io import Tickets
+from nlp.tokenize import Tokenizer, default_tokenizer
+from training.fit import FitResult, TrainConfig, check_labels, fit_tasks
+
+__all__ = ["train_bundle", "git_commit"]
+
+MIN_ROWS = 20
+
+
+def git_commit() -> str | None:
+    """The commit of the code that trains, or None outside a git checkout."""
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=Path(__file__).parent, capture_output=True, text=True, timeout=5, check=True
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None
+
+
+def train_bundle(
+    tickets: Tickets,
+    out: str | Path,
+    *,
+    config: TrainConfig | None = None,
+    tokenizer: Tokenizer | None = None,
+    drop_rare: bool = False,
+    recipe: str = "tickets",
+    progress: bool = True,
+    extra_data: dict[str, Any] | None = None,
+) -> tuple[Bundle, FitResult, list[str]]:
+    """Train every task whose labels ``tickets`` carries and save the bundle to ``out``.
+
+    Returns
+    -------
+    bundle : Bundle
+        The saved bundle.
+    result : FitResult
+        Pipelines and cross-validated reports.
+    notes : list of str
+        What was left out of training and why.
+    """
+    config = config or TrainConfig()
+    tokenizer = tokenizer or default_tokenizer()
+    if len(tickets.frame) < MIN_ROWS:
+        raise InputError(f"{tickets.path}: {len(tickets.frame)} usable rows; at least {MIN_ROWS} labelled tickets are needed to train")
+    frame, notes = check_labels(tickets.frame, tickets.label_tasks, config, drop_rare=drop_rare)
+    result = fit_tasks(frame, tickets.label_tasks, tokenizer, config, progress=progress)
+    created = datetime.now(UTC)
+    meta: dict[str, Any] = {
+        "bundle_id": f"hotline-{created:%Y%m%d-%H%M%S}-{tickets.sha256[:7]}",
+        "created_at": created.isoformat(timespec="seconds"),
+        "git_commit": git_commit(),
+        "recipe": recipe,
+        "data": {
+            "source": tickets.path.name,
+            "sha256": tickets.sha256,
+            "rows": int(len(tickets.frame)),
+            "rows_rejected": int(len(tickets.rejected)),
+            "label_counts": {task: _counts(frame[task]) for task in tickets.label_tasks},
+            **(extra_data or {}),
+        },
+        "params": config.as_dict(),
+        "tokenizer": {"backend": tokenizer.backend, "user_words": len(tokenizer.user_words), "stop_words": len(tokenizer.stop_words)},
+        "tasks": result.task_meta,
+        "notes": notes,
+    }
+    bundle = Bundle(pipelines=result.pipelines, meta=meta)
+    save_bundle(bundle, out)  # also completes bundle.meta with versions and the payload hash
+    return bundle, result, notes
+
+
+def _counts(series: pd.Series) -> dict[str, int]:
+    return {str(k): int(v) for k, v in series.dropna().value_counts().sort_index().items()}
