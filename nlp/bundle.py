@@ -25,7 +25,7 @@ from sklearn.pipeline import Pipeline
 from nlp.errors import BundleError
 from nlp.io import file_sha256
 
-__all__ = ["Bundle", "save_bundle", "load_bundle", "read_sidecar", "library_versions", "SCHEMA_VERSION"]
+__all__ = ["SCHEMA_VERSION", "Bundle", "library_versions", "load_bundle", "read_sidecar", "save_bundle"]
 
 SCHEMA_VERSION = 1
 PRODUCER = "hotline-nlp"
@@ -125,24 +125,36 @@ def read_sidecar(directory: str | os.PathLike[str]) -> dict[str, Any]:
     if not directory.is_dir():
         raise BundleError(f"{directory}: no such model directory; pass the --out directory of 'hotline train'")
     if not sidecar.is_file():
-        raise BundleError(f"{directory}: not a model bundle (no {SIDECAR}); pass the --out directory of 'hotline train'")
+        raise BundleError(
+            f"{directory}: not a model bundle (no {SIDECAR}); pass the --out directory of 'hotline train'"
+        )
     try:
         meta = json.loads(sidecar.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise BundleError(f"{sidecar}: unreadable sidecar ({exc}); retrain or restore the bundle") from exc
     if not isinstance(meta, dict) or meta.get("producer") != PRODUCER:
-        raise BundleError(f"{sidecar}: expected a bundle written by {PRODUCER}, got {meta.get('producer') if isinstance(meta, dict) else 'no producer'!r}; only bundles made by 'hotline train' are loaded")
+        raise BundleError(
+            f"{sidecar}: expected a bundle written by {PRODUCER}, got {meta.get('producer') if isinstance(meta, dict) else 'no producer'!r}; only bundles made by 'hotline train' are loaded"
+        )
     if meta.get("schema") != SCHEMA_VERSION:
-        raise BundleError(f"{sidecar}: expected bundle schema {SCHEMA_VERSION}, got {meta.get('schema')!r}; retrain with this version of hotline-nlp")
+        raise BundleError(
+            f"{sidecar}: expected bundle schema {SCHEMA_VERSION}, got {meta.get('schema')!r}; retrain with this version of hotline-nlp"
+        )
     trained = meta.get("versions", {}).get("scikit-learn")
     installed = library_versions()["scikit-learn"]
     if trained != installed:
-        raise BundleError(f"{sidecar}: trained with scikit-learn {trained}, but {installed} is installed; retrain the bundle or install scikit-learn=={trained}")
+        raise BundleError(
+            f"{sidecar}: trained with scikit-learn {trained}, but {installed} is installed; retrain the bundle or install scikit-learn=={trained}"
+        )
     payload = directory / str(meta.get("payload", {}).get("file", PAYLOAD))
     if not payload.is_file():
-        raise BundleError(f"{directory}: the sidecar names {payload.name}, which is missing; retrain or restore the bundle")
+        raise BundleError(
+            f"{directory}: the sidecar names {payload.name}, which is missing; retrain or restore the bundle"
+        )
     if file_sha256(payload) != meta["payload"].get("sha256"):
-        raise BundleError(f"{payload}: SHA-256 differs from the sidecar's; the file was changed or is being written; retrain or restore the bundle")
+        raise BundleError(
+            f"{payload}: SHA-256 differs from the sidecar's; the file was changed or is being written; retrain or restore the bundle"
+        )
     return meta
 
 
@@ -156,5 +168,7 @@ def load_bundle(directory: str | os.PathLike[str]) -> Bundle:
         raise BundleError(f"{payload}: could not be loaded ({exc}); retrain or restore the bundle") from exc
     expected = sorted(meta.get("tasks", {}))
     if not isinstance(pipelines, dict) or sorted(pipelines) != expected:
-        raise BundleError(f"{payload}: expected pipelines for tasks {expected}, got {sorted(pipelines) if isinstance(pipelines, dict) else type(pipelines).__name__}")
+        raise BundleError(
+            f"{payload}: expected pipelines for tasks {expected}, got {sorted(pipelines) if isinstance(pipelines, dict) else type(pipelines).__name__}"
+        )
     return Bundle(pipelines=pipelines, meta=meta)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["HotlineError", "InputError", "BundleError"]
+__all__ = ["BundleError", "HotlineError", "InputError"]
 
 
 class HotlineError(Exception):

@@ -19,7 +19,7 @@ from sklearn.pipeline import Pipeline
 from nlp.text import clean
 from nlp.tokenize import Tokenizer
 
-__all__ = ["TicketText", "make_features", "as_ticket_frame"]
+__all__ = ["TicketText", "as_ticket_frame", "make_features"]
 
 
 def as_ticket_frame(tickets: Any) -> pd.DataFrame:

@@ -15,12 +15,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from nlp.errors import InputError
 from nlp.tasks import is_binary, parse_binary_label
 
-__all__ = ["Column", "ColumnMap", "Tickets", "read_table", "read_tickets", "write_table", "file_sha256"]
+__all__ = ["Column", "ColumnMap", "Tickets", "file_sha256", "read_table", "read_tickets", "write_table"]
 
 READ_FORMATS = (".csv", ".tsv", ".txt", ".xlsx", ".xls", ".parquet", ".jsonl", ".json")
 WRITE_FORMATS = (".csv", ".xlsx", ".parquet", ".jsonl")
@@ -230,7 +231,7 @@ def _parse_labels(series: pd.Series, task: str, path: Path, column: str) -> pd.S
     return pd.Series(values, dtype="Int8")
 
 
-def _parse_times(series: pd.Series, path: Path, column: str) -> pd.Series:
+def _parse_times(series: pd.Series, path: Path, column: str) -> np.ndarray:
     text = _as_text(series).str.strip()
     parsed = pd.to_datetime(text.where(text != "", None), errors="coerce", format="mixed")
     bad = parsed.isna() & (text != "")

@@ -17,7 +17,7 @@ from nlp.bundle import Bundle
 from nlp.features import as_ticket_frame
 from nlp.tasks import DEPARTMENT, is_binary
 
-__all__ = ["predict", "TOP_K"]
+__all__ = ["TOP_K", "predict"]
 
 TOP_K = 3
 
@@ -65,16 +65,21 @@ def predict(bundle: Bundle, tickets: Any, *, top_k: int = TOP_K) -> pd.DataFrame
     return out
 
 
-def _add_multiclass(out: pd.DataFrame, task: str, proba: np.ndarray, classes: list[Any], top_k: int, bundle: Bundle) -> None:
+def _add_multiclass(
+    out: pd.DataFrame, task: str, proba: np.ndarray, classes: list[Any], top_k: int, bundle: Bundle
+) -> None:
     order = np.argsort(-proba, axis=1)[:, :top_k]
     top = np.take_along_axis(proba, order, axis=1)
     labels = np.asarray(classes, dtype=object)
     out[task] = labels[order[:, 0]]
     out[f"{task}_proba"] = top[:, 0].round(4)
-    out[f"{task}_top{top_k}"] = [
-        [[str(label), round(float(p), 4)] for label, p in zip(labels[row], probs, strict=True)]
-        for row, probs in zip(order, top, strict=True)
-    ]
+    out[f"{task}_top{top_k}"] = pd.Series(
+        [
+            [[str(label), round(float(p), 4)] for label, p in zip(labels[row], probs, strict=True)]
+            for row, probs in zip(order, top, strict=True)
+        ],
+        dtype=object,
+    )
     if task == DEPARTMENT:
         threshold = bundle.route_threshold()
         auto = top[:, 0] >= threshold if threshold is not None else np.zeros(len(top), dtype=bool)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-__all__ = ["TASKS", "BINARY_TASKS", "MULTICLASS_TASKS", "parse_binary_label", "is_binary"]
+__all__ = ["BINARY_TASKS", "MULTICLASS_TASKS", "TASKS", "is_binary", "parse_binary_label"]
 
 CONSULTATION = "consultation"
 COVID = "covid"

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-__all__ = ["normalize", "mask_pii", "clean"]
+__all__ = ["clean", "mask_pii", "normalize"]
 
 # Scraped exports carry runs of "\n\t\t", ideographic spaces and no-break spaces.
 _WHITESPACE = re.compile(r"\s+")
@@ -71,9 +71,7 @@ _PII_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     (
         "bank_card",
         # 16 to 19 digits, optionally grouped by spaces or hyphens in fours.
-        re.compile(
-            _NOT_DIGIT_BEFORE + rf"(?:{_D}{{4}}[ -]?){{3}}{_D}{{4}}(?:[ -]?{_D}{{1,3}})?" + _NOT_DIGIT_AFTER
-        ),
+        re.compile(_NOT_DIGIT_BEFORE + rf"(?:{_D}{{4}}[ -]?){{3}}{_D}{{4}}(?:[ -]?{_D}{{1,3}})?" + _NOT_DIGIT_AFTER),
     ),
     (
         "mobile",

@@ -17,7 +17,7 @@ from typing import Any
 
 from nlp.lexicon import load_words
 
-__all__ = ["Tokenizer", "default_tokenizer", "BACKENDS"]
+__all__ = ["BACKENDS", "Tokenizer", "default_tokenizer"]
 
 BACKENDS = ("jieba",)
 
@@ -91,15 +91,11 @@ class Tokenizer:
         return _frozen(self.stop_words)
 
     def __repr__(self) -> str:
-        return (
-            f"Tokenizer(backend={self.backend!r}, user_words=<{len(self.user_words)} words>, "
-            f"stop_words=<{len(self.stop_words)} words>)"
-        )
+        return f"Tokenizer(backend={self.backend!r}, user_words=<{len(self.user_words)} words>, stop_words=<{len(self.stop_words)} words>)"
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Tokenizer) and (
-            (self.backend, self.user_words, self.stop_words)
-            == (other.backend, other.user_words, other.stop_words)
+            (self.backend, self.user_words, self.stop_words) == (other.backend, other.user_words, other.stop_words)
         )
 
     def __hash__(self) -> int:

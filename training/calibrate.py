@@ -6,15 +6,16 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
-__all__ = ["choose_route_threshold", "coverage_curve", "MIN_ROUTED"]
+__all__ = ["MIN_ROUTED", "choose_route_threshold", "coverage_curve"]
 
 # A threshold must be backed by this many held-out tickets, or its precision is noise.
 MIN_ROUTED = 30
 CURVE_THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 0.97, 0.99)
 
 
-def _confidence(y_true: Sequence[Any], proba: np.ndarray, classes: Sequence[Any]) -> tuple[np.ndarray, np.ndarray]:
+def _confidence(y_true: ArrayLike, proba: np.ndarray, classes: Sequence[Any]) -> tuple[np.ndarray, np.ndarray]:
     classes_arr = np.asarray(classes, dtype=object)
     confidence = proba.max(axis=1)
     correct = classes_arr[proba.argmax(axis=1)] == np.asarray(y_true, dtype=object)
@@ -22,7 +23,7 @@ def _confidence(y_true: Sequence[Any], proba: np.ndarray, classes: Sequence[Any]
 
 
 def choose_route_threshold(
-    y_true: Sequence[Any],
+    y_true: ArrayLike,
     proba: np.ndarray,
     classes: Sequence[Any],
     *,
@@ -49,7 +50,12 @@ def choose_route_threshold(
     # A cut is only possible where the confidence drops, so ties stay on one side.
     cut_ok = np.append(conf_sorted[:-1] > conf_sorted[1:], True)
     ok = (precision >= target_precision) & cut_ok & (np.arange(1, len(order) + 1) >= min_routed)
-    result: dict[str, Any] = {"target_precision": target_precision, "route_threshold": None, "auto_coverage": 0.0, "auto_precision": None}
+    result: dict[str, Any] = {
+        "target_precision": target_precision,
+        "route_threshold": None,
+        "auto_coverage": 0.0,
+        "auto_precision": None,
+    }
     if ok.any():
         k = int(np.flatnonzero(ok).max()) + 1
         result.update(
@@ -60,7 +66,7 @@ def choose_route_threshold(
     return result
 
 
-def coverage_curve(y_true: Sequence[Any], proba: np.ndarray, classes: Sequence[Any]) -> list[dict[str, float | None]]:
+def coverage_curve(y_true: ArrayLike, proba: np.ndarray, classes: Sequence[Any]) -> list[dict[str, float | None]]:
     """Coverage and precision of auto-routing at a fixed grid of thresholds."""
     confidence, correct = _confidence(y_true, proba, classes)
     rows: list[dict[str, float | None]] = []

@@ -21,12 +21,13 @@ from nlp.errors import HotlineError, InputError
 from nlp.io import Column, ColumnMap, Tickets, read_tickets, write_table
 from nlp.tasks import TASKS
 
-__all__ = ["main", "build_parser"]
+__all__ = ["build_parser", "main"]
 
 PREDICT_CHUNK = 5000
 
 
 # --- column options shared by train, predict and evaluate -------------------------------------
+
 
 def _add_column_options(parser: argparse.ArgumentParser, *, labels: bool) -> None:
     group = parser.add_argument_group("columns of the input file")
@@ -64,6 +65,7 @@ def _read(args: argparse.Namespace, path: str, *, labels: bool) -> Tickets:
 
 # --- commands ----------------------------------------------------------------------------------
 
+
 def cmd_demo_data(args: argparse.Namespace) -> int:
     from training.demo_corpus import write_corpus
 
@@ -83,12 +85,22 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     tickets = _read(args, args.tickets, labels=True)
     if not tickets.label_tasks:
-        raise InputError(f"{args.tickets}: no label column found (looked for {', '.join(TASKS)}); name them with --consultation-col, --covid-col or --department-col")
+        raise InputError(
+            f"{args.tickets}: no label column found (looked for {', '.join(TASKS)}); name them with --consultation-col, --covid-col or --department-col"
+        )
     config = TrainConfig(
-        folds=args.folds, target_precision=args.target_precision, c=args.c, char_ngrams=None if args.no_char_ngrams else (2, 3)
+        folds=args.folds,
+        target_precision=args.target_precision,
+        c=args.c,
+        char_ngrams=None if args.no_char_ngrams else (2, 3),
     )
-    print(f"training {', '.join(tickets.label_tasks)} on {len(tickets.frame)} tickets ({config.folds}-fold cross-validation, then the final fit)", file=sys.stderr)
-    bundle, result, notes = train_bundle(tickets, args.out, config=config, drop_rare=args.drop_rare_labels, progress=not args.quiet)
+    print(
+        f"training {', '.join(tickets.label_tasks)} on {len(tickets.frame)} tickets ({config.folds}-fold cross-validation, then the final fit)",
+        file=sys.stderr,
+    )
+    bundle, result, notes = train_bundle(
+        tickets, args.out, config=config, drop_rare=args.drop_rare_labels, progress=not args.quiet
+    )
     for note in notes:
         print(f"note: {note}", file=sys.stderr)
     print(f"bundle {bundle.bundle_id} saved to {args.out}")
@@ -156,7 +168,9 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     tickets = _read(args, args.input, labels=True)
     tasks = [t for t in tickets.label_tasks if t in bundle.pipelines]
     if not tasks:
-        raise InputError(f"{args.input}: no label column for the model's tasks ({', '.join(bundle.tasks)}); name them with --<task>-col")
+        raise InputError(
+            f"{args.input}: no label column for the model's tasks ({', '.join(bundle.tasks)}); name them with --<task>-col"
+        )
     frame = tickets.frame
     reports: dict[str, Any] = {}
     for task in tasks:
@@ -165,19 +179,29 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         classifier = pipeline.steps[-1][1]
         proba = pipeline.predict_proba(labelled[["title", "text"]])
         if is_binary(task):
-            reports[task] = binary_report(labelled[task].astype(int).to_numpy(), proba[:, list(classifier.classes_).index(1)])
+            reports[task] = binary_report(
+                labelled[task].astype(int).to_numpy(), proba[:, list(classifier.classes_).index(1)]
+            )
         else:
             y = labelled[task].astype(str).to_numpy()
             reports[task] = department_report(y, proba, list(classifier.classes_), bundle.route_threshold())
     print(f"evaluation of {bundle.bundle_id} on {Path(args.input).name}:")
     print(format_report(reports))
     if args.json:
-        Path(args.json).write_text(json.dumps({"bundle_id": bundle.bundle_id, "input": str(args.input), "tasks": reports}, ensure_ascii=False, indent=2), encoding="utf-8")
+        Path(args.json).write_text(
+            json.dumps(
+                {"bundle_id": bundle.bundle_id, "input": str(args.input), "tasks": reports},
+                ensure_ascii=False,
+                indent=2,
+            ),
+            encoding="utf-8",
+        )
         print(f"wrote {args.json}")
     return 0
 
 
 # --- parser ------------------------------------------------------------------------------------
+
 
 def _positive_int(text: str) -> int:
     try:
@@ -207,7 +231,9 @@ def _monday(text: str) -> date:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="hotline", description="NLP for a 12345 government service hotline: classify, serve, mine trends.")
+    parser = argparse.ArgumentParser(
+        prog="hotline", description="NLP for a 12345 government service hotline: classify, serve, mine trends."
+    )
     parser.add_argument("--debug", action="store_true", help="show tracebacks of unexpected errors")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -227,7 +253,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--target-precision", type=_probability, default=0.97, help="precision of route=auto (default 0.97)")
     p.add_argument("--c", type=float, default=0.5, help="SVM regularisation C (default 0.5)")
     p.add_argument("--no-char-ngrams", action="store_true", help="words only (faster, usually less accurate)")
-    p.add_argument("--drop-rare-labels", action="store_true", help="leave out rows whose label is too rare instead of failing")
+    p.add_argument(
+        "--drop-rare-labels", action="store_true", help="leave out rows whose label is too rare instead of failing"
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.set_defaults(func=cmd_train)
 
@@ -269,7 +297,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # the last line of defence: no traceback at a user
         if args.debug:
             raise
-        print(f"hotline: internal error: {type(exc).__name__}: {exc} (run with --debug for details and report it)", file=sys.stderr)
+        print(
+            f"hotline: internal error: {type(exc).__name__}: {exc} (run with --debug for details and report it)",
+            file=sys.stderr,
+        )
         return 1
 
 

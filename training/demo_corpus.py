@@ -31,7 +31,7 @@ from training.demo_topics import (
     Topic,
 )
 
-__all__ = ["generate", "write_corpus", "CONSULTATION_SHARE", "COVID_SHARE"]
+__all__ = ["CONSULTATION_SHARE", "COVID_SHARE", "generate", "write_corpus"]
 
 # Suzhou 2022: 436,547 consultations among 3,193,549 work orders; 5.8 of 17.03 million demands about COVID.
 CONSULTATION_SHARE = 436_547 / (436_547 + 2_757_002)
@@ -43,21 +43,78 @@ COVID_NOISE = 0.01
 REFILED = 0.03  # share of tickets filed again by the same reporter with small edits
 DEFAULT_START = date(2022, 3, 7)  # a Monday (2022-W10)
 
-_COMPOUND_A = ("金色", "阳光", "翡翠", "湖畔", "东方", "新城", "锦绣", "碧水", "枫林", "星湖", "紫薇", "万科", "中海", "绿城", "香樟")
+_COMPOUND_A = (
+    "金色",
+    "阳光",
+    "翡翠",
+    "湖畔",
+    "东方",
+    "新城",
+    "锦绣",
+    "碧水",
+    "枫林",
+    "星湖",
+    "紫薇",
+    "万科",
+    "中海",
+    "绿城",
+    "香樟",
+)
 _COMPOUND_B = ("花园", "家园", "新村", "公馆", "名邸", "雅苑", "湾", "华府", "壹号", "小区", "苑", "天地")
-_ROADS = ("干将路", "人民路", "东环路", "金鸡湖大道", "星湖街", "现代大道", "长江路", "宝带西路", "东吴北路",
-          "太湖东路", "苏州大道", "何山路", "狮山路", "中山北路", "玉山路", "前进西路")
+_ROADS = (
+    "干将路",
+    "人民路",
+    "东环路",
+    "金鸡湖大道",
+    "星湖街",
+    "现代大道",
+    "长江路",
+    "宝带西路",
+    "东吴北路",
+    "太湖东路",
+    "苏州大道",
+    "何山路",
+    "狮山路",
+    "中山北路",
+    "玉山路",
+    "前进西路",
+)
 _COMPANIES = ("恒远", "鑫达", "华盛", "瑞丰", "博雅", "优学", "乐活", "康力", "天成", "宏达", "佳禾")
 _COMPANY_KIND = ("科技有限公司", "电子厂", "健身会所", "教育培训中心", "美发店", "超市", "建筑公司", "物流公司")
 _SCHOOLS = ("实验小学", "第一中学", "外国语学校", "星港学校", "东沙湖小学", "景城学校", "平江实验学校")
-_HOSPITALS = ("苏大附一院", "苏州市立医院", "苏州市中医医院", "苏大附二院", "苏州大学附属儿童医院", "苏州市第九人民医院")
+_HOSPITALS = (
+    "苏大附一院",
+    "苏州市立医院",
+    "苏州市中医医院",
+    "苏大附二院",
+    "苏州大学附属儿童医院",
+    "苏州市第九人民医院",
+)
 _SURNAMES = "王李张刘陈杨黄赵吴周徐孙朱马胡郭何高林沈顾陆钱"
 _GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华建国志红"
 
-_OPENERS = ("", "", "您好，", "你好，", "市民来电反映：", "来电人反映，", "我是{district}{street}的居民，",
-            "本人住在{district}{compound}，", "我们是{compound}的业主，")
-_DETAILS = ("这个情况已经持续了{days}天。", "之前打过12345反映过，一直没有解决。", "多次沟通无果。",
-            "周围很多居民都有意见。", "", "", "", "情况比较紧急。", "社区说不归他们管。")
+_OPENERS = (
+    "",
+    "",
+    "您好，",
+    "你好，",
+    "市民来电反映：",
+    "来电人反映，",
+    "我是{district}{street}的居民，",
+    "本人住在{district}{compound}，",
+    "我们是{compound}的业主，",
+)
+_DETAILS = (
+    "这个情况已经持续了{days}天。",
+    "之前打过12345反映过，一直没有解决。",
+    "多次沟通无果。",
+    "周围很多居民都有意见。",
+    "",
+    "",
+    "",
+    "情况比较紧急。",
+    "社区说不归他们管。",
+)
 _CONSULT_PREFIX = ("咨询", "请问", "咨询：")
 _COMPLAINT_PREFIX = ("投诉", "反映", "举报", "求助", "关于")
 _RHETORICAL = ("为什么一直没人管？", "难道就没人管吗？", "这合理吗？")
@@ -80,8 +137,10 @@ class _Writer:
         return district, self.pick(DISTRICTS[district])
 
     def phone(self) -> str:
-        return "1" + self.pick(("38", "39", "51", "58", "62", "77", "86", "89")) + "".join(
-            str(self.rng.randrange(10)) for _ in range(8)
+        return (
+            "1"
+            + self.pick(("38", "39", "51", "58", "62", "77", "86", "89"))
+            + "".join(str(self.rng.randrange(10)) for _ in range(8))
         )
 
     def fill(self, template: str, slots: dict[str, str]) -> str:
@@ -116,8 +175,14 @@ class _Writer:
         return makers[key]() if key in makers else key
 
     def contact(self) -> str:
-        name = self.pick(tuple(_SURNAMES)) + self.pick(tuple(_GIVEN)) + (self.pick(tuple(_GIVEN)) if self.rng.random() < 0.6 else "")
-        plate = "苏" + self.pick(("E", "U", "B", "D")) + "".join(self.pick(tuple("0123456789ABCDEFGHJK")) for _ in range(5))
+        name = (
+            self.pick(tuple(_SURNAMES))
+            + self.pick(tuple(_GIVEN))
+            + (self.pick(tuple(_GIVEN)) if self.rng.random() < 0.6 else "")
+        )
+        plate = (
+            "苏" + self.pick(("E", "U", "B", "D")) + "".join(self.pick(tuple("0123456789ABCDEFGHJK")) for _ in range(5))
+        )
         choices = (
             f"联系电话{self.phone()}。",
             f"我姓{name[0]}，电话{self.phone()}，请回电。",
@@ -212,7 +277,9 @@ def _emerging_schedule(weeks: int) -> list[tuple[Emerging, int]]:
     return scheduled
 
 
-def generate(n: int = 6000, weeks: int = 12, seed: int = 0, start: date = DEFAULT_START) -> tuple[pd.DataFrame, list[dict[str, object]]]:
+def generate(
+    n: int = 6000, weeks: int = 12, seed: int = 0, start: date = DEFAULT_START
+) -> tuple[pd.DataFrame, list[dict[str, object]]]:
     """Generate ``n`` tickets over ``weeks`` weeks starting on the Monday ``start``.
 
     Returns
@@ -250,12 +317,14 @@ def generate(n: int = 6000, weeks: int = 12, seed: int = 0, start: date = DEFAUL
         plan: list[tuple[Topic | Emerging, float]] = [
             (TOPICS[i], rates[i]) for i in rng.choices(range(len(TOPICS)), weights=weights, k=base_counts[week])
         ]
-        for topic, _first in schedule:
-            plan += [(topic, 0.08)] * extra.get((topic.key, week), 0)
-        for topic, rate in plan:
-            ticket = _ticket(w, topic, rate)
+        for emerging, _first in schedule:
+            plan += [(emerging, 0.08)] * extra.get((emerging.key, week), 0)
+        for source, rate in plan:
+            ticket = _ticket(w, source, rate)
             day = monday + timedelta(days=7 * week + rng.randrange(7))
-            moment = datetime(day.year, day.month, day.day, rng.choice(range(7, 23)), rng.randrange(60), rng.randrange(60))
+            moment = datetime(
+                day.year, day.month, day.day, rng.choice(range(7, 23)), rng.randrange(60), rng.randrange(60)
+            )
             ticket["created_at"] = moment
             ticket["channel"] = rng.choices(list(CHANNELS), weights=list(CHANNELS.values()))[0]
             ticket["reporter"] = w.pick(reporters)
@@ -269,29 +338,56 @@ def generate(n: int = 6000, weeks: int = 12, seed: int = 0, start: date = DEFAUL
         rows.pop(rng.randrange(len(rows)))
     frame = pd.DataFrame(rows).sort_values("created_at", kind="stable").reset_index(drop=True)
     frame.insert(0, "id", [f"SZ{t:%Y%m%d}{i:06d}" for i, t in enumerate(frame["created_at"], start=1)])
-    columns = ["id", "created_at", "district", "street", "channel", "reporter", "title", "text",
-               "consultation", "covid", "department", "topic"]
+    columns = [
+        "id",
+        "created_at",
+        "district",
+        "street",
+        "channel",
+        "reporter",
+        "title",
+        "text",
+        "consultation",
+        "covid",
+        "department",
+        "topic",
+    ]
     frame = frame[columns]
     return frame, _trend_record(frame, schedule, monday, weeks)
 
 
-def _trend_record(frame: pd.DataFrame, schedule: list[tuple[Emerging, int]], monday: date, weeks: int) -> list[dict[str, object]]:
+def _trend_record(
+    frame: pd.DataFrame, schedule: list[tuple[Emerging, int]], monday: date, weeks: int
+) -> list[dict[str, object]]:
     week_index = ((frame["created_at"].dt.normalize() - pd.Timestamp(monday)).dt.days // 7).clip(upper=weeks - 1)
     record = []
     for topic, first in schedule:
         counts = week_index[frame["topic"] == topic.key].value_counts().reindex(range(weeks), fill_value=0)
         iso = [f"{y}-W{wk:02d}" for y, wk, _ in ((monday + timedelta(weeks=k)).isocalendar() for k in range(weeks))]
         peak = int(counts.to_numpy().argmax())
-        info = {k: v for k, v in asdict(topic).items() if k in ("key", "label", "department", "covid", "district", "street", "place", "keywords")}
-        info.update(start_week=iso[first], peak_week=iso[peak], weekly_counts=dict(zip(iso, counts.astype(int).tolist(), strict=True)))
+        info = {
+            k: v
+            for k, v in asdict(topic).items()
+            if k in ("key", "label", "department", "covid", "district", "street", "place", "keywords")
+        }
+        info.update(
+            start_week=iso[first],
+            peak_week=iso[peak],
+            weekly_counts=dict(zip(iso, counts.astype(int).tolist(), strict=True)),
+        )
         record.append(info)
     return record
 
 
-def write_corpus(out: str | Path, *, n: int, weeks: int, seed: int, start: date = DEFAULT_START) -> tuple[Path, Path, pd.DataFrame]:
+def write_corpus(
+    out: str | Path, *, n: int, weeks: int, seed: int, start: date = DEFAULT_START
+) -> tuple[Path, Path, pd.DataFrame]:
     """Generate the corpus and write it to ``out`` (format by extension) plus ``<out>.trends.json``."""
     frame, trends = generate(n=n, weeks=weeks, seed=seed, start=start)
     out = write_table(frame, out)
     side = out.with_name(out.name + ".trends.json")
-    side.write_text(json.dumps({"seed": seed, "n": n, "weeks": weeks, "emerging": trends}, ensure_ascii=False, indent=2), encoding="utf-8")
+    side.write_text(
+        json.dumps({"seed": seed, "n": n, "weeks": weeks, "emerging": trends}, ensure_ascii=False, indent=2),
+        encoding="utf-8",
+    )
     return out, side, frame

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 from sklearn.metrics import (
     accuracy_score,
     brier_score_loss,
@@ -20,23 +21,31 @@ from training.calibrate import coverage_curve
 __all__ = ["classification_report", "department_report", "format_report"]
 
 
-def classification_report(y_true: Sequence[Any], y_pred: Sequence[Any], labels: Sequence[Any]) -> dict[str, Any]:
+def classification_report(y_true: ArrayLike, y_pred: ArrayLike, labels: Sequence[Any]) -> dict[str, Any]:
     """Accuracy, macro-F1, per-class precision/recall/F1/support and the confusion matrix."""
     labels = list(labels)
     precision, recall, f1, support = precision_recall_fscore_support(y_true, y_pred, labels=labels, zero_division=0)
     return {
-        "n": len(y_true),
+        "n": int(np.asarray(y_true).shape[0]),
         "accuracy": round(float(accuracy_score(y_true, y_pred)), 4),
         "macro_f1": round(float(f1_score(y_true, y_pred, labels=labels, average="macro", zero_division=0)), 4),
         "per_class": {
-            str(label): {"precision": round(float(p), 4), "recall": round(float(r), 4), "f1": round(float(f), 4), "support": int(s)}
+            str(label): {
+                "precision": round(float(p), 4),
+                "recall": round(float(r), 4),
+                "f1": round(float(f), 4),
+                "support": int(s),
+            }
             for label, p, r, f, s in zip(labels, precision, recall, f1, support, strict=True)
         },
-        "confusion": {"labels": [str(label) for label in labels], "matrix": confusion_matrix(y_true, y_pred, labels=labels).tolist()},
+        "confusion": {
+            "labels": [str(label) for label in labels],
+            "matrix": confusion_matrix(y_true, y_pred, labels=labels).tolist(),
+        },
     }
 
 
-def binary_report(y_true: Sequence[int], positive_proba: np.ndarray) -> dict[str, Any]:
+def binary_report(y_true: ArrayLike, positive_proba: np.ndarray) -> dict[str, Any]:
     """Classification report at 0.5 plus ROC AUC and Brier score (calibration)."""
     y = np.asarray(y_true, dtype=int)
     report = classification_report(y, (positive_proba >= 0.5).astype(int), [0, 1])
@@ -46,7 +55,9 @@ def binary_report(y_true: Sequence[int], positive_proba: np.ndarray) -> dict[str
     return report
 
 
-def department_report(y_true: Sequence[Any], proba: np.ndarray, classes: Sequence[Any], route_threshold: float | None) -> dict[str, Any]:
+def department_report(
+    y_true: ArrayLike, proba: np.ndarray, classes: Sequence[Any], route_threshold: float | None
+) -> dict[str, Any]:
     """Multi-class report plus top-3 accuracy, auto-routing coverage/precision and the curve."""
     classes_arr = np.asarray(classes, dtype=object)
     y = np.asarray(y_true, dtype=object)

@@ -29,7 +29,7 @@ from nlp.tokenize import Tokenizer
 from training.calibrate import choose_route_threshold
 from training.evaluate import binary_report, department_report
 
-__all__ = ["TrainConfig", "FitResult", "fit_tasks", "make_head", "check_labels"]
+__all__ = ["FitResult", "TrainConfig", "check_labels", "fit_tasks", "make_head"]
 
 
 @dataclass(frozen=True)
@@ -81,7 +81,9 @@ def make_head(config: TrainConfig) -> CalibratedClassifierCV:
     return CalibratedClassifierCV(svm, method="sigmoid", cv=config.calibration_folds)
 
 
-def check_labels(frame: pd.DataFrame, tasks: Sequence[str], config: TrainConfig, *, drop_rare: bool = False) -> tuple[pd.DataFrame, list[str]]:
+def check_labels(
+    frame: pd.DataFrame, tasks: Sequence[str], config: TrainConfig, *, drop_rare: bool = False
+) -> tuple[pd.DataFrame, list[str]]:
     """Refuse labels too rare to train on, or blank them when ``drop_rare`` is set.
 
     Returns
@@ -96,7 +98,9 @@ def check_labels(frame: pd.DataFrame, tasks: Sequence[str], config: TrainConfig,
     for task in tasks:
         counts = frame[task].dropna().value_counts()
         if len(counts) < 2:
-            raise InputError(f"label column for {task!r} has {len(counts)} distinct value(s) ({', '.join(map(str, counts.index))}); at least 2 are needed: add examples of the other class or leave the column out")
+            raise InputError(
+                f"label column for {task!r} has {len(counts)} distinct value(s) ({', '.join(map(str, counts.index))}); at least 2 are needed: add examples of the other class or leave the column out"
+            )
         rare = counts[counts < config.min_label_count]
         if rare.empty:
             continue
@@ -123,7 +127,9 @@ def _labels(frame: pd.DataFrame, task: str) -> tuple[np.ndarray, np.ndarray]:
     return mask, y
 
 
-def fit_tasks(frame: pd.DataFrame, tasks: Sequence[str], tokenizer: Tokenizer, config: TrainConfig, *, progress: bool = True) -> FitResult:
+def fit_tasks(
+    frame: pd.DataFrame, tasks: Sequence[str], tokenizer: Tokenizer, config: TrainConfig, *, progress: bool = True
+) -> FitResult:
     """Cross-validate, choose thresholds and fit the final pipelines for ``tasks``.
 
     Parameters
@@ -138,7 +144,9 @@ def fit_tasks(frame: pd.DataFrame, tasks: Sequence[str], tokenizer: Tokenizer, c
         Show a progress bar over the folds.
     """
     if not tasks:
-        raise InputError("no label column found; pass at least one of --consultation-col, --covid-col, --department-col naming a column of the file")
+        raise InputError(
+            "no label column found; pass at least one of --consultation-col, --covid-col, --department-col naming a column of the file"
+        )
     features = make_features(tokenizer, char_ngrams=config.char_ngrams)
     tickets = frame[["title", "text"]].reset_index(drop=True)
     frame = frame.reset_index(drop=True)
@@ -177,7 +185,11 @@ def fit_tasks(frame: pd.DataFrame, tasks: Sequence[str], tokenizer: Tokenizer, c
             result.reports[task] = binary_report(y, proba[:, classes[task].index(1)])
             result.task_meta[task] = {"labels": [0, 1], "decision_threshold": 0.5}
         else:
-            route = choose_route_threshold(y, proba, classes[task], target_precision=config.target_precision) if task == DEPARTMENT else {}
+            route = (
+                choose_route_threshold(y, proba, classes[task], target_precision=config.target_precision)
+                if task == DEPARTMENT
+                else {}
+            )
             result.reports[task] = department_report(y, proba, classes[task], route.get("route_threshold"))
             result.task_meta[task] = {"labels": [str(c) for c in classes[task]], **route}
         result.task_meta[task]["n_train"] = int(mask.sum())

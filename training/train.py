@@ -15,7 +15,7 @@ from nlp.io import Tickets
 from nlp.tokenize import Tokenizer, default_tokenizer
 from training.fit import FitResult, TrainConfig, check_labels, fit_tasks
 
-__all__ = ["train_bundle", "git_commit"]
+__all__ = ["git_commit", "train_bundle"]
 
 MIN_ROWS = 20
 
@@ -24,7 +24,12 @@ def git_commit() -> str | None:
     """The commit of the code that trains, or None outside a git checkout."""
     try:
         out = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=Path(__file__).parent, capture_output=True, text=True, timeout=5, check=True
+            ["git", "rev-parse", "HEAD"],
+            cwd=Path(__file__).parent,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=True,
         )
     except (OSError, subprocess.SubprocessError):
         return None
@@ -56,7 +61,9 @@ def train_bundle(
     config = config or TrainConfig()
     tokenizer = tokenizer or default_tokenizer()
     if len(tickets.frame) < MIN_ROWS:
-        raise InputError(f"{tickets.path}: {len(tickets.frame)} usable rows; at least {MIN_ROWS} labelled tickets are needed to train")
+        raise InputError(
+            f"{tickets.path}: {len(tickets.frame)} usable rows; at least {MIN_ROWS} labelled tickets are needed to train"
+        )
     frame, notes = check_labels(tickets.frame, tickets.label_tasks, config, drop_rare=drop_rare)
     result = fit_tasks(frame, tickets.label_tasks, tokenizer, config, progress=progress)
     created = datetime.now(UTC)
@@ -68,13 +75,17 @@ def train_bundle(
         "data": {
             "source": tickets.path.name,
             "sha256": tickets.sha256,
-            "rows": int(len(tickets.frame)),
-            "rows_rejected": int(len(tickets.rejected)),
+            "rows": len(tickets.frame),
+            "rows_rejected": len(tickets.rejected),
             "label_counts": {task: _counts(frame[task]) for task in tickets.label_tasks},
             **(extra_data or {}),
         },
         "params": config.as_dict(),
-        "tokenizer": {"backend": tokenizer.backend, "user_words": len(tokenizer.user_words), "stop_words": len(tokenizer.stop_words)},
+        "tokenizer": {
+            "backend": tokenizer.backend,
+            "user_words": len(tokenizer.user_words),
+            "stop_words": len(tokenizer.stop_words),
+        },
         "tasks": result.task_meta,
         "notes": notes,
     }
