@@ -7,6 +7,7 @@ TF-IDF of the title alone, weighted apart because titles are short and telling.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import numpy as np
@@ -47,11 +48,23 @@ def as_ticket_frame(tickets: Any) -> pd.DataFrame:
     )
 
 
+_FIRST_CLAUSE = re.compile(r"^[^,.;!?，。；！？:：]{1,40}")
+
+
+def _headline(title: str, body: str) -> str:
+    """The title, or the body's first clause when a ticket has none (exports often lack titles)."""
+    if title:
+        return title
+    match = _FIRST_CLAUSE.match(body)
+    return match.group(0) if match else body[:40]
+
+
 class TicketText(TransformerMixin, BaseEstimator):
     """Clean ticket records into the ``title`` and ``doc`` (title + body) columns.
 
     Stateless: cleaning is normalisation then PII masking (:func:`nlp.text.clean`),
-    done inside the pipeline so that serving cannot diverge from training.
+    done inside the pipeline so that serving cannot diverge from training. A ticket
+    without a title gets its body's first clause as title.
     """
 
     def fit(self, X: Any, y: Any = None) -> TicketText:
@@ -62,7 +75,8 @@ class TicketText(TransformerMixin, BaseEstimator):
         titles = [clean(t) for t in frame["title"]]
         bodies = [clean(t) for t in frame["text"]]
         docs = [f"{t} {b}" if t and not b.startswith(t) else b for t, b in zip(titles, bodies, strict=True)]
-        return pd.DataFrame({"title": titles, "doc": docs})
+        headlines = [_headline(t, b) for t, b in zip(titles, bodies, strict=True)]
+        return pd.DataFrame({"title": headlines, "doc": docs})
 
 
 def make_features(

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from nlp.errors import InputError
-from nlp.tasks import is_binary, parse_binary_label
+from nlp.tasks import TASKS, is_binary, parse_binary_label
 
 __all__ = ["Column", "ColumnMap", "Tickets", "file_sha256", "read_table", "read_tickets", "write_table"]
 
@@ -51,6 +51,11 @@ class ColumnMap:
     time: Column | None = None
     labels: Mapping[str, Column] = field(default_factory=dict)
     extra: Mapping[str, Column] = field(default_factory=dict)
+
+    @classmethod
+    def for_training(cls) -> ColumnMap:
+        """Default names, with every task's label column used when present."""
+        return cls(labels={task: Column(task, required=False, flag=f"--{task}-col") for task in TASKS})
 
 
 @dataclass

@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+
+from nlp.bundle import Bundle
+from nlp.predict import predict
+
+
+def test_output_columns_and_order(bundle: Bundle, unseen: pd.DataFrame) -> None:
+    sample = unseen.head(50)
+    out = predict(bundle, sample)
+    assert list(out.columns) == [
+        "consultation", "consultation_proba", "covid", "covid_proba",
+        "department", "department_proba", "department_top3", "route",
+    ]  # fmt: skip
+    assert len(out) == 50
+    # Rows keep their order: predicting one ticket alone gives the same as in the batch.
+    alone = predict(bundle, sample.iloc[[17]])
+    assert alone.iloc[0].to_dict() == out.iloc[17].to_dict()
+
+
+def test_top3_is_sorted_and_consistent(bundle: Bundle, unseen: pd.DataFrame) -> None:
+    out = predict(bundle, unseen.head(30))
+    for _, row in out.iterrows():
+        probs = [p for _label, p in row["department_top3"]]
+        assert probs == sorted(probs, reverse=True) and len(probs) == 3
+        assert row["department_top3"][0] == [row["department"], row["department_proba"]]
+        json.dumps(row["department_top3"], ensure_ascii=False)
+
+
+def test_route_follows_the_stored_threshold(bundle: Bundle, unseen: pd.DataFrame) -> None:
+    out = predict(bundle, unseen)
+    threshold = bundle.route_threshold()
+    assert threshold is not None
+    assert ((out["department_proba"] >= threshold) == (out["route"] == "auto")).all()
+    manual = Bundle(
+        pipelines=bundle.pipelines,
+        meta={**bundle.meta, "tasks": {**bundle.meta["tasks"], "department": {"route_threshold": None}}},
+    )
+    assert set(predict(manual, unseen.head(20))["route"]) == {"manual"}
+
+
+def test_predictions_are_right_on_unseen_tickets(bundle: Bundle, unseen: pd.DataFrame) -> None:
+    out = predict(bundle, unseen)
+    assert (out["department"] == unseen["department"]).mean() > 0.85
+    assert (out["covid"] == unseen["covid"]).mean() > 0.93
+    assert (out["consultation"] == unseen["consultation"]).mean() > 0.88
+    auto = out["route"] == "auto"
+    assert (out.loc[auto, "department"] == unseen.loc[auto, "department"]).mean() > 0.93
+
+
+def test_covid_tickets_without_the_word_covid(bundle: Bundle) -> None:
+    out = predict(
+        bundle,
+        ["我的苏康码突然变成黄码了，怎么转绿？", "小区被划为封控区，团购的菜送不进来", "楼上邻居半夜拖动家具太吵了"],
+    )
+    assert list(out["covid"]) == [1, 1, 0]
+
+
+def test_empty_batch(bundle: Bundle) -> None:
+    assert len(predict(bundle, pd.DataFrame({"text": []}))) == 0

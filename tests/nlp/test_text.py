@@ -1,0 +1,85 @@
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from nlp.text import MASKS, clean, mask_pii, normalize
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("\n\t\t\t苏康码变黄码\n\t\t", "苏康码变黄码"),
+        ("ＡＢＣ１２３", "abc123"),  # full-width to half-width, lower case
+        ("太吵了！！！", "太吵了!"),  # repeated punctuation collapses
+        ("什么时候来水？？？。。。", "什么时候来水?。"),
+        ("a\u3000b\xa0c", "a b c"),  # ideographic and no-break spaces
+        ("零\u200b宽", "零宽"),
+        ("Hello World", "hello world"),
+        ("", ""),
+    ],
+)
+def test_normalize_table(raw: str, expected: str) -> None:
+    assert normalize(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "kind", "kept"),
+    [
+        ("我的电话13812345678请回电", "mobile", "我的电话"),
+        ("手机：+86 138 1234 5678", "mobile", "手机"),
+        ("身份证320502199001011234", "id_number", "身份证"),
+        ("身份证32050219900101123X。", "id_number", "。"),
+        ("卡号6222021234567890123", "bank_card", "卡号"),
+        ("卡号 6222 0212 3456 7890", "bank_card", "卡号"),
+        ("座机0512-65223456", "landline", "座机"),
+        ("电话:65223456", "landline", "电话"),
+        ("邮箱 zhang.san@example.com 联系", "email", "邮箱"),
+        ("车牌苏E12345被刮", "plate", "被刮"),
+        ("车牌苏E·A1234", "plate", "车牌"),
+        ("新能源苏ED12345", "plate", "新能源"),
+        ("１３８１２３４５６７８", "mobile", ""),  # full-width digits in raw text
+    ],
+)
+def test_mask_pii_table(raw: str, kind: str, kept: str) -> None:
+    masked = mask_pii(raw)
+    assert MASKS[kind] in masked
+    assert kept in masked
+    assert not any(ch.isdigit() for ch in masked.replace("12345", "")), masked
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["12345热线", "物业费每平方1.5元", "2022年3月7日下午3点", "18路公交", "楼号12幢302室", "金额50000元"],
+)
+def test_mask_pii_leaves_ordinary_numbers(text: str) -> None:
+    assert mask_pii(text) == text
+
+
+def test_id_number_is_not_read_as_phone() -> None:
+    assert mask_pii("320502199001011234") == MASKS["id_number"]
+
+
+@given(st.text())
+def test_normalize_is_idempotent(text: str) -> None:
+    once = normalize(text)
+    assert normalize(once) == once
+
+
+@given(st.text(alphabet=st.sampled_from(list("0123456789 -+@.xX苏E·abc电话座机tel：:"))))
+def test_mask_pii_is_idempotent(text: str) -> None:
+    once = mask_pii(text)
+    assert mask_pii(once) == once
+
+
+@given(st.text())
+def test_clean_is_idempotent(text: str) -> None:
+    once = clean(text)
+    assert clean(once) == once
+
+
+@pytest.mark.parametrize("func", [normalize, mask_pii, clean])
+def test_non_string_is_refused(func: object) -> None:
+    with pytest.raises(TypeError, match="expected str, got int"):
+        func(3)  # type: ignore[operator]

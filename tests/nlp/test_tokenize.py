@@ -1,0 +1,92 @@
+from __future__ import annotations
+
+import pickle
+import warnings
+
+import joblib
+import pytest
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from nlp.lexicon import load_words
+from nlp.tokenize import Tokenizer, default_tokenizer
+
+SENTENCES = [
+    "我的苏康码变黄码了，核酸检测结果还没出来",
+    "姑苏区平江街道物业费上涨，请12345帮忙",
+    "公积金提取和社保卡补办怎么办理？",
+    "吴中区郭巷街道工地夜间施工噪音扰民",
+]
+
+
+def test_user_words_are_kept_whole() -> None:
+    tokens = default_tokenizer()("我的苏康码变黄码了，去核酸检测，在姑苏区交物业费")
+    for word in ("苏康码", "黄码", "核酸检测", "姑苏区", "物业费"):
+        assert word in tokens
+
+
+@pytest.mark.parametrize(
+    ("text", "word"), [("去核酸检测", "核酸检测"), ("在姑苏区交物业费", "姑苏区"), ("返乡报备和落地检", "落地检")]
+)
+def test_without_user_words_jieba_splits_them(text: str, word: str) -> None:
+    # The dictionary matters: plain jieba cuts these hotline words (even into "区交").
+    assert word not in Tokenizer()(text)
+    assert word in default_tokenizer()(text)
+
+
+def test_punctuation_and_whitespace_are_dropped() -> None:
+    assert default_tokenizer()("你好 ， 世界！！") == ["你好", "世界"]
+
+
+def test_content_tokens_drop_stop_words() -> None:
+    tokenizer = default_tokenizer()
+    assert "的" in tokenizer("我的苏康码")
+    assert tokenizer.content_tokens("我的苏康码") == ["苏康码"]
+
+
+@pytest.mark.parametrize("dump", [pickle.dumps, lambda t: pickle.dumps(t, protocol=2)])
+def test_pickle_round_trip_gives_identical_tokens(dump: object) -> None:
+    tokenizer = default_tokenizer()
+    loaded = pickle.loads(dump(tokenizer))  # type: ignore[operator]
+    assert loaded == tokenizer
+    for sentence in SENTENCES:
+        assert loaded(sentence) == tokenizer(sentence)
+
+
+def test_state_is_data_only() -> None:
+    state = default_tokenizer().__getstate__()
+    assert set(state) == {"user_words", "stop_words", "backend"}
+    assert all(isinstance(w, str) for w in state["user_words"])
+
+
+def test_fitted_vectorizer_round_trips_through_joblib(tmp_path) -> None:
+    tokenizer = default_tokenizer()
+    vectorizer = TfidfVectorizer(
+        tokenizer=tokenizer, token_pattern=None, lowercase=False, stop_words=list(tokenizer.stop_words)
+    )
+    matrix = vectorizer.fit_transform(SENTENCES)
+    joblib.dump(vectorizer, tmp_path / "v.joblib")
+    loaded = joblib.load(tmp_path / "v.joblib")
+    assert (loaded.transform(SENTENCES) != matrix).nnz == 0
+    assert "苏康码" in loaded.vocabulary_
+
+
+def test_stop_words_are_single_tokens_so_vectorizers_do_not_warn() -> None:
+    tokenizer = default_tokenizer()
+    assert [w for w in tokenizer.stop_words if tokenizer(w) != [w]] == []
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        TfidfVectorizer(
+            tokenizer=tokenizer, token_pattern=None, lowercase=False, stop_words=list(tokenizer.stop_words)
+        ).fit(SENTENCES)
+
+
+def test_unknown_backend_is_refused() -> None:
+    with pytest.raises(ValueError, match="expected backend in"):
+        Tokenizer(backend="nope")("文本")
+
+
+def test_shipped_lists_are_clean() -> None:
+    words = load_words("user_words")
+    assert "苏康码" in words and len(words) == len(set(words))
+    with pytest.raises(ValueError, match="expected a shipped word list"):
+        load_words("missing")
