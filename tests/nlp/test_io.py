@@ -53,7 +53,7 @@ def test_missing_column_names_the_option(tmp_path: Path) -> None:
 
 def test_named_optional_column_is_required(tmp_path: Path) -> None:
     path = write_table(ROWS, tmp_path / "t.csv")
-    with pytest.raises(InputError, match="column 'ticket_no' not found.*--id-col"):
+    with pytest.raises(InputError, match=r"column 'ticket_no' not found.*--id-col"):
         read_tickets(path, ColumnMap(id=Column("ticket_no", flag="--id-col")))
 
 
@@ -61,7 +61,7 @@ def test_named_optional_column_is_required(tmp_path: Path) -> None:
 def test_empty_file_is_refused(tmp_path: Path, content: bytes) -> None:
     path = tmp_path / "e.csv"
     path.write_bytes(content)
-    with pytest.raises(InputError, match="empty|no rows"):
+    with pytest.raises(InputError, match=r"empty|no rows"):
         read_tickets(path)
 
 
