@@ -59,7 +59,7 @@ def choose_route_threshold(
     if ok.any():
         k = int(np.flatnonzero(ok).max()) + 1
         result.update(
-            route_threshold=round(float(conf_sorted[k - 1]), 6),
+            route_threshold=float(conf_sorted[k - 1]),  # exact: rounding would move the cut
             auto_coverage=round(k / len(order), 4),
             auto_precision=round(float(precision[k - 1]), 4),
         )

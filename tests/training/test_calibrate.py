@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from training.calibrate import choose_route_threshold, coverage_curve
+
+CLASSES = ["a", "b"]
+
+
+def _scores(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Confident predictions are right more often, as with a calibrated model."""
+    rng = np.random.default_rng(seed)
+    confidence = rng.uniform(0.5, 1.0, n)
+    right = rng.uniform(size=n) < confidence
+    y = np.where(right, "a", "b")
+    proba = np.column_stack([confidence, 1 - confidence])
+    return y, proba
+
+
+def test_threshold_reaches_the_target_on_the_routed_tickets() -> None:
+    y, proba = _scores(5000)
+    result = choose_route_threshold(y, proba, CLASSES, target_precision=0.9)
+    threshold = result["route_threshold"]
+    routed = proba.max(axis=1) >= threshold
+    assert (y[routed] == "a").mean() >= 0.9
+    assert result["auto_coverage"] == pytest.approx(routed.mean(), abs=1e-3)
+    # The lowest such threshold: routing one step more drops below the target.
+    lower = np.sort(proba.max(axis=1)[~routed])[-1]
+    assert (y[proba.max(axis=1) >= lower] == "a").mean() < 0.9
+
+
+def test_higher_targets_route_fewer_tickets() -> None:
+    y, proba = _scores(5000)
+    low = choose_route_threshold(y, proba, CLASSES, target_precision=0.85)
+    high = choose_route_threshold(y, proba, CLASSES, target_precision=0.95)
+    assert high["auto_coverage"] < low["auto_coverage"]
+
+
+def test_unreachable_target_routes_nothing() -> None:
+    y = np.array(["b"] * 100)
+    proba = np.column_stack([np.linspace(0.6, 0.99, 100), 1 - np.linspace(0.6, 0.99, 100)])
+    result = choose_route_threshold(y, proba, CLASSES, target_precision=0.97)
+    assert result["route_threshold"] is None and result["auto_coverage"] == 0.0
+
+
+def test_too_few_routed_tickets_do_not_make_a_threshold() -> None:
+    y, proba = _scores(20)
+    assert choose_route_threshold(y, proba, CLASSES, target_precision=0.5, min_routed=30)["route_threshold"] is None
+
+
+def test_bad_target() -> None:
+    with pytest.raises(ValueError, match="expected 0 < target_precision <= 1"):
+        choose_route_threshold(np.array(["a"]), np.array([[1.0, 0.0]]), CLASSES, target_precision=1.5)
+
+
+def test_coverage_falls_as_threshold_rises() -> None:
+    y, proba = _scores(2000)
+    curve = coverage_curve(y, proba, CLASSES)
+    coverages = [row["coverage"] for row in curve]
+    assert coverages == sorted(coverages, reverse=True)

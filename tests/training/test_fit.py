@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from nlp.errors import InputError
+from nlp.tokenize import default_tokenizer
+from training.demo_corpus import generate
+from training.fit import TrainConfig, check_labels, fit_tasks
+
+FAST = TrainConfig(folds=3, char_ngrams=None)
+
+
+@pytest.fixture(scope="module")
+def frame() -> pd.DataFrame:
+    frame, _ = generate(n=1200, weeks=4, seed=7)
+    return frame
+
+
+@pytest.mark.parametrize("task", ["consultation", "covid", "department"])
+def test_each_task_learns_and_beats_shuffled_labels(frame: pd.DataFrame, unseen: pd.DataFrame, task: str) -> None:
+    """A head trained on the labels predicts unseen tickets; one trained on shuffled labels cannot."""
+    tokenizer = default_tokenizer()
+    real = fit_tasks(frame, [task], tokenizer, FAST, progress=False).pipelines[task]
+    shuffled = frame.assign(**{task: np.random.default_rng(0).permutation(frame[task].to_numpy())})
+    noise = fit_tasks(shuffled, [task], tokenizer, FAST, progress=False).pipelines[task]
+    tickets = unseen[["title", "text"]]
+    truth = unseen[task].astype(str) if task == "department" else unseen[task]
+    acc_real = (pd.Series(real.predict(tickets)).astype(truth.dtype) == truth.to_numpy()).mean()
+    acc_noise = (pd.Series(noise.predict(tickets)).astype(truth.dtype) == truth.to_numpy()).mean()
+    assert acc_real > 0.85
+    assert acc_real > acc_noise + 0.05
+
+
+def test_out_of_fold_report_and_threshold(frame: pd.DataFrame) -> None:
+    result = fit_tasks(frame, ["department"], default_tokenizer(), FAST, progress=False)
+    meta = result.task_meta["department"]
+    assert meta["route_threshold"] is not None and meta["auto_precision"] >= 0.97
+    report = result.reports["department"]
+    assert report["n"] == len(frame) and 0.8 < report["accuracy"] < 1.0
+    assert report["top3_accuracy"] >= report["accuracy"]
+
+
+def test_rows_missing_one_label_still_train_the_others(frame: pd.DataFrame) -> None:
+    partial = frame.astype({"covid": "Int8"}).copy()
+    partial.loc[partial.index[:300], "covid"] = pd.NA
+    result = fit_tasks(partial, ["covid", "department"], default_tokenizer(), FAST, progress=False)
+    assert result.task_meta["covid"]["n_train"] == len(frame) - 300
+    assert result.task_meta["department"]["n_train"] == len(frame)
+
+
+def test_rare_labels_are_refused_or_dropped(frame: pd.DataFrame) -> None:
+    rare = frame.copy()
+    rare.loc[rare.index[:3], "department"] = "市档案馆"
+    with pytest.raises(InputError, match=r"fewer than 10 examples.*'市档案馆' \(3\).*--drop-rare-labels"):
+        check_labels(rare, ["department"], TrainConfig())
+    kept, notes = check_labels(rare, ["department"], TrainConfig(), drop_rare=True)
+    assert kept["department"].isna().sum() == 3 and "市档案馆" in notes[0]
+
+
+def test_single_class_is_refused(frame: pd.DataFrame) -> None:
+    with pytest.raises(InputError, match="1 distinct value"):
+        check_labels(frame.assign(covid=1), ["covid"], TrainConfig())
+
+
+def test_no_tasks_is_refused(frame: pd.DataFrame) -> None:
+    with pytest.raises(InputError, match="no label column"):
+        fit_tasks(frame, [], default_tokenizer(), FAST)
