@@ -12,6 +12,19 @@ __all__ = ["MIN_ROUTED", "choose_route_threshold", "coverage_curve"]
 
 # A threshold must be backed by this many held-out tickets, or its precision is noise.
 MIN_ROUTED = 30
+# One-sided 95 % confidence: the precision of routed tickets must reach the target with this
+# margin, so that on new tickets it falls below the target only rarely (not half the time).
+Z_95 = 1.645
+
+
+def wilson_lower_bound(successes: np.ndarray, n: np.ndarray, z: float = Z_95) -> np.ndarray:
+    """Lower bound of the Wilson score interval for a binomial proportion."""
+    p = successes / n
+    centre = p + z * z / (2 * n)
+    margin = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    return (centre - margin) / (1 + z * z / n)
+
+
 CURVE_THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 0.97, 0.99)
 
 
@@ -29,11 +42,13 @@ def choose_route_threshold(
     *,
     target_precision: float = 0.97,
     min_routed: int = MIN_ROUTED,
+    z: float = Z_95,
 ) -> dict[str, Any]:
     """Lowest confidence threshold whose auto-routed tickets reach ``target_precision``.
 
     Tickets are sorted by top probability; the threshold is the one that routes the most
-    tickets while the precision of all routed tickets stays at or above the target.
+    tickets while the Wilson lower bound (``z``; 0 for the plain point estimate) of the
+    precision of all routed tickets stays at or above the target.
 
     Returns
     -------
@@ -46,12 +61,16 @@ def choose_route_threshold(
     confidence, correct = _confidence(y_true, proba, classes)
     order = np.argsort(-confidence, kind="stable")
     conf_sorted, correct_sorted = confidence[order], correct[order]
-    precision = np.cumsum(correct_sorted) / np.arange(1, len(order) + 1)
+    routed = np.arange(1, len(order) + 1)
+    hits = np.cumsum(correct_sorted)
+    precision = hits / routed
+    bound = wilson_lower_bound(hits, routed, z) if z > 0 else precision
     # A cut is only possible where the confidence drops, so ties stay on one side.
     cut_ok = np.append(conf_sorted[:-1] > conf_sorted[1:], True)
-    ok = (precision >= target_precision) & cut_ok & (np.arange(1, len(order) + 1) >= min_routed)
+    ok = (bound >= target_precision) & cut_ok & (routed >= min_routed)
     result: dict[str, Any] = {
         "target_precision": target_precision,
+        "confidence_z": z,
         "route_threshold": None,
         "auto_coverage": 0.0,
         "auto_precision": None,

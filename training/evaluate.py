@@ -76,6 +76,10 @@ def department_report(
     return report
 
 
+def _fmt(value: float | None) -> str:
+    return "none (all manual)" if value is None else f"{value:.4f}"
+
+
 def format_report(reports: dict[str, dict[str, Any]]) -> str:
     """A short plain-text summary of per-task reports, for the terminal."""
     lines = []
@@ -89,7 +93,7 @@ def format_report(reports: dict[str, dict[str, Any]]) -> str:
         if "auto_coverage" in report:
             precision = report["auto_precision"]
             lines.append(
-                f"{'':<14} route=auto: threshold={report['route_threshold']}  coverage={report['auto_coverage']:.3f}  "
+                f"{'':<14} route=auto: threshold={_fmt(report['route_threshold'])}  coverage={report['auto_coverage']:.3f}  "
                 f"precision={'n/a' if precision is None else f'{precision:.3f}'}"
             )
             curve = "  ".join(

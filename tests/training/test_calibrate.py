@@ -20,7 +20,7 @@ def _scores(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
 
 def test_threshold_reaches_the_target_on_the_routed_tickets() -> None:
     y, proba = _scores(5000)
-    result = choose_route_threshold(y, proba, CLASSES, target_precision=0.9)
+    result = choose_route_threshold(y, proba, CLASSES, target_precision=0.9, z=0)
     threshold = result["route_threshold"]
     routed = proba.max(axis=1) >= threshold
     assert (y[routed] == "a").mean() >= 0.9
@@ -59,3 +59,17 @@ def test_coverage_falls_as_threshold_rises() -> None:
     curve = coverage_curve(y, proba, CLASSES)
     coverages = [row["coverage"] for row in curve]
     assert coverages == sorted(coverages, reverse=True)
+
+
+def test_confidence_margin_routes_fewer_but_holds_on_new_tickets() -> None:
+    y, proba = _scores(3000, seed=1)
+    plain = choose_route_threshold(y, proba, CLASSES, target_precision=0.9, z=0)
+    margin = choose_route_threshold(y, proba, CLASSES, target_precision=0.9)
+    assert margin["route_threshold"] > plain["route_threshold"]
+    # On fresh tickets from the same model, the margin keeps precision at the target in most draws.
+    held = []
+    for seed in range(2, 22):
+        y_new, proba_new = _scores(3000, seed=seed)
+        routed = proba_new.max(axis=1) >= margin["route_threshold"]
+        held.append((y_new[routed] == "a").mean() >= 0.9)
+    assert sum(held) >= 17
