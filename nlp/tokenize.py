@@ -11,17 +11,34 @@ from __future__ import annotations
 import logging
 import threading
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import lru_cache
 from typing import Any
 
 from nlp.lexicon import load_words
 
-__all__ = ["BACKENDS", "Tokenizer", "default_tokenizer"]
+__all__ = ["BACKENDS", "Tokenizer", "cached_tokens", "default_tokenizer"]
 
 BACKENDS = ("jieba",)
 
 _build_lock = threading.Lock()
+_memo: ContextVar[dict[tuple[str, tuple[str, ...], str], list[str]] | None] = ContextVar("_memo", default=None)
+
+
+@contextmanager
+def cached_tokens() -> Iterator[None]:
+    """Remember every segmentation made inside the block.
+
+    Cross-validation segments the same texts once per fold; inside this block each text
+    is segmented once. Memory grows with the texts seen, so it is for training runs only.
+    """
+    token = _memo.set({})
+    try:
+        yield
+    finally:
+        _memo.reset(token)
 
 
 def _is_content(token: str) -> bool:
@@ -80,6 +97,16 @@ class Tokenizer:
 
     def __call__(self, text: str) -> list[str]:
         """Return the tokens of ``text`` (whitespace and punctuation removed)."""
+        memo = _memo.get()
+        if memo is None:
+            return self._cut(text)
+        key = (self.backend, self.user_words, text)
+        tokens = memo.get(key)
+        if tokens is None:
+            tokens = memo[key] = self._cut(text)
+        return list(tokens)
+
+    def _cut(self, text: str) -> list[str]:
         return [t for t in self._segmenter().lcut(text) if _is_content(t)]
 
     def content_tokens(self, text: str) -> list[str]:

@@ -1,0 +1,1 @@
+"""The prediction service: FastAPI app over a model bundle (``create_app``)."""

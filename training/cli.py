@@ -200,6 +200,37 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    import os
+    import tempfile
+
+    import uvicorn
+
+    from nlp.bundle import read_sidecar
+
+    meta = read_sidecar(args.model)  # refuse a bad directory here, before any worker starts
+    os.environ["HOTLINE_MODEL_DIR"] = str(Path(args.model).resolve())
+    if args.prediction_log:
+        os.environ["HOTLINE_PREDICTION_LOG"] = args.prediction_log
+    if args.workers > 1:  # /metrics must add up every worker's figures
+        os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="hotline-metrics-"))
+    url = f"http://{args.host}:{args.port}"
+    print(
+        f"serving model {meta['bundle_id']} at {url} with {args.workers} worker(s); interactive API docs: {url}/docs",
+        flush=True,
+    )
+    uvicorn.run(
+        "serve.app:app_from_env",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level="warning",
+        access_log=False,
+    )
+    return 0
+
+
 # --- parser ------------------------------------------------------------------------------------
 
 
@@ -273,6 +304,20 @@ def build_parser() -> argparse.ArgumentParser:
     _add_column_options(p, labels=True)
     p.add_argument("--json", help="also write the full report as JSON to this file")
     p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser("serve", help="serve predictions over HTTP (FastAPI)")
+    p.add_argument(
+        "--model",
+        required=True,
+        help="bundle directory (reloaded from the same path on SIGHUP or POST /v1/admin/reload)",
+    )
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=_positive_int, default=8000, help="port (default 8000)")
+    p.add_argument("--workers", type=_positive_int, default=1, help="worker processes (default 1)")
+    p.add_argument(
+        "--prediction-log", help="SQLite file of every prediction (default predictions.sqlite3; HOTLINE_PREDICTION_LOG)"
+    )
+    p.set_defaults(func=cmd_serve)
     return parser
 
 

@@ -25,7 +25,7 @@ from tqdm.auto import tqdm
 from nlp.errors import InputError
 from nlp.features import make_features
 from nlp.tasks import DEPARTMENT, is_binary
-from nlp.tokenize import Tokenizer
+from nlp.tokenize import Tokenizer, cached_tokens
 from training.calibrate import choose_route_threshold
 from training.evaluate import binary_report, department_report
 
@@ -143,6 +143,13 @@ def fit_tasks(
     progress : bool
         Show a progress bar over the folds.
     """
+    with cached_tokens():  # each text is segmented once, not once per fold
+        return _fit_tasks(frame, tasks, tokenizer, config, progress=progress)
+
+
+def _fit_tasks(
+    frame: pd.DataFrame, tasks: Sequence[str], tokenizer: Tokenizer, config: TrainConfig, *, progress: bool
+) -> FitResult:
     if not tasks:
         raise InputError(
             "no label column found; pass at least one of --consultation-col, --covid-col, --department-col naming a column of the file"

@@ -1,0 +1,53 @@
+"""Prometheus metrics of the service.
+
+With several workers, ``hotline serve`` sets ``PROMETHEUS_MULTIPROC_DIR`` so that
+``/metrics`` adds up every worker's figures (prometheus_client's multiprocess mode).
+"""
+
+from __future__ import annotations
+
+import os
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest, multiprocess
+
+__all__ = ["Metrics", "render"]
+
+_BUCKETS = (0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
+
+
+class Metrics:
+    """The service's counters; one instance per app, registered in its own registry."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        self.requests = Counter(
+            "hotline_requests_total", "HTTP requests", ["route", "method", "status"], registry=self.registry
+        )
+        self.latency = Histogram(
+            "hotline_request_seconds", "Request latency", ["route"], buckets=_BUCKETS, registry=self.registry
+        )
+        self.routes = Counter(
+            "hotline_route_decisions_total", "Department route decisions", ["route"], registry=self.registry
+        )
+        self.errors = Counter("hotline_errors_total", "Errors by kind", ["kind"], registry=self.registry)
+        self.model = Gauge(
+            "hotline_model_info",
+            "The loaded model (value 1)",
+            ["model_version"],
+            registry=self.registry,
+            multiprocess_mode="liveall",
+        )
+        self.reloads = Counter("hotline_model_reloads_total", "Model reloads", ["outcome"], registry=self.registry)
+
+    def set_model(self, version: str) -> None:
+        self.model.clear()
+        self.model.labels(model_version=version).set(1)
+
+
+def render(metrics: Metrics) -> bytes:
+    """The exposition text: all workers' in multiprocess mode, else this process's."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+        return bytes(generate_latest(registry))
+    return bytes(generate_latest(metrics.registry))
