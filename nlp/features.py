@@ -8,6 +8,7 @@ TF-IDF of the title alone, weighted apart because titles are short and telling.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -59,6 +60,15 @@ def _headline(title: str, body: str) -> str:
     return match.group(0) if match else body[:40]
 
 
+def clean_tickets(titles: Sequence[str], texts: Sequence[str]) -> dict[str, list[str]]:
+    """Cleaned ``title`` (the title, or the body's first clause) and ``doc`` (title + body) lists."""
+    clean_titles = [clean(t) for t in titles]
+    bodies = [clean(t) for t in texts]
+    docs = [f"{t} {b}" if t and not b.startswith(t) else b for t, b in zip(clean_titles, bodies, strict=True)]
+    headlines = [_headline(t, b) for t, b in zip(clean_titles, bodies, strict=True)]
+    return {"title": headlines, "doc": docs}
+
+
 class TicketText(TransformerMixin, BaseEstimator):
     """Clean ticket records into the ``title`` and ``doc`` (title + body) columns.
 
@@ -72,11 +82,7 @@ class TicketText(TransformerMixin, BaseEstimator):
 
     def transform(self, X: Any) -> pd.DataFrame:
         frame = as_ticket_frame(X)
-        titles = [clean(t) for t in frame["title"]]
-        bodies = [clean(t) for t in frame["text"]]
-        docs = [f"{t} {b}" if t and not b.startswith(t) else b for t, b in zip(titles, bodies, strict=True)]
-        headlines = [_headline(t, b) for t, b in zip(titles, bodies, strict=True)]
-        return pd.DataFrame({"title": headlines, "doc": docs})
+        return pd.DataFrame(clean_tickets(frame["title"].tolist(), frame["text"].tolist()))
 
 
 def make_features(

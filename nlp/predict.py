@@ -14,17 +14,13 @@ import numpy as np
 import pandas as pd
 
 from nlp.bundle import Bundle
+from nlp.fastpath import FastFeatures, fast_features, fast_head
 from nlp.features import as_ticket_frame
 from nlp.tasks import DEPARTMENT, is_binary
 
 __all__ = ["TOP_K", "predict"]
 
 TOP_K = 3
-
-
-def _split(pipeline: Any) -> tuple[Any, Any]:
-    """(feature step, classifier) of a two-step task pipeline."""
-    return pipeline.steps[0][1], pipeline.steps[-1][1]
 
 
 def predict(bundle: Bundle, tickets: Any, *, top_k: int = TOP_K) -> pd.DataFrame:
@@ -44,43 +40,44 @@ def predict(bundle: Bundle, tickets: Any, *, top_k: int = TOP_K) -> pd.DataFrame
         One row per ticket, in input order, with the columns described in the module docstring.
     """
     frame = as_ticket_frame(tickets)
-    out = pd.DataFrame(index=range(len(frame)))
     if len(frame) == 0:
-        return out
+        return pd.DataFrame(index=range(0))
+    titles, texts = frame["title"].tolist(), frame["text"].tolist()
+    columns: dict[str, Any] = {}
     # Tasks whose pipelines share one fitted feature step are vectorised once.
     matrices: dict[int, Any] = {}
     for task, pipeline in bundle.pipelines.items():
-        features, classifier = _split(pipeline)
-        key = id(features)
-        if key not in matrices:
-            matrices[key] = features.transform(frame)
-        proba = classifier.predict_proba(matrices[key])
+        features, classifier = pipeline.steps[0][1], pipeline.steps[-1][1]
+        if id(features) not in matrices:
+            fast = fast_features(features)
+            matrices[id(features)] = (
+                fast.transform_lists(titles, texts) if isinstance(fast, FastFeatures) else fast.transform(frame)
+            )
+        proba = fast_head(classifier).predict_proba(matrices[id(features)])
         classes = list(classifier.classes_)
         if is_binary(task):
             positive = proba[:, classes.index(1)]
-            out[task] = (positive >= 0.5).astype(int)
-            out[f"{task}_proba"] = positive.round(4)
+            columns[task] = (positive >= 0.5).astype(int)
+            columns[f"{task}_proba"] = positive.round(4)
         else:
-            _add_multiclass(out, task, proba, classes, top_k, bundle)
-    return out
+            columns.update(_multiclass(task, proba, classes, top_k, bundle))
+    return pd.DataFrame(columns)
 
 
-def _add_multiclass(
-    out: pd.DataFrame, task: str, proba: np.ndarray, classes: list[Any], top_k: int, bundle: Bundle
-) -> None:
+def _multiclass(task: str, proba: np.ndarray, classes: list[Any], top_k: int, bundle: Bundle) -> dict[str, Any]:
     order = np.argsort(-proba, axis=1)[:, :top_k]
     top = np.take_along_axis(proba, order, axis=1)
     labels = np.asarray(classes, dtype=object)
-    out[task] = labels[order[:, 0]]
-    out[f"{task}_proba"] = top[:, 0].round(4)
-    out[f"{task}_top{top_k}"] = pd.Series(
-        [
+    out: dict[str, Any] = {
+        task: labels[order[:, 0]],
+        f"{task}_proba": top[:, 0].round(4),
+        f"{task}_top{top_k}": [
             [[str(label), round(float(p), 4)] for label, p in zip(labels[row], probs, strict=True)]
             for row, probs in zip(order, top, strict=True)
         ],
-        dtype=object,
-    )
+    }
     if task == DEPARTMENT:
         threshold = bundle.route_threshold()
         auto = top[:, 0] >= threshold if threshold is not None else np.zeros(len(top), dtype=bool)
         out["route"] = np.where(auto, "auto", "manual")
+    return out
