@@ -18,7 +18,7 @@ from nlp.fastpath import FastFeatures, fast_features, fast_head
 from nlp.features import as_ticket_frame
 from nlp.tasks import DEPARTMENT, is_binary
 
-__all__ = ["TOP_K", "predict"]
+__all__ = ["TOP_K", "predict", "predict_records"]
 
 TOP_K = 3
 
@@ -42,7 +42,21 @@ def predict(bundle: Bundle, tickets: Any, *, top_k: int = TOP_K) -> pd.DataFrame
     frame = as_ticket_frame(tickets)
     if len(frame) == 0:
         return pd.DataFrame(index=range(0))
-    titles, texts = frame["title"].tolist(), frame["text"].tolist()
+    return pd.DataFrame(_predict_columns(bundle, frame["title"].tolist(), frame["text"].tolist(), top_k))
+
+
+def predict_records(bundle: Bundle, titles: list[str], texts: list[str], *, top_k: int = TOP_K) -> list[dict[str, Any]]:
+    """The same predictions as :func:`predict`, one plain dict per ticket (no pandas: the service's path)."""
+    if len(titles) != len(texts):
+        raise ValueError(f"expected as many titles as texts, got {len(titles)} and {len(texts)}")
+    if not texts:
+        return []
+    columns = _predict_columns(bundle, titles, texts, top_k)
+    values = {name: column.tolist() if isinstance(column, np.ndarray) else column for name, column in columns.items()}
+    return [dict(zip(values, row, strict=True)) for row in zip(*values.values(), strict=True)]
+
+
+def _predict_columns(bundle: Bundle, titles: list[str], texts: list[str], top_k: int) -> dict[str, Any]:
     columns: dict[str, Any] = {}
     # Tasks whose pipelines share one fitted feature step are vectorised once.
     matrices: dict[int, Any] = {}
@@ -51,7 +65,9 @@ def predict(bundle: Bundle, tickets: Any, *, top_k: int = TOP_K) -> pd.DataFrame
         if id(features) not in matrices:
             fast = fast_features(features)
             matrices[id(features)] = (
-                fast.transform_lists(titles, texts) if isinstance(fast, FastFeatures) else fast.transform(frame)
+                fast.transform_lists(titles, texts)
+                if isinstance(fast, FastFeatures)
+                else fast.transform(pd.DataFrame({"title": titles, "text": texts}))
             )
         proba = fast_head(classifier).predict_proba(matrices[id(features)])
         classes = list(classifier.classes_)
@@ -61,7 +77,7 @@ def predict(bundle: Bundle, tickets: Any, *, top_k: int = TOP_K) -> pd.DataFrame
             columns[f"{task}_proba"] = positive.round(4)
         else:
             columns.update(_multiclass(task, proba, classes, top_k, bundle))
-    return pd.DataFrame(columns)
+    return columns
 
 
 def _multiclass(task: str, proba: np.ndarray, classes: list[Any], top_k: int, bundle: Bundle) -> dict[str, Any]:

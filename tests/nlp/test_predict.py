@@ -61,3 +61,17 @@ def test_covid_tickets_without_the_word_covid(bundle: Bundle) -> None:
 
 def test_empty_batch(bundle: Bundle) -> None:
     assert len(predict(bundle, pd.DataFrame({"text": []}))) == 0
+
+
+def test_records_equal_the_frame(bundle: Bundle, unseen: pd.DataFrame) -> None:
+    from nlp.predict import predict_records
+
+    sample = unseen.head(40)
+    frame = predict(bundle, sample)
+    records = predict_records(bundle, sample["title"].tolist(), sample["text"].tolist())
+    assert len(records) == 40
+    for i, record in enumerate(records):
+        expected = frame.iloc[i].to_dict()
+        assert record.keys() == expected.keys()
+        for key, value in record.items():
+            assert value == expected[key], key

@@ -160,6 +160,7 @@ def test_a_failing_log_costs_no_prediction(bundle_dir, tmp_path) -> None:
     settings = Settings(model_dir=bundle_dir, prediction_log=blocker / "cannot" / "log.sqlite3")
     with TestClient(create_app(settings)) as client:
         response = client.post("/v1/predict", json={"text": "楼上太吵"})
+        client.app.state.predlog.flush()  # type: ignore[attr-defined]
         metrics = client.get("/metrics").text
     assert response.status_code == 200
     assert 'hotline_errors_total{kind="prediction_log"} 1.0' in metrics

@@ -1,0 +1,53 @@
+"""Helpers shared by the benchmark scripts: timing summaries, a served model on loopback."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import numpy as np
+
+
+def percentiles(seconds: Sequence[float]) -> str:
+    """``p50 / p99 / max`` in milliseconds."""
+    ms = np.asarray(seconds) * 1000
+    return f"p50 {np.percentile(ms, 50):6.2f} ms  p99 {np.percentile(ms, 99):6.2f} ms  max {ms.max():6.2f} ms"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def served(model: Path, *, workers: int, log_dir: Path, admin_token: str = "bench") -> Iterator[str]:
+    """Run ``hotline serve`` on a free loopback port; yield its base URL; stop it afterwards."""
+    port = free_port()
+    hotline = Path(sys.executable).parent / "hotline"
+    env = {**os.environ, "HOTLINE_ADMIN_TOKEN": admin_token, "HOTLINE_LOG_LEVEL": "warning"}
+    args = [str(hotline), "serve", "--model", str(model), "--port", str(port), "--workers", str(workers)]
+    args += ["--prediction-log", str(log_dir / "predictions.sqlite3")]
+    server = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.2)
+        else:
+            raise RuntimeError("the server did not become ready in 120 s")
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
