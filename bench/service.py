@@ -17,6 +17,7 @@ import json
 import tempfile
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -91,9 +92,21 @@ def fixed_rate(
     return latencies, failures
 
 
+@dataclass
+class LoadResult:
+    latencies: list[float]
+    failures: int
+    reloads: list[int]
+    seconds: float
+
+    @property
+    def per_second(self) -> float:
+        return len(self.latencies) / self.seconds
+
+
 async def closed_loop(
     base: str, sample: list[dict[str, str]], concurrency: int, seconds: float, reload_at: tuple[float, ...] = ()
-) -> dict[str, float]:
+) -> LoadResult:
     """``concurrency`` clients sending back to back; optional reloads at given fractions of the run."""
     latencies: list[float] = []
     failures = 0
@@ -124,14 +137,7 @@ async def closed_loop(
                 reloads.append(response.status_code)
 
         await asyncio.gather(*(worker(k) for k in range(concurrency)), reloader())
-    return {
-        "requests": len(latencies),
-        "per_second": len(latencies) / seconds,
-        "failures": failures,
-        "reloads_ok": sum(code == 200 for code in reloads),
-        "reloads": len(reloads),
-        "latencies": latencies,  # type: ignore[dict-item]
-    }
+    return LoadResult(latencies, failures, reloads, seconds)
 
 
 def batch_times(base: str, sample: list[dict[str, str]], repeats: int = 5) -> list[float]:
@@ -163,9 +169,9 @@ def main() -> None:
         rows.append(
             (
                 "HTTP concurrency 16",
-                f"{loop['per_second']:.0f} req/s  {percentiles(loop['latencies'])}  failures {loop['failures']}",
+                f"{loop.per_second:.0f} req/s  {percentiles(loop.latencies)}  failures {loop.failures}",
             )
-        )  # type: ignore[arg-type]
+        )
         batches = batch_times(base, sample)
         rows.append(("HTTP batch of 1,000 tickets", f"median {np.median(batches):.3f} s  max {max(batches):.3f} s"))
         reload = asyncio.run(
@@ -174,7 +180,7 @@ def main() -> None:
         rows.append(
             (
                 "reloads under load (concurrency 8)",
-                f"{reload['requests']} requests  failures {reload['failures']}  reloads ok {reload['reloads_ok']}/{reload['reloads']}",
+                f"{len(reload.latencies)} requests  failures {reload.failures}  reloads ok {reload.reloads.count(200)}/{len(reload.reloads)}",
             )
         )
     print(f"service benchmark: model {args.model}, {args.workers} worker(s), {args.seconds:.0f} s per run, loopback")

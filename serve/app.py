@@ -13,9 +13,7 @@ import gc
 import hmac
 import logging
 import signal
-import time
-import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Annotated, Any
 
 import pandas as pd
@@ -33,6 +31,7 @@ from nlp.predict import predict, predict_records
 from nlp.tasks import is_binary
 from serve.metrics import Metrics, render
 from serve.model import SMOKE_TICKETS, ModelHolder
+from serve.observe import Observe
 from serve.predlog import PredictionLog
 from serve.schemas import BatchIn, BatchOut, ErrorOut, Prediction, TicketIn
 from serve.settings import Settings
@@ -246,30 +245,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         PredictionLog(settings.prediction_log, on_error=_log_failure(app)) if settings.prediction_log else None
     )
 
-    @app.middleware("http")
-    async def observe(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        request.state.request_id = request.headers.get("x-request-id") or uuid.uuid4().hex[:16]
-        started = time.perf_counter()
-        length = request.headers.get("content-length")
-        if length and length.isdigit() and int(length) > settings.max_body_bytes:
-            response: Response = _error_response(
-                request,
-                413,
-                "payload_too_large",
-                f"expected a body of at most {settings.max_body_bytes} bytes, got {length}",
-            )
-        else:
-            response = await call_next(request)
-        route = request.scope.get("route")
-        name = getattr(route, "path", "unmatched")
-        elapsed = time.perf_counter() - started
-        app.state.metrics.requests.labels(route=name, method=request.method, status=str(response.status_code)).inc()
-        app.state.metrics.latency.labels(route=name).observe(elapsed)
-        response.headers["X-Request-ID"] = request.state.request_id
-        log.info(
-            "%s %s %s %d %.1fms", request.state.request_id, request.method, name, response.status_code, elapsed * 1000
-        )
-        return response
+    app.add_middleware(Observe, metrics=app.state.metrics, max_body_bytes=settings.max_body_bytes)
 
     @app.exception_handler(RequestValidationError)
     async def on_validation(request: Request, exc: RequestValidationError) -> JSONResponse:
