@@ -13,8 +13,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 
-## run: demo corpus -> train -> evaluate -> predict on example tickets
-run: $(STAMP)
+## run: demo corpus -> train -> evaluate -> predict on example tickets -> serve the demo bundle
+run: demo
+	$(BIN)/hotline serve --model models/demo --prediction-log $(DEMO)/predictions.sqlite3
+
+## demo: everything `run` does before serving
+demo: $(STAMP)
 	mkdir -p $(DEMO)
 	$(BIN)/hotline demo-data --n 6000 --weeks 12 --seed 0 --out $(DEMO)/tickets.csv
 	$(BIN)/hotline train --tickets $(DEMO)/tickets.csv --out models/demo
