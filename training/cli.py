@@ -81,26 +81,41 @@ def cmd_demo_data(args: argparse.Namespace) -> int:
 def cmd_train(args: argparse.Namespace) -> int:
     from training.evaluate import format_report
     from training.fit import TrainConfig
-    from training.train import train_bundle
+    from training.recipes import RECIPES
+    from training.train import train_bundle, train_frame
 
-    tickets = _read(args, args.tickets, labels=True)
-    if not tickets.label_tasks:
-        raise InputError(
-            f"{args.tickets}: no label column found (looked for {', '.join(TASKS)}); name them with --consultation-col, --covid-col or --department-col"
-        )
     config = TrainConfig(
         folds=args.folds,
         target_precision=args.target_precision,
         c=args.c,
         char_ngrams=None if args.no_char_ngrams else (2, 3),
     )
-    print(
-        f"training {', '.join(tickets.label_tasks)} on {len(tickets.frame)} tickets ({config.folds}-fold cross-validation, then the final fit)",
-        file=sys.stderr,
-    )
-    bundle, result, notes = train_bundle(
-        tickets, args.out, config=config, drop_rare=args.drop_rare_labels, progress=not args.quiet
-    )
+    options: dict[str, Any] = {"config": config, "drop_rare": args.drop_rare_labels, "progress": not args.quiet}
+    if args.recipe:
+        if not args.data_root:
+            raise InputError(
+                f"--recipe {args.recipe} reads its files from --data-root DIR (for example ../shared/data)"
+            )
+        recipe = RECIPES[args.recipe](args.data_root)
+        print(f"recipe {args.recipe}: {len(recipe.frame)} labelled rows for {', '.join(recipe.tasks)}", file=sys.stderr)
+        print(
+            f"training on {len(recipe.frame)} rows ({config.folds}-fold cross-validation, then the final fit)",
+            file=sys.stderr,
+        )
+        bundle, result, notes = train_frame(
+            recipe.frame, recipe.tasks, args.out, data=recipe.data, recipe=args.recipe, **options
+        )
+    else:
+        tickets = _read(args, args.tickets, labels=True)
+        if not tickets.label_tasks:
+            raise InputError(
+                f"{args.tickets}: no label column found (looked for {', '.join(TASKS)}); name them with --consultation-col, --covid-col or --department-col"
+            )
+        print(
+            f"training {', '.join(tickets.label_tasks)} on {len(tickets.frame)} tickets ({config.folds}-fold cross-validation, then the final fit)",
+            file=sys.stderr,
+        )
+        bundle, result, notes = train_bundle(tickets, args.out, **options)
     for note in notes:
         print(f"note: {note}", file=sys.stderr)
     print(f"bundle {bundle.bundle_id} saved to {args.out}")
@@ -115,19 +130,27 @@ def _prediction_columns(predictions: pd.DataFrame, output: str) -> pd.DataFrame:
     if Path(output).suffix.lower() == ".jsonl":
         return out
     for column in out.columns:
-        if column.endswith("_top3"):
+        if column.endswith(("_top3", "_explanation")):
             out[column] = [json.dumps(v, ensure_ascii=False) if isinstance(v, list) else "" for v in out[column]]
     return out
 
 
-def _predict_all(bundle: Any, frame: pd.DataFrame, *, progress: bool) -> pd.DataFrame:
+def _predict_all(bundle: Any, frame: pd.DataFrame, *, progress: bool, explain: bool = False) -> pd.DataFrame:
+    """Predict in chunks (with the department's top terms when ``explain``), with a progress bar."""
+    from nlp.explain import explain as explain_terms
     from nlp.predict import predict
 
     parts = []
     bar = tqdm(total=len(frame), desc="predicting", unit="ticket", disable=not progress or None, leave=False)
     for start in range(0, len(frame), PREDICT_CHUNK):
         chunk = frame.iloc[start : start + PREDICT_CHUNK]
-        parts.append(predict(bundle, chunk).set_index(chunk.index))
+        part = predict(bundle, chunk).set_index(chunk.index)
+        if explain:
+            terms = explain_terms(bundle, chunk[["title", "text"]])
+            part["department_explanation"] = pd.Series(
+                [[[t["term"], t["weight"]] for t in row] for row in terms], index=chunk.index, dtype=object
+            )
+        parts.append(part)
         bar.update(len(chunk))
     bar.close()
     return pd.concat(parts) if parts else pd.DataFrame(index=frame.index)
@@ -138,7 +161,11 @@ def cmd_predict(args: argparse.Namespace) -> int:
 
     bundle = load_bundle(args.model)
     tickets = _read(args, args.input, labels=False)
-    predictions = _predict_all(bundle, tickets.frame, progress=not args.quiet)
+    if args.explain and "department" not in bundle.pipelines:
+        raise InputError(
+            f"--explain lists the terms behind the department, but model {bundle.bundle_id} has no department task"
+        )
+    predictions = _predict_all(bundle, tickets.frame, progress=not args.quiet, explain=args.explain)
     id_name = "line" if tickets.id_generated else (args.id_col or "id")
     accepted = pd.concat([tickets.frame[["line", "id"]], predictions], axis=1).assign(error="")
     rejected = tickets.rejected.rename(columns={"reason": "error"})
@@ -276,8 +303,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="output file (.csv, .xlsx, .parquet or .jsonl)")
     p.set_defaults(func=cmd_demo_data)
 
-    p = sub.add_parser("train", help="train a model bundle from labelled tickets")
-    p.add_argument("--tickets", required=True, help="labelled ticket export (CSV/XLSX/Parquet/JSONL)")
+    p = sub.add_parser("train", help="train a model bundle from labelled tickets or a named recipe")
+    source = p.add_mutually_exclusive_group(required=True)
+    source.add_argument("--tickets", help="labelled ticket export (CSV/XLSX/Parquet/JSONL)")
+    source.add_argument(
+        "--recipe", choices=["public"], help="a named recipe: 'public' reads the public data sets under --data-root"
+    )
+    p.add_argument("--data-root", help="folder the recipe reads (for example ../shared/data)")
     p.add_argument("--out", required=True, help="bundle directory to write")
     _add_column_options(p, labels=True)
     p.add_argument("--folds", type=_positive_int, default=5, help="cross-validation folds (default 5)")
@@ -295,6 +327,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--input", required=True, help="ticket file (CSV/XLSX/Parquet/JSONL)")
     p.add_argument("--output", required=True, help="output file (.csv, .xlsx, .parquet or .jsonl)")
     _add_column_options(p, labels=False)
+    p.add_argument(
+        "--explain", action="store_true", help="add department_explanation: the terms that pushed the department most"
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.set_defaults(func=cmd_predict)
 

@@ -9,16 +9,28 @@ Department routing uses the Teddy Cup 2020 (problem C) labelled messages, 7 firs
 
 from __future__ import annotations
 
+import hashlib
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from nlp.errors import InputError
-from nlp.io import read_table
+from nlp.io import file_sha256, read_table
 from nlp.text import normalize
 
-__all__ = ["TEDDY_PART", "TEDDY_SAMPLE", "TEDDY_UNLABELLED", "dedupe_by_text", "teddy_department"]
+__all__ = [
+    "RECIPES",
+    "TEDDY_PART",
+    "TEDDY_SAMPLE",
+    "TEDDY_UNLABELLED",
+    "Recipe",
+    "dedupe_by_text",
+    "public",
+    "teddy_department",
+]
 
 TEDDY_PART = "teddy2020c/labelled_messages_part.csv"
 TEDDY_SAMPLE = "teddy2020c/labelled_messages_sample.csv"
@@ -118,3 +130,35 @@ def teddy_department(data_root: str | Path) -> tuple[pd.DataFrame, dict[str, int
         "conflicts_dropped": conflicts,
     }
     return frame, counts
+
+
+@dataclass
+class Recipe:
+    """Labelled rows assembled by a recipe, and what they came from (for the bundle sidecar)."""
+
+    frame: pd.DataFrame
+    tasks: list[str]
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+def public(data_root: str | Path) -> Recipe:
+    """The ``public`` recipe: department routing from the Teddy messages (7 classes).
+
+    The consultation and COVID heads of this recipe are not built yet; the bundle has the
+    department task only.
+    """
+    root = Path(data_root)
+    frame, counts = teddy_department(root)
+    files = {name: file_sha256(root / name) for name in (TEDDY_PART, TEDDY_SAMPLE)}
+    digest = file_sha256_of(files)
+    data = {"recipe": "public", "source": str(root), "files": files, "sha256": digest, "rows": len(frame), **counts}
+    return Recipe(frame=frame, tasks=["department"], data=data)
+
+
+def file_sha256_of(files: dict[str, str]) -> str:
+    """One hash for several files: the SHA-256 of their names and hashes."""
+    text = "\n".join(f"{name}:{digest}" for name, digest in sorted(files.items()))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+RECIPES = {"public": public}

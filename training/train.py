@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ from nlp.io import Tickets
 from nlp.tokenize import Tokenizer, default_tokenizer
 from training.fit import FitResult, TrainConfig, check_labels, fit_tasks
 
-__all__ = ["git_commit", "train_bundle"]
+__all__ = ["MIN_ROWS", "git_commit", "train_bundle", "train_frame"]
 
 MIN_ROWS = 20
 
@@ -36,18 +37,39 @@ def git_commit() -> str | None:
     return out.stdout.strip() or None
 
 
-def train_bundle(
-    tickets: Tickets,
+def train_bundle(tickets: Tickets, out: str | Path, **options: Any) -> tuple[Bundle, FitResult, list[str]]:
+    """Train every task whose labels the export ``tickets`` carries; see :func:`train_frame`."""
+    data = {
+        "source": tickets.path.name,
+        "sha256": tickets.sha256,
+        "rows": len(tickets.frame),
+        "rows_rejected": len(tickets.rejected),
+    }
+    if len(tickets.frame) < MIN_ROWS:
+        raise InputError(
+            f"{tickets.path}: {len(tickets.frame)} usable rows; at least {MIN_ROWS} labelled tickets are needed to train"
+        )
+    return train_frame(tickets.frame, tickets.label_tasks, out, data=data, **options)
+
+
+def train_frame(
+    frame: pd.DataFrame,
+    tasks: Sequence[str],
     out: str | Path,
     *,
+    data: dict[str, Any],
     config: TrainConfig | None = None,
     tokenizer: Tokenizer | None = None,
     drop_rare: bool = False,
     recipe: str = "tickets",
     progress: bool = True,
-    extra_data: dict[str, Any] | None = None,
 ) -> tuple[Bundle, FitResult, list[str]]:
-    """Train every task whose labels ``tickets`` carries and save the bundle to ``out``.
+    """Train ``tasks`` on ``frame`` (``title``, ``text``, label columns) and save the bundle to ``out``.
+
+    Parameters
+    ----------
+    data : dict
+        What the rows came from (file names, hashes, row counts), recorded in the sidecar.
 
     Returns
     -------
@@ -60,26 +82,18 @@ def train_bundle(
     """
     config = config or TrainConfig()
     tokenizer = tokenizer or default_tokenizer()
-    if len(tickets.frame) < MIN_ROWS:
-        raise InputError(
-            f"{tickets.path}: {len(tickets.frame)} usable rows; at least {MIN_ROWS} labelled tickets are needed to train"
-        )
-    frame, notes = check_labels(tickets.frame, tickets.label_tasks, config, drop_rare=drop_rare)
-    result = fit_tasks(frame, tickets.label_tasks, tokenizer, config, progress=progress)
+    if len(frame) < MIN_ROWS:
+        raise InputError(f"{len(frame)} usable rows; at least {MIN_ROWS} labelled tickets are needed to train")
+    frame, notes = check_labels(frame, tasks, config, drop_rare=drop_rare)
+    result = fit_tasks(frame, tasks, tokenizer, config, progress=progress)
     created = datetime.now(UTC)
+    digest = str(data.get("sha256", "0000000"))
     meta: dict[str, Any] = {
-        "bundle_id": f"hotline-{created:%Y%m%d-%H%M%S}-{tickets.sha256[:7]}",
+        "bundle_id": f"hotline-{created:%Y%m%d-%H%M%S}-{digest[:7]}",
         "created_at": created.isoformat(timespec="seconds"),
         "git_commit": git_commit(),
         "recipe": recipe,
-        "data": {
-            "source": tickets.path.name,
-            "sha256": tickets.sha256,
-            "rows": len(tickets.frame),
-            "rows_rejected": len(tickets.rejected),
-            "label_counts": {task: _counts(frame[task]) for task in tickets.label_tasks},
-            **(extra_data or {}),
-        },
+        "data": {**data, "label_counts": {task: _counts(frame[task]) for task in tasks}},
         "params": config.as_dict(),
         "tokenizer": {
             "backend": tokenizer.backend,

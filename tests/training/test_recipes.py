@@ -1,0 +1,90 @@
+"""The public recipe's loading and de-duplication, on small files written here in the same layout."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from nlp.errors import InputError
+from training.cli import main
+from training.demo_corpus import generate
+from training.recipes import dedupe_by_text, public, teddy_department
+
+CLASSES = ["城乡建设", "环境保护", "交通运输"]
+
+
+def _write_teddy(root: Path, n: int = 90) -> pd.DataFrame:
+    """Generated tickets written as Teddy's part and sample files, with overlaps and scraped whitespace."""
+    frame, _ = generate(n=n * 2, weeks=2, seed=4)
+    frame = frame.assign(label=[CLASSES[i % 3] for i in range(len(frame))]).head(n)
+    folder = root / "teddy2020c"
+    folder.mkdir(parents=True)
+    part = pd.DataFrame({"label": frame["label"], "text": frame["title"] + frame["text"]})
+    part.to_csv(folder / "labelled_messages_part.csv", index=False)
+    sample = pd.DataFrame(
+        {
+            "留言编号": range(1000, 1000 + 20),
+            "留言用户": "U1",
+            "留言主题": frame["title"].head(20),  # the first 10 repeat part rows, the next 10 are new
+            "留言时间": "2019/1/6 12:09:38",
+            "留言详情": ["\n\t\t\t" + t + "\n\t\t" for t in frame["text"].head(20)],
+            "一级分类": frame["label"].head(20),
+        }
+    )
+    sample.loc[10:, "留言详情"] = sample.loc[10:, "留言详情"] + "新的补充说明。"
+    sample.to_csv(folder / "labelled_messages_sample.csv", index=False)
+    return frame
+
+
+def test_loading_joins_squashes_and_dedupes(tmp_path: Path) -> None:
+    _write_teddy(tmp_path)
+    frame, counts = teddy_department(tmp_path)
+    assert counts["part"] == 90 and counts["sample"] == 20
+    assert counts["duplicates_dropped"] == 10 and len(frame) == 100
+    assert not frame["text"].str.contains(r"\s").any()
+    assert set(frame["department"]) == set(CLASSES) and set(frame["title"]) == {""}
+
+
+def test_conflicting_labels_drop_the_text() -> None:
+    frame = pd.DataFrame({"text": ["同一段话", "同一段话 ", "另一段话", "另一段话"], "label": ["甲", "乙", "丙", "丙"]})
+    kept, duplicates, conflicts = dedupe_by_text(frame, "label")
+    assert list(kept["text"]) == ["另一段话"] and duplicates == 1 and conflicts == 2
+
+
+def test_missing_files_and_columns_are_explained(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="not found; pass --data-root"):
+        teddy_department(tmp_path)
+    _write_teddy(tmp_path)
+    pd.DataFrame({"label": ["x"], "body": ["y"]}).to_csv(tmp_path / "teddy2020c" / "labelled_messages_part.csv", index=False)
+    with pytest.raises(InputError, match="expected columns label, text, missing text"):
+        teddy_department(tmp_path)
+
+
+def test_public_recipe_records_its_files(tmp_path: Path) -> None:
+    _write_teddy(tmp_path)
+    recipe = public(tmp_path)
+    assert recipe.tasks == ["department"] and recipe.data["rows"] == 100
+    assert set(recipe.data["files"]) == {"teddy2020c/labelled_messages_part.csv", "teddy2020c/labelled_messages_sample.csv"}
+
+
+def test_train_with_the_recipe_then_predict_with_explanations(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _write_teddy(tmp_path, n=120)
+    out = tmp_path / "model"
+    assert main(["train", "--recipe", "public", "--data-root", str(tmp_path), "--out", str(out), "--folds", "3", "--quiet", "--no-char-ngrams"]) == 0
+    meta = json.loads((out / "bundle.json").read_text(encoding="utf-8"))
+    assert meta["recipe"] == "public" and list(meta["tasks"]) == ["department"]
+    held_out = tmp_path / "held_out.csv"
+    pd.read_csv(tmp_path / "teddy2020c" / "labelled_messages_part.csv").head(5).to_csv(held_out, index=False)
+    assert main(["predict", "--model", str(out), "--input", str(held_out), "--text-col", "text", "--output", str(tmp_path / "p.csv"), "--explain", "--quiet"]) == 0
+    predictions = pd.read_csv(tmp_path / "p.csv")
+    assert set(predictions["department"]) <= set(CLASSES)
+    assert all(json.loads(cell) for cell in predictions["department_explanation"])
+    capsys.readouterr()
+
+
+def test_recipe_needs_a_data_root(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["train", "--recipe", "public", "--out", str(tmp_path / "m")]) == 2
+    assert "--data-root" in capsys.readouterr().err
