@@ -39,9 +39,17 @@ class Metrics:
         )
         self.reloads = Counter("hotline_model_reloads_total", "Model reloads", ["outcome"], registry=self.registry)
 
+        self._version: str | None = None
+
     def set_model(self, version: str) -> None:
-        self.model.clear()
+        """Mark ``version`` as loaded (1) and the previous one as gone (0).
+
+        ``Gauge.clear`` is not available in multiprocess mode, so the old series is zeroed instead.
+        """
+        if self._version is not None and self._version != version:
+            self.model.labels(model_version=self._version).set(0)
         self.model.labels(model_version=version).set(1)
+        self._version = version
 
 
 def render(metrics: Metrics) -> bytes:

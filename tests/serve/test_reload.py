@@ -66,3 +66,14 @@ def test_predictions_keep_answering_during_reloads(bundle_dir: Path, tmp_path: P
         stop.set()
         worker.join()
     assert statuses and set(statuses) == {200}
+
+
+def test_metrics_show_only_the_current_model_as_loaded(bundle_dir: Path, tmp_path: Path) -> None:
+    serving = _serving_copy(bundle_dir, tmp_path)
+    with TestClient(create_app(Settings(model_dir=serving, prediction_log=None, admin_token="admin-secret"))) as client:
+        old = client.get("/readyz").json()["model_version"]
+        _retag(serving, "hotline-next")
+        client.post("/v1/admin/reload", headers=ADMIN)
+        metrics = client.get("/metrics").text
+    assert 'hotline_model_info{model_version="hotline-next"} 1.0' in metrics
+    assert f'hotline_model_info{{model_version="{old}"}} 0.0' in metrics

@@ -58,7 +58,9 @@ def test_missing_files_and_columns_are_explained(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="not found; pass --data-root"):
         teddy_department(tmp_path)
     _write_teddy(tmp_path)
-    pd.DataFrame({"label": ["x"], "body": ["y"]}).to_csv(tmp_path / "teddy2020c" / "labelled_messages_part.csv", index=False)
+    pd.DataFrame({"label": ["x"], "body": ["y"]}).to_csv(
+        tmp_path / "teddy2020c" / "labelled_messages_part.csv", index=False
+    )
     with pytest.raises(InputError, match="expected columns label, text, missing text"):
         teddy_department(tmp_path)
 
@@ -67,18 +69,57 @@ def test_public_recipe_records_its_files(tmp_path: Path) -> None:
     _write_teddy(tmp_path)
     recipe = public(tmp_path)
     assert recipe.tasks == ["department"] and recipe.data["rows"] == 100
-    assert set(recipe.data["files"]) == {"teddy2020c/labelled_messages_part.csv", "teddy2020c/labelled_messages_sample.csv"}
+    assert set(recipe.data["files"]) == {
+        "teddy2020c/labelled_messages_part.csv",
+        "teddy2020c/labelled_messages_sample.csv",
+    }
 
 
-def test_train_with_the_recipe_then_predict_with_explanations(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_train_with_the_recipe_then_predict_with_explanations(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     _write_teddy(tmp_path, n=120)
     out = tmp_path / "model"
-    assert main(["train", "--recipe", "public", "--data-root", str(tmp_path), "--out", str(out), "--folds", "3", "--quiet", "--no-char-ngrams"]) == 0
+    assert (
+        main(
+            [
+                "train",
+                "--recipe",
+                "public",
+                "--data-root",
+                str(tmp_path),
+                "--out",
+                str(out),
+                "--folds",
+                "3",
+                "--quiet",
+                "--no-char-ngrams",
+            ]
+        )
+        == 0
+    )
     meta = json.loads((out / "bundle.json").read_text(encoding="utf-8"))
     assert meta["recipe"] == "public" and list(meta["tasks"]) == ["department"]
     held_out = tmp_path / "held_out.csv"
     pd.read_csv(tmp_path / "teddy2020c" / "labelled_messages_part.csv").head(5).to_csv(held_out, index=False)
-    assert main(["predict", "--model", str(out), "--input", str(held_out), "--text-col", "text", "--output", str(tmp_path / "p.csv"), "--explain", "--quiet"]) == 0
+    assert (
+        main(
+            [
+                "predict",
+                "--model",
+                str(out),
+                "--input",
+                str(held_out),
+                "--text-col",
+                "text",
+                "--output",
+                str(tmp_path / "p.csv"),
+                "--explain",
+                "--quiet",
+            ]
+        )
+        == 0
+    )
     predictions = pd.read_csv(tmp_path / "p.csv")
     assert set(predictions["department"]) <= set(CLASSES)
     assert all(json.loads(cell) for cell in predictions["department_explanation"])

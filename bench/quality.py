@@ -1,0 +1,57 @@
+"""Quality benchmark on the public data: cross-validated figures of the ``public`` recipe.
+
+    .venv/bin/python -m bench.quality --data-root ../shared/data [--folds 5]
+
+Department routing (Teddy, 7 classes): out-of-fold accuracy, macro-F1, per-class precision,
+recall and F1, top-3 accuracy, and the auto-routing threshold with its coverage and precision,
+chosen on the same out-of-fold predictions (with the Wilson margin that training uses).
+Targets (issue 3): macro-F1 >= 0.92; precision >= 0.97 on route=auto at >= 70 % coverage; top-3 >= 0.98.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+from nlp.tokenize import default_tokenizer
+from training.fit import TrainConfig, fit_tasks
+from training.recipes import public
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data-root", required=True, help="folder holding teddy2020c/ (for example ../shared/data)")
+    parser.add_argument("--folds", type=int, default=5)
+    args = parser.parse_args()
+    recipe = public(args.data_root)
+    config = TrainConfig(folds=args.folds)
+    started = time.perf_counter()
+    result = fit_tasks(recipe.frame, recipe.tasks, default_tokenizer(), config, progress=False)
+    elapsed = time.perf_counter() - started
+    report = result.reports["department"]
+    meta = result.task_meta["department"]
+    print(
+        f"department routing, Teddy public recipe: {report['n']} de-duplicated messages, {config.folds}-fold stratified CV ({elapsed:.0f} s)"
+    )
+    print(f"  {'class':<16}{'precision':>10}{'recall':>10}{'F1':>10}{'support':>10}")
+    for label, row in report["per_class"].items():
+        print(f"  {label:<16}{row['precision']:>10.3f}{row['recall']:>10.3f}{row['f1']:>10.3f}{row['support']:>10}")
+    print(
+        f"  accuracy {report['accuracy']:.4f}   macro-F1 {report['macro_f1']:.4f}   top-3 accuracy {report['top3_accuracy']:.4f}"
+    )
+    threshold = meta.get("route_threshold")
+    if threshold is None:
+        print(f"  route=auto: no threshold reaches precision {config.target_precision} (everything manual)")
+    else:
+        print(
+            f"  route=auto: threshold {threshold:.4f}  coverage {meta['auto_coverage']:.4f}  precision {meta['auto_precision']:.4f}"
+        )
+    print("  coverage / precision by threshold:")
+    for row in report["coverage_curve"]:
+        precision = "-" if row["precision"] is None else f"{row['precision']:.4f}"
+        print(f"    >= {row['threshold']:.2f}: coverage {row['coverage']:.4f}  precision {precision}")
+    print(f"reproduce: .venv/bin/python -m bench.quality --data-root {args.data_root} --folds {args.folds}")
+
+
+if __name__ == "__main__":
+    main()
