@@ -258,6 +258,80 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _trend_columns(args: argparse.Namespace) -> ColumnMap:
+    """Columns for ingest and digest: the ticket columns plus time, reporter and engagement."""
+    base = _column_map(args, labels=False)
+    extra = {
+        "reporter": _column(args.reporter_col, "reporter", "--reporter-col"),
+        "likes": _column(args.likes_col, "likes", "--likes-col"),
+        "dislikes": _column(args.dislikes_col, "dislikes", "--dislikes-col"),
+        "district": _column(args.district_col, "district", "--district-col"),
+        "channel": Column("channel", required=False),
+    }
+    time = Column(args.time_col or "created_at", required=True, flag="--time-col")
+    return ColumnMap(text=base.text, title=base.title, id=base.id, time=time, extra=extra)
+
+
+def _read_for_trends(args: argparse.Namespace, path: str) -> Tickets:
+    tickets = read_tickets(path, _trend_columns(args))
+    undated = tickets.frame["created_at"].isna()
+    if undated.any():  # a ticket without a time cannot be placed in a week
+        rejected = tickets.frame.loc[undated, ["line", "id"]].assign(reason="missing time")
+        tickets.rejected = pd.concat([tickets.rejected, rejected], ignore_index=True)
+        tickets.frame = tickets.frame.loc[~undated].reset_index(drop=True)
+    print(tickets.summary(), file=sys.stderr)
+    return tickets
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from trends.store import TicketStore
+
+    tickets = _read_for_trends(args, args.file)
+    if tickets.id_generated:
+        raise InputError(f"{args.file}: no id column; the store upserts by ticket id, so pass --id-col NAME")
+    counts = TicketStore(args.store).upsert(tickets.frame, source=Path(args.file).name)
+    for row in tickets.rejected.head(5).itertuples():
+        print(f"  rejected line {row.line}: {row.reason}", file=sys.stderr)
+    print(
+        f"{args.store}: {counts['inserted']} tickets added, {counts['updated']} updated, {len(tickets.rejected)} rejected"
+    )
+    return 0
+
+
+def cmd_digest(args: argparse.Namespace) -> int:
+    from nlp.tokenize import default_tokenizer
+    from trends.digest import DigestParams, build_digest, parse_week
+    from trends.render import write_digest
+    from trends.store import TicketStore
+
+    parse_week(args.week)  # a malformed week fails before any reading
+    frame = TicketStore(args.store).tickets() if args.store else _read_for_trends(args, args.tickets).frame
+    bundle = None
+    if args.model:
+        from nlp.bundle import load_bundle
+
+        bundle = load_bundle(args.model)
+    digest = build_digest(
+        frame, args.week, default_tokenizer(), params=DigestParams(history=args.history, top=args.top), bundle=bundle
+    )
+    paths = write_digest(digest, args.out)
+    emerging = sum(t["emerging"] for t in digest["topics"])
+    print(
+        f"digest of {digest['week']}: {digest['n_tickets']} tickets, {digest['n_topics']} topics, {emerging} emerging; wrote {', '.join(str(p) for p in paths)}"
+    )
+    return 0
+
+
+def _add_trend_options(parser: argparse.ArgumentParser) -> None:
+    _add_column_options(parser, labels=False)
+    group = parser.add_argument_group("trend columns")
+    group.add_argument("--time-col", help="filing time column (default: created_at)")
+    group.add_argument("--reporter-col", help="reporter id column (default: reporter, if present)")
+    group.add_argument("--likes-col", help="likes column (default: likes, if present)")
+    group.add_argument("--dislikes-col", help="dislikes column (default: dislikes, if present)")
+    group.add_argument("--district-col", help="district column (default: district, if present)")
+
+
 # --- parser ------------------------------------------------------------------------------------
 
 
@@ -339,6 +413,24 @@ def build_parser() -> argparse.ArgumentParser:
     _add_column_options(p, labels=True)
     p.add_argument("--json", help="also write the full report as JSON to this file")
     p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser("ingest", help="load a ticket export into the ticket store (DuckDB), upserting by id")
+    p.add_argument("file", help="ticket export (CSV/XLSX/Parquet/JSONL)")
+    p.add_argument("--store", default="tickets.duckdb", help="store file (default tickets.duckdb)")
+    _add_trend_options(p)
+    p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("digest", help="write the weekly hot-issue digest (JSON, Markdown, HTML)")
+    source = p.add_mutually_exclusive_group(required=True)
+    source.add_argument("--tickets", help="ticket export to read")
+    source.add_argument("--store", help="ticket store to read")
+    p.add_argument("--week", required=True, help="ISO week, for example 2019-W34")
+    p.add_argument("--history", type=_positive_int, default=8, help="weeks of history mined and charted (default 8)")
+    p.add_argument("--top", type=_positive_int, default=20, help="topics listed (default 20)")
+    p.add_argument("--model", help="bundle directory: adds departments and COVID share per topic")
+    p.add_argument("--out", required=True, help="folder for digest.json, digest.md, digest.html")
+    _add_trend_options(p)
+    p.set_defaults(func=cmd_digest)
 
     p = sub.add_parser("serve", help="serve predictions over HTTP (FastAPI)")
     p.add_argument(

@@ -1,0 +1,100 @@
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from nlp.errors import InputError
+from trends.digest import build_digest, parse_week
+
+
+@pytest.fixture(scope="module")
+def digests(stream, tokenizer) -> dict[str, dict]:
+    frame, trends = stream
+    weeks = sorted({str(t["start_week"]) for t in trends} | {str(t["peak_week"]) for t in trends})
+    return {week: build_digest(frame, week, tokenizer) for week in weeks}
+
+
+def _topics_of(digest: dict, frame: pd.DataFrame, key: str) -> list[tuple[int, dict]]:
+    ids = set(frame.loc[frame["topic"] == key, "id"])
+    return [(rank, t) for rank, t in enumerate(digest["topics"]) if set(t["example_ids"]) & ids]
+
+
+def test_each_injected_topic_is_emerging_when_it_starts(stream, digests) -> None:
+    frame, trends = stream
+    for trend in trends:
+        found = _topics_of(digests[trend["start_week"]], frame, trend["key"])
+        assert found, f"{trend['key']} not found in {trend['start_week']}"
+        assert any(t["emerging"] for _rank, t in found), f"{trend['key']} not emerging in {trend['start_week']}"
+
+
+def test_each_injected_topic_is_in_the_top_5_at_its_peak(stream, digests) -> None:
+    frame, trends = stream
+    for trend in trends:
+        ranks = [rank for rank, _t in _topics_of(digests[trend["peak_week"]], frame, trend["key"])]
+        assert ranks and min(ranks) < 5, f"{trend['key']} ranks {ranks} at {trend['peak_week']}"
+
+
+def test_few_false_alarms(stream, digests) -> None:
+    """An emerging topic whose example tickets come from no injected topic is a false alarm."""
+    frame, trends = stream
+    injected = {t["key"] for t in trends}
+    topic_of = frame.set_index("id")["topic"]
+    for week, digest in digests.items():
+        false = [
+            t["label"] for t in digest["topics"] if t["emerging"] and not set(topic_of[t["example_ids"]]) & injected
+        ]
+        assert len(false) <= 3, f"{week}: {false}"
+
+
+def test_digest_shape_and_ranking(digests) -> None:
+    digest = next(iter(digests.values()))
+    assert {"week", "n_tickets", "topics", "method", "history"} <= set(digest)
+    heats = [t["heat"] for t in digest["topics"]]
+    assert heats == sorted(heats, reverse=True)
+    for topic in digest["topics"]:
+        assert {
+            "id",
+            "label",
+            "keywords",
+            "size",
+            "heat",
+            "growth",
+            "is_new",
+            "emerging",
+            "locations",
+            "example_ids",
+            "weekly_counts",
+        } <= set(topic)
+        assert len(topic["weekly_counts"]) == 8 and topic["keywords"]
+
+
+def test_no_look_ahead(stream, tokenizer) -> None:
+    frame, _ = stream
+    week = "2022-W14"
+    full = build_digest(frame, week, tokenizer)
+    cut = build_digest(frame[frame["created_at"] < pd.Timestamp("2022-04-11")], week, tokenizer)
+    assert [t["label"] for t in full["topics"]] == [t["label"] for t in cut["topics"]]
+    assert [t["heat"] for t in full["topics"]] == [t["heat"] for t in cut["topics"]]
+
+
+def test_locations_of_an_injected_topic(stream, digests) -> None:
+    frame, _ = stream
+    found = _topics_of(digests["2022-W15"], frame, "site_noise")
+    places = {p for _rank, t in found for p in t["locations"]}
+    assert places & {"郭巷街道", "尹山湖地块", "吴中区"}
+
+
+def test_personal_data_is_masked_in_examples(stream, tokenizer) -> None:
+    frame, _ = stream
+    digest = build_digest(frame, "2022-W15", tokenizer)
+    shown = " ".join(x["text"] + x["title"] for t in digest["topics"] for x in t["examples"])
+    assert not pd.Series([shown]).str.contains(r"1[3-9]\d{9}").any()
+
+
+@pytest.mark.parametrize(
+    ("week", "message"), [("2019-34", "expected a week such as 2019-W34"), ("2031-W02", "no tickets filed in")]
+)
+def test_bad_weeks(stream, tokenizer, week: str, message: str) -> None:
+    with pytest.raises(InputError, match=message):
+        parse_week(week)
+        build_digest(stream[0], week, tokenizer)

@@ -1,0 +1,279 @@
+"""The weekly hot-issue digest: topics of a week, linked to earlier weeks, ranked by heat.
+
+No look-ahead: the digest of week W reads only tickets filed before the end of W (as it
+would be written on the Monday after), and mines each week of the history on its own.
+
+Linking: a topic continues an earlier one (and keeps its id) when the cosine similarity of
+their c-TF-IDF keyword weights is at least ``LINK_SIMILARITY``, looking back up to
+``LINK_GAP`` weeks; each earlier topic continues at most once. A topic's weekly counts add
+up every topic of that week at least that similar to it, so that a topic the clustering split
+in two one week (or merged) keeps its history.
+
+History (the weekly counts behind growth and emergence): the whole window is put in one
+TF-IDF space (only tickets up to the end of the week: no look-ahead); a week's count is the
+number of its tickets at least as close to the topic's centre as the topic's own typical
+member (the 10th percentile of the members' similarity, and at least ``MIN_HISTORY_SIMILARITY``),
+every week by the same rule, this one included. This counts "tickets like these" in each week
+whatever the clustering did in earlier weeks.
+
+Heat (how hot a topic is this week)::
+
+    heat = ln(1 + tickets) + ln(1 + reporters) + 0.5 ln(1 + likes + dislikes)
+           + recency + 0.5 ln(max(growth, 1))
+
+where ``reporters`` counts distinct reporters (tickets when the data has none), ``recency`` is the
+mean of exp(-age / 7 days) over the topic's tickets, age measured from the end of the week, and
+``growth`` is defined below.
+
+Emergence (is it suddenly growing)::
+
+    tickets = this week's count in the topic's history (see History)
+    baseline = mean weekly count over the previous BASELINE_WEEKS weeks (0 when new)
+    b = max(baseline, BASELINE_FLOOR)          # a floor, so that 1 -> 3 tickets is no surge
+    growth = tickets / max(baseline, 1)
+    z = (tickets - b) / sqrt(b)                # Poisson-style surprise
+    emerging = tickets >= MIN_EMERGING and z >= Z_EMERGING
+    is_new = no earlier week's topic matched (and there was an earlier week to match)
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from nlp.bundle import Bundle
+from nlp.errors import InputError
+from nlp.text import clean, mask_pii
+from nlp.tokenize import Tokenizer, cached_tokens
+from trends.topics import Topic, TopicParams, find_topics
+
+__all__ = ["DigestParams", "build_digest", "parse_week", "week_label"]
+
+LINK_SIMILARITY = 0.35
+LINK_GAP = 2
+BASELINE_WEEKS = 4
+BASELINE_FLOOR = 2.0
+MIN_EMERGING = 8
+MIN_HISTORY_SIMILARITY = 0.2
+MEMBER_PERCENTILE = 10
+Z_EMERGING = 5.0  # weekly topic counts vary more than Poisson (clustering noise): a strict surprise
+
+
+@dataclass(frozen=True)
+class DigestParams:
+    history: int = 8
+    top: int = 20
+    examples: int = 3
+    topics: TopicParams = field(default_factory=TopicParams)
+
+
+def parse_week(text: str) -> date:
+    """Monday of an ISO week written ``2019-W34``."""
+    try:
+        year, week = text.upper().split("-W")
+        return date.fromisocalendar(int(year), int(week), 1)
+    except ValueError:
+        raise InputError(f"expected a week such as 2019-W34, got {text!r}") from None
+
+
+def week_label(day: date) -> str:
+    iso = day.isocalendar()
+    return f"{iso.year}-W{iso.week:02d}"
+
+
+def _similarity(a: dict[str, float], b: dict[str, float]) -> float:
+    shared = set(a) & set(b)
+    if not shared:
+        return 0.0
+    dot = sum(a[t] * b[t] for t in shared)
+    return dot / (math.sqrt(sum(v * v for v in a.values())) * math.sqrt(sum(v * v for v in b.values())))
+
+
+def _link(weeks: list[list[Topic]]) -> list[list[str]]:
+    """Give each topic an id, continuing the most similar topic of the previous ``LINK_GAP`` weeks."""
+    ids: list[list[str]] = []
+    counter = 0
+    for w, topics in enumerate(weeks):
+        taken: set[str] = set()
+        week_ids = []
+        for topic in topics:  # largest first: big topics claim their continuation first
+            best, best_id = LINK_SIMILARITY, None
+            for back in range(1, LINK_GAP + 1):
+                if w - back < 0:
+                    break
+                for earlier, earlier_id in zip(weeks[w - back], ids[w - back], strict=True):
+                    score = _similarity(topic.keyword_weights, earlier.keyword_weights)
+                    if earlier_id not in taken and score > best:
+                        best, best_id = score, earlier_id
+            if best_id is None:
+                counter += 1
+                best_id = f"T{counter:04d}"
+            taken.add(best_id)
+            week_ids.append(best_id)
+        ids.append(week_ids)
+    return ids
+
+
+def _histories(
+    frame: pd.DataFrame, topics: list[Topic], ids: list[str], labels: list[str], tokenizer: Tokenizer
+) -> dict[str, dict[str, int]]:
+    """Tickets per week like each of this week's topics, counted in one TF-IDF space of the window."""
+    docs = [
+        clean(f"{t} {t} {x}")
+        for t, x in zip(frame["title"].fillna("").astype(str), frame["text"].astype(str), strict=True)
+    ]
+    stop = list(tokenizer.stop_words) or None
+    vectorizer = TfidfVectorizer(
+        tokenizer=tokenizer, token_pattern=None, lowercase=False, stop_words=stop, min_df=2, sublinear_tf=True
+    )
+    matrix = vectorizer.fit_transform(docs)
+    row_of = {ticket_id: i for i, ticket_id in enumerate(frame["id"].astype(str))}
+    weeks = frame["week"].to_numpy()
+    out = {}
+    for topic, topic_id in zip(topics, ids, strict=True):
+        members = [row_of[i] for i in topic.ticket_ids]
+        centre = np.asarray(matrix[members].mean(axis=0)).ravel()
+        centre /= np.linalg.norm(centre) or 1.0
+        similarity = matrix @ centre
+        threshold = max(MIN_HISTORY_SIMILARITY, float(np.percentile(similarity[members], MEMBER_PERCENTILE)))
+        close = similarity >= threshold
+        # Every week, this one included, is counted by the same rule: a like-for-like history.
+        out[topic_id] = {label: int((close & (weeks == label)).sum()) for label in labels}
+    return out
+
+
+def _heat(rows: pd.DataFrame, end: datetime, growth: float) -> float:
+    reporters = rows["reporter"].nunique() if "reporter" in rows and rows["reporter"].notna().any() else len(rows)
+    engagement = 0.0
+    for column in ("likes", "dislikes"):
+        if column in rows:
+            engagement += float(pd.to_numeric(rows[column], errors="coerce").fillna(0).sum())
+    age_days = (end - pd.to_datetime(rows["created_at"])).dt.total_seconds() / 86400
+    recency = float(np.exp(-age_days / 7).mean())
+    return (
+        math.log1p(len(rows))
+        + math.log1p(reporters)
+        + 0.5 * math.log1p(engagement)
+        + recency
+        + 0.5 * math.log(max(growth, 1.0))
+    )
+
+
+def build_digest(
+    tickets: pd.DataFrame,
+    week: str,
+    tokenizer: Tokenizer,
+    *,
+    params: DigestParams | None = None,
+    bundle: Bundle | None = None,
+) -> dict[str, Any]:
+    """The digest of ``week`` from ``tickets`` (``id``, ``created_at``, ``title``, ``text``; optional
+    ``reporter``, ``likes``, ``dislikes``, ``district``).
+
+    Returns
+    -------
+    dict
+        ``{"week", "n_tickets", "history", "topics": [...], "method": {...}}``, topics ranked by heat.
+    """
+    params = params or DigestParams()
+    monday = parse_week(week)
+    end = datetime.combine(monday + timedelta(days=7), datetime.min.time())
+    start = end - timedelta(weeks=params.history)
+    frame = tickets[(tickets["created_at"] >= start) & (tickets["created_at"] < end)].copy()
+    frame["created_at"] = pd.to_datetime(frame["created_at"])
+    week_starts = [monday - timedelta(weeks=k) for k in range(params.history - 1, -1, -1)]
+    labels = [week_label(d) for d in week_starts]
+    frame["week"] = [week_label(d.date()) for d in frame["created_at"]]
+    by_week = [frame[frame["week"] == label] for label in labels]
+    if by_week[-1].empty:
+        raise InputError(
+            f"no tickets filed in {week} ({monday} to {monday + timedelta(days=6)}); pick a week the data covers"
+        )
+    with cached_tokens():  # the window is segmented once for the weekly topics and the shared history space
+        mined = [find_topics(w, tokenizer, params.topics) for w in by_week]
+        ids = _link(mined)
+        counts = _histories(frame, mined[-1], ids[-1], labels, tokenizer)
+    first_week_with_data = next(i for i, w in enumerate(by_week) if not w.empty)
+    current = by_week[-1].set_index(by_week[-1]["id"].astype(str))
+    out = []
+    for topic, topic_id in zip(mined[-1], ids[-1], strict=True):
+        history = counts[topic_id]
+        previous = [history[label] for label in labels[-1 - BASELINE_WEEKS : -1]]
+        baseline = float(np.mean(previous)) if previous else 0.0
+        floor = max(baseline, BASELINE_FLOOR)
+        now = history[labels[-1]]
+        growth = now / max(baseline, 1.0)
+        z = (now - floor) / math.sqrt(floor)
+        earlier_weeks = len(labels) - 1 - first_week_with_data
+        is_new = earlier_weeks > 0 and all(history[label] == 0 for label in labels[:-1])
+        rows = current.loc[topic.ticket_ids]
+        entry: dict[str, Any] = {
+            "id": topic_id,
+            "label": mask_pii(topic.label),
+            "keywords": topic.keywords,
+            "size": topic.size,
+            "reporters": int(rows["reporter"].nunique())
+            if "reporter" in rows and rows["reporter"].notna().any()
+            else topic.size,
+            "heat": round(_heat(rows, end, growth), 3),
+            "growth": round(growth, 2),
+            "z": round(z, 2),
+            "baseline": round(baseline, 2),
+            "is_new": bool(is_new),
+            "emerging": bool(now >= MIN_EMERGING and z >= Z_EMERGING),
+            "locations": topic.locations,
+            "example_ids": topic.example_ids[: params.examples],
+            "examples": [
+                {
+                    "id": i,
+                    "title": mask_pii(str(current.at[i, "title"] or "")),
+                    "text": mask_pii(str(current.at[i, "text"]))[:160],
+                }
+                for i in topic.example_ids[: params.examples]
+            ],
+            "weekly_counts": history,
+            "ticket_ids": topic.ticket_ids,
+        }
+        if "district" in rows and rows["district"].notna().any():
+            entry["districts"] = {str(k): int(v) for k, v in rows["district"].value_counts().head(3).items()}
+        out.append(entry)
+    if bundle is not None and out:
+        _add_model_views(out, current, bundle)
+    out.sort(key=lambda t: -t["heat"])
+    for entry in out:
+        entry.pop("ticket_ids")
+    return {
+        "week": week_label(monday),
+        "period": {"start": monday.isoformat(), "end": (monday + timedelta(days=6)).isoformat()},
+        "n_tickets": len(by_week[-1]),
+        "history": {"weeks": labels, "tickets": [len(w) for w in by_week]},
+        "topics": out[: params.top],
+        "n_topics": len(out),
+        "method": {
+            "heat": "ln(1+tickets) + ln(1+reporters) + 0.5 ln(1+likes+dislikes) + recency + 0.5 ln(max(growth,1))",
+            "emerging": f"tickets >= {MIN_EMERGING} and z >= {Z_EMERGING}, z = (tickets - b)/sqrt(b), b = max(mean of previous {BASELINE_WEEKS} weeks, {BASELINE_FLOOR})",
+            "growth": "tickets / max(mean of previous weeks, 1)",
+            "linking": f"cosine of c-TF-IDF keywords >= {LINK_SIMILARITY}, up to {LINK_GAP} weeks back",
+            "look_ahead": "none: only tickets filed before the end of the week",
+        },
+    }
+
+
+def _add_model_views(topics: list[dict[str, Any]], current: pd.DataFrame, bundle: Bundle) -> None:
+    """Departments and COVID share of each topic, from the model's predictions."""
+    from nlp.predict import predict
+
+    predictions = predict(bundle, current[["title", "text"]].fillna("")).set_index(current.index)
+    for entry in topics:
+        rows = predictions.loc[entry["ticket_ids"]]
+        if "department" in rows:
+            shares = rows["department"].value_counts(normalize=True).head(3)
+            entry["departments"] = [{"label": str(k), "share": round(float(v), 3)} for k, v in shares.items()]
+        if "covid" in rows:
+            entry["covid_share"] = round(float(rows["covid"].mean()), 3)

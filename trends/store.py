@@ -1,0 +1,117 @@
+"""The ticket store: an embedded DuckDB file that analysts' digests read.
+
+Re-ingesting the same or an overlapping export neither duplicates nor loses tickets: rows
+are upserted by ticket id (a newer export's values win). Texts are stored masked: the store
+feeds digests that people read, and mining needs no phone numbers.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from nlp.text import mask_pii
+
+__all__ = ["COLUMNS", "TicketStore"]
+
+# Canonical columns of a stored ticket (optional ones are NULL when an export lacks them).
+COLUMNS = ("id", "created_at", "title", "text", "reporter", "likes", "dislikes", "district", "channel", "source")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS tickets (
+    id VARCHAR PRIMARY KEY,
+    created_at TIMESTAMP NOT NULL,
+    title VARCHAR,
+    text VARCHAR NOT NULL,
+    reporter VARCHAR,
+    likes INTEGER,
+    dislikes INTEGER,
+    district VARCHAR,
+    channel VARCHAR,
+    source VARCHAR,
+    ingested_at TIMESTAMP NOT NULL
+)
+"""
+
+
+class TicketStore:
+    """A DuckDB file of tickets.
+
+    Parameters
+    ----------
+    path : Path
+        The database file; created on first write.
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+
+    def _connect(self, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+        if read_only and not self.path.exists():
+            from nlp.errors import InputError
+
+            raise InputError(
+                f"{self.path}: no ticket store here; create it with 'hotline ingest FILE --store {self.path}'"
+            )
+        if not read_only:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        conn = duckdb.connect(str(self.path), read_only=read_only)
+        if not read_only:
+            conn.execute(_SCHEMA)
+        return conn
+
+    def upsert(self, frame: pd.DataFrame, *, source: str) -> dict[str, int]:
+        """Insert new tickets and update known ids; return counts of ``inserted`` and ``updated``.
+
+        ``frame`` has ``id``, ``created_at``, ``text`` and any of the other :data:`COLUMNS`.
+        """
+        rows = pd.DataFrame({column: frame[column] if column in frame.columns else None for column in COLUMNS})
+        rows["title"] = [mask_pii(t) if isinstance(t, str) else None for t in rows["title"]]
+        rows["text"] = [mask_pii(t) for t in rows["text"]]
+        rows["source"] = source
+        for column in ("likes", "dislikes"):
+            rows[column] = pd.to_numeric(rows[column], errors="coerce").astype("Int64")
+        rows["ingested_at"] = datetime.now()
+        conn = self._connect()
+        try:
+            conn.register("incoming", rows)
+            known = conn.execute("SELECT count(*) FROM tickets WHERE id IN (SELECT id FROM incoming)").fetchone()
+            updated = int(known[0]) if known else 0
+            names = ", ".join((*COLUMNS, "ingested_at"))
+            assignments = ", ".join(f"{c} = excluded.{c}" for c in (*COLUMNS[1:], "ingested_at"))
+            conn.execute(
+                f"INSERT INTO tickets ({names}) SELECT {names} FROM incoming ON CONFLICT (id) DO UPDATE SET {assignments}"
+            )
+        finally:
+            conn.close()
+        return {"inserted": len(rows) - updated, "updated": updated}
+
+    def tickets(self, *, since: datetime | None = None, until: datetime | None = None) -> pd.DataFrame:
+        """Tickets filed in ``[since, until)`` (all when both are None), oldest first."""
+        conn = self._connect(read_only=True)
+        try:
+            clauses, params = [], []
+            if since is not None:
+                clauses.append("created_at >= ?")
+                params.append(since)
+            if until is not None:
+                clauses.append("created_at < ?")
+                params.append(until)
+            where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+            return conn.execute(
+                f"SELECT {', '.join(COLUMNS)} FROM tickets {where} ORDER BY created_at, id", params
+            ).df()
+        finally:
+            conn.close()
+
+    def count(self) -> int:
+        conn = self._connect(read_only=True)
+        try:
+            result: Any = conn.execute("SELECT count(*) FROM tickets").fetchone()
+            return int(result[0])
+        finally:
+            conn.close()

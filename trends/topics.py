@@ -1,0 +1,206 @@
+"""Topics of one week of tickets.
+
+1. Near-duplicates (the same complaint filed again) share a fingerprint: the cleaned text
+   without digits, masks and punctuation, first 60 characters. One representative per group
+   is clustered; the group's size counts.
+2. Jieba TF-IDF (title weighted twice) -> truncated SVD -> unit vectors.
+3. MiniBatchKMeans over-segments the week (a vector quantiser, k about n/15); average-linkage
+   agglomeration of its centroids with a cosine-distance threshold then decides how many
+   topics there are: no fixed number of topics. Groups smaller than ``min_size`` tickets are
+   not topics.
+4. Keywords by class-based TF-IDF (c-TF-IDF); the label is the title of the ticket closest to
+   the topic's centre; locations are district, street and compound names found in the texts.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.cluster import AgglomerativeClustering, MiniBatchKMeans
+from sklearn.decomposition import TruncatedSVD
+from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
+from sklearn.preprocessing import normalize as unit_rows
+
+from nlp.text import clean
+from nlp.tokenize import Tokenizer
+
+__all__ = ["Topic", "TopicParams", "extract_locations", "find_topics", "fingerprint"]
+
+_NOISE = re.compile(r"[\d\W_]|\[[^\]]*\]")
+_PLACE_SUFFIX = "街道|镇|社区|小区|花园|家园|新村|公寓|华府|名邸|雅苑|公馆|地块|广场|湖畔|大道|路"
+_PLACE = re.compile(rf"[\u4e00-\u9fa5]{{1,8}}?(?:{_PLACE_SUFFIX})")
+_DISTRICT = re.compile(r"[A-Z]\d{0,2}[市区县]|[\u4e00-\u9fa5]{2,3}(?:区|市|县)")
+# Characters that start a clause, not a name ("是吴中区", "在相城区", "为封控区").
+_NOT_NAME_START = set(
+    "是在为于的了到住对把被向从请我们你他她它这那该本此个某有没不和与及或就都也还很太又再已将会要想能可说让给跟往离由近附整里外上下前后中内旁边每各其所把经障考虑"
+)
+_NOT_PLACES = {
+    "小区",
+    "社区",
+    "花园",
+    "家园",
+    "新村",
+    "广场",
+    "大道",
+    "街道",
+    "市区",
+    "城区",
+    "地区",
+    "园区",
+    "辖区",
+    "片区",
+    "学区",
+    "封控区",
+    "管控区",
+    "防范区",
+    "风险区",
+}
+
+
+def _trim(name: str) -> str:
+    """Drop leading clause characters and keep at most 4 characters before the suffix."""
+    suffix = next((s for s in _PLACE_SUFFIX.split("|") if name.endswith(s)), "")
+    stem = name[: len(name) - len(suffix)]
+    stem = re.split(r"[区市县]", stem)[-1]  # "吴中区郭巷" -> "郭巷": the district is counted on its own
+    while stem and stem[0] in _NOT_NAME_START:
+        stem = stem[1:]
+    return stem[-4:] + suffix if len(stem) >= 2 else ""
+
+
+@dataclass(frozen=True)
+class TopicParams:
+    """Knobs of the weekly clustering (documented defaults)."""
+
+    svd_dims: int = 100
+    tickets_per_centroid: int = 15
+    merge_distance: float = 0.45  # cosine distance under which two k-means centroids are one topic
+    min_size: int = 5
+    keywords: int = 8
+    profile_terms: int = 30  # terms kept to compare topics across weeks (more than are shown)
+    seed: int = 0
+
+
+@dataclass
+class Topic:
+    """One topic of one week."""
+
+    size: int
+    ticket_ids: list[str]
+    keywords: list[str]
+    keyword_weights: dict[str, float]
+    label: str
+    locations: list[str]
+    example_ids: list[str]
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def fingerprint(text: str) -> str:
+    """Key shared by near-duplicate tickets: cleaned text without digits, masks and punctuation."""
+    return _NOISE.sub("", clean(text))[:60]
+
+
+def extract_locations(texts: list[str], *, top: int = 3) -> list[str]:
+    """The place names (district, street, compound) mentioned by most of ``texts``."""
+    counts: Counter[str] = Counter()
+    for text in texts:
+        found = {_trim(m.group(0)) for m in _PLACE.finditer(text)}
+        for m in _DISTRICT.finditer(text):
+            name = m.group(0)
+            if name[-2] in "小社园城片辖学控范险":  # 小区, 社区, 园区 ... are not districts
+                continue
+            while len(name) > 3 and name[0] in _NOT_NAME_START:  # "是吴中区" -> "吴中区"
+                name = name[1:]
+            found.add(name)
+        counts.update(p for p in found if p and p not in _NOT_PLACES)
+    # A place named in at least two tickets (or the only one there is) says where the topic is.
+    return [p for p, n in counts.most_common(top) if n >= 2 or len(texts) == 1]
+
+
+def _c_tf_idf(counts: Any, labels: np.ndarray, n_topics: int) -> np.ndarray:
+    """Class-based TF-IDF: term frequency per topic times log(1 + average words per topic / term frequency)."""
+    per_topic = np.zeros((n_topics, counts.shape[1]))
+    for t in range(n_topics):
+        rows = np.flatnonzero(labels == t)
+        if len(rows):
+            per_topic[t] = np.asarray(counts[rows].sum(axis=0)).ravel()
+    tf = per_topic / np.maximum(per_topic.sum(axis=1, keepdims=True), 1)
+    average = per_topic.sum() / max(n_topics, 1)
+    idf = np.log1p(average / np.maximum(per_topic.sum(axis=0), 1))
+    return tf * idf
+
+
+def find_topics(week: pd.DataFrame, tokenizer: Tokenizer, params: TopicParams | None = None) -> list[Topic]:
+    """Cluster one week's tickets (``id``, ``title``, ``text``) into topics, largest first."""
+    params = params or TopicParams()
+    if len(week) < params.min_size:
+        return []
+    week = week.reset_index(drop=True)
+    titles = week["title"].fillna("").astype(str)
+    docs = [clean(f"{t} {t} {x}") for t, x in zip(titles, week["text"].astype(str), strict=True)]
+    keys = pd.Series([fingerprint(f"{t}{x}") for t, x in zip(titles, week["text"].astype(str), strict=True)])
+    representative = ~keys.duplicated()
+    group_of = keys.map({k: i for i, k in enumerate(keys[representative])}).to_numpy()
+    rep_docs = [d for d, r in zip(docs, representative, strict=True) if r]
+
+    stop = list(tokenizer.stop_words) or None
+    vectorizer = TfidfVectorizer(
+        tokenizer=tokenizer,
+        token_pattern=None,
+        lowercase=False,
+        stop_words=stop,
+        min_df=2,
+        max_df=0.5,
+        sublinear_tf=True,
+    )
+    try:
+        matrix = vectorizer.fit_transform(rep_docs)
+    except ValueError:  # too few or too uniform texts to have a vocabulary
+        return []
+    dims = min(params.svd_dims, matrix.shape[1] - 1, matrix.shape[0] - 1)
+    if dims < 2:
+        return []
+    vectors = unit_rows(TruncatedSVD(dims, random_state=params.seed).fit_transform(matrix))
+    k = int(np.clip(len(rep_docs) // params.tickets_per_centroid, 2, 2000))
+    quantiser = MiniBatchKMeans(n_clusters=k, random_state=params.seed, n_init=3, batch_size=4096).fit(vectors)
+    centroids = unit_rows(quantiser.cluster_centers_)
+    merged = AgglomerativeClustering(
+        n_clusters=None, distance_threshold=params.merge_distance, metric="cosine", linkage="average"
+    ).fit(centroids)
+    rep_topic = merged.labels_[quantiser.labels_]
+    ticket_topic = rep_topic[group_of]
+
+    sizes = np.bincount(ticket_topic)
+    kept = [t for t in np.argsort(-sizes) if sizes[t] >= params.min_size]
+    counter = CountVectorizer(
+        tokenizer=tokenizer, token_pattern=None, lowercase=False, stop_words=stop, vocabulary=vectorizer.vocabulary_
+    )
+    weights = _c_tf_idf(counter.transform(rep_docs), rep_topic, int(rep_topic.max()) + 1)
+    terms = vectorizer.get_feature_names_out()
+    topics = []
+    for t in kept:
+        members = np.flatnonzero(ticket_topic == t)
+        reps = np.flatnonzero(rep_topic == t)
+        centre = unit_rows(vectors[reps].mean(axis=0, keepdims=True))[0]
+        central = reps[np.argsort(-(vectors[reps] @ centre))]
+        rep_ids = week.loc[representative.to_numpy()].index.to_numpy()  # row of each representative
+        top_terms = np.argsort(-weights[t])[: params.keywords]
+        profile = np.argsort(-weights[t])[: params.profile_terms]
+        label_row = int(rep_ids[central[0]])
+        label = titles.iloc[label_row] or week["text"].iloc[label_row]
+        topics.append(
+            Topic(
+                size=len(members),
+                ticket_ids=week["id"].iloc[members].astype(str).tolist(),
+                keywords=[str(terms[i]) for i in top_terms if weights[t, i] > 0],
+                keyword_weights={str(terms[i]): float(weights[t, i]) for i in profile if weights[t, i] > 0},
+                label=clean(str(label))[:40],
+                locations=extract_locations(week["text"].iloc[members].astype(str).tolist()),
+                example_ids=week["id"].iloc[rep_ids[central[:3]]].astype(str).tolist(),
+            )
+        )
+    return topics
