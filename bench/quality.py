@@ -24,7 +24,7 @@ def main() -> None:
     parser.add_argument("--folds", type=int, default=5)
     args = parser.parse_args()
     recipe = public(args.data_root)
-    config = TrainConfig(folds=args.folds)
+    config = TrainConfig(folds=args.folds, **recipe.config)
     started = time.perf_counter()
     result = fit_tasks(recipe.frame, recipe.tasks, default_tokenizer(), config, progress=False)
     elapsed = time.perf_counter() - started

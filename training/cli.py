@@ -10,6 +10,7 @@ import argparse
 import json
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -97,6 +98,7 @@ def cmd_train(args: argparse.Namespace) -> int:
                 f"--recipe {args.recipe} reads its files from --data-root DIR (for example ../shared/data)"
             )
         recipe = RECIPES[args.recipe](args.data_root)
+        options["config"] = config = replace(config, **recipe.config)  # what this data is trained with
         print(f"recipe {args.recipe}: {len(recipe.frame)} labelled rows for {', '.join(recipe.tasks)}", file=sys.stderr)
         print(
             f"training on {len(recipe.frame)} rows ({config.folds}-fold cross-validation, then the final fit)",
