@@ -28,7 +28,7 @@ mean of exp(-age / 7 days) over the topic's tickets, age measured from the end o
 Emergence (is it suddenly growing)::
 
     tickets = this week's count in the topic's history (see History)
-    baseline = mean weekly count over the previous BASELINE_WEEKS weeks (0 when new)
+    baseline = mean weekly count over the previous BASELINE_WEEKS weeks the data covers (0 when new)
     b = max(baseline, BASELINE_FLOOR)          # a floor, so that 1 -> 3 tickets is no surge
     growth = tickets / max(baseline, 1)
     z = (tickets - b) / sqrt(b)                # Poisson-style surprise
@@ -62,7 +62,7 @@ BASELINE_FLOOR = 2.0
 MIN_EMERGING = 8
 MIN_HISTORY_SIMILARITY = 0.2
 MEMBER_PERCENTILE = 10
-Z_EMERGING = 5.0  # weekly topic counts vary more than Poisson (clustering noise): a strict surprise
+Z_EMERGING = 4.5  # weekly topic counts vary more than Poisson (clustering noise): a strict surprise
 
 
 @dataclass(frozen=True)
@@ -200,18 +200,19 @@ def build_digest(
         ids = _link(mined)
         counts = _histories(frame, mined[-1], ids[-1], labels, tokenizer)
     first_week_with_data = next(i for i, w in enumerate(by_week) if not w.empty)
+    # Only weeks the data covers make a baseline: weeks before the first ticket are unknown, not zero.
+    covered = labels[first_week_with_data:-1]
     current = by_week[-1].set_index(by_week[-1]["id"].astype(str))
     out = []
     for topic, topic_id in zip(mined[-1], ids[-1], strict=True):
         history = counts[topic_id]
-        previous = [history[label] for label in labels[-1 - BASELINE_WEEKS : -1]]
+        previous = [history[label] for label in covered[-BASELINE_WEEKS:]]
         baseline = float(np.mean(previous)) if previous else 0.0
         floor = max(baseline, BASELINE_FLOOR)
         now = history[labels[-1]]
         growth = now / max(baseline, 1.0)
         z = (now - floor) / math.sqrt(floor)
-        earlier_weeks = len(labels) - 1 - first_week_with_data
-        is_new = earlier_weeks > 0 and all(history[label] == 0 for label in labels[:-1])
+        is_new = bool(covered) and all(history[label] == 0 for label in covered)
         rows = current.loc[topic.ticket_ids]
         entry: dict[str, Any] = {
             "id": topic_id,
@@ -226,7 +227,7 @@ def build_digest(
             "z": round(z, 2),
             "baseline": round(baseline, 2),
             "is_new": bool(is_new),
-            "emerging": bool(now >= MIN_EMERGING and z >= Z_EMERGING),
+            "emerging": bool(covered) and now >= MIN_EMERGING and z >= Z_EMERGING,  # no history: nothing to grow from
             "locations": topic.locations,
             "example_ids": topic.example_ids[: params.examples],
             "examples": [

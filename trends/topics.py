@@ -80,6 +80,7 @@ class TopicParams:
     tickets_per_centroid: int = 15
     merge_distance: float = 0.45  # cosine distance under which two k-means centroids are one topic
     min_size: int = 5
+    min_coherence: float = 0.35  # mean cosine of members to their centre; below it a cluster is a catch-all
     keywords: int = 8
     profile_terms: int = 30  # terms kept to compare topics across weeks (more than are shown)
     seed: int = 0
@@ -97,6 +98,14 @@ class Topic:
     locations: list[str]
     example_ids: list[str]
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+_CODE = re.compile(r"^[a-z]\d*$|^\d+$")  # anonymised place codes (a3, a7) and bare numbers
+
+
+def _is_keyword(term: str) -> bool:
+    """Terms worth showing: no single characters, anonymised codes or numbers."""
+    return len(term) > 1 and not _CODE.match(term)
 
 
 def fingerprint(text: str) -> str:
@@ -165,7 +174,14 @@ def find_topics(week: pd.DataFrame, tokenizer: Tokenizer, params: TopicParams | 
     if dims < 2:
         return []
     vectors = unit_rows(TruncatedSVD(dims, random_state=params.seed).fit_transform(matrix))
-    k = int(np.clip(len(rep_docs) // params.tickets_per_centroid, 2, 2000))
+    # Small weeks still get enough centroids (about 2 sqrt(n)) for the merge step to find their topics.
+    k = int(
+        np.clip(
+            max(len(rep_docs) // params.tickets_per_centroid, int(2 * np.sqrt(len(rep_docs)))),
+            2,
+            min(2000, len(rep_docs)),
+        )
+    )
     quantiser = MiniBatchKMeans(n_clusters=k, random_state=params.seed, n_init=3, batch_size=4096).fit(vectors)
     centroids = unit_rows(quantiser.cluster_centers_)
     merged = AgglomerativeClustering(
@@ -186,9 +202,13 @@ def find_topics(week: pd.DataFrame, tokenizer: Tokenizer, params: TopicParams | 
         members = np.flatnonzero(ticket_topic == t)
         reps = np.flatnonzero(rep_topic == t)
         centre = unit_rows(vectors[reps].mean(axis=0, keepdims=True))[0]
-        central = reps[np.argsort(-(vectors[reps] @ centre))]
+        closeness = vectors[reps] @ centre
+        if float(closeness.mean()) < params.min_coherence:
+            continue  # a catch-all of unrelated tickets is no topic
+        central = reps[np.argsort(-closeness)]
         rep_ids = week.loc[representative.to_numpy()].index.to_numpy()  # row of each representative
-        top_terms = np.argsort(-weights[t])[: params.keywords]
+        shown = [i for i in np.argsort(-weights[t]) if _is_keyword(str(terms[i]))]
+        top_terms = np.array(shown[: params.keywords], dtype=int)
         profile = np.argsort(-weights[t])[: params.profile_terms]
         label_row = int(rep_ids[central[0]])
         label = titles.iloc[label_row] or week["text"].iloc[label_row]
