@@ -19,22 +19,24 @@ from typing import Annotated, Any
 import pandas as pd
 from fastapi import Depends, FastAPI, HTTPException, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from nlp import __version__
 from nlp.bundle import Bundle
-from nlp.errors import BundleError
+from nlp.errors import BundleError, InputError
 from nlp.explain import explain as explain_terms
 from nlp.predict import predict, predict_records
 from nlp.tasks import is_binary
+from serve.digests import DigestCache
 from serve.metrics import Metrics, render
 from serve.model import SMOKE_TICKETS, ModelHolder
 from serve.observe import Observe
 from serve.predlog import PredictionLog
 from serve.schemas import BatchIn, BatchOut, ErrorOut, Prediction, TicketIn
 from serve.settings import Settings
+from trends.render import to_html
 
 __all__ = ["app_from_env", "create_app", "get_settings"]
 
@@ -43,6 +45,7 @@ _bearer = HTTPBearer(auto_error=False)
 _ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorOut, "description": "missing or wrong bearer token"},
     403: {"model": ErrorOut, "description": "admin endpoints disabled"},
+    404: {"model": ErrorOut, "description": "no ticket store configured, or no tickets in that week"},
     413: {"model": ErrorOut, "description": "text, batch or body too large"},
     422: {"model": ErrorOut, "description": "malformed request"},
     503: {"model": ErrorOut, "description": "no model loaded"},
@@ -241,6 +244,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.holder = ModelHolder(settings.model_dir)
     app.state.metrics = Metrics()
+    app.state.digests = DigestCache(settings.store) if settings.store else None
     app.state.predlog = (
         PredictionLog(settings.prediction_log, on_error=_log_failure(app)) if settings.prediction_log else None
     )
@@ -290,6 +294,39 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return dict(_bundle(request).meta)
 
     auth = [Depends(require_api_token)]
+
+    def _digest(request: Request, week: str) -> dict[str, Any]:
+        cache: DigestCache | None = app.state.digests
+        if cache is None:
+            raise ApiError(
+                404,
+                "digests_off",
+                "this service has no ticket store: set HOTLINE_STORE to a store made by 'hotline ingest'",
+            )
+        try:
+            return cache.get(week, app.state.holder.bundle)
+        except InputError as exc:
+            raise ApiError(422 if "expected a week" in str(exc) else 404, "bad_week", str(exc)) from exc
+
+    @app.get(
+        "/v1/digest/{week}",
+        tags=["digest"],
+        dependencies=auth,
+        responses=_ERRORS,
+        summary="The weekly hot-issue digest (JSON)",
+    )
+    def digest_json(week: str, request: Request) -> dict[str, Any]:
+        return _digest(request, week)
+
+    @app.get(
+        "/digest/{week}",
+        tags=["digest"],
+        dependencies=auth,
+        responses=_ERRORS,
+        summary="The weekly hot-issue digest (HTML page)",
+    )
+    def digest_html(week: str, request: Request) -> HTMLResponse:
+        return HTMLResponse(to_html(_digest(request, week)))
 
     # One ticket takes ~3 ms of CPU: cheaper on the event loop than a threadpool hop.
     # A batch (up to ~0.3 s) runs in the threadpool so that it never blocks health checks.

@@ -286,7 +286,15 @@ def _read_for_trends(args: argparse.Namespace, path: str) -> Tickets:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    from trends.store import TicketStore
+    from trends.store import TicketStore, read_prediction_log
+
+    if args.prediction_log:
+        frame = read_prediction_log(args.prediction_log)
+        counts = TicketStore(args.store).upsert(frame, source=Path(args.prediction_log).name)
+        print(f"{args.store}: {counts['inserted']} tickets added, {counts['updated']} updated from the prediction log")
+        return 0
+    if not args.file:
+        raise InputError("name a ticket export to ingest, or --prediction-log FILE")
 
     tickets = _read_for_trends(args, args.file)
     if tickets.id_generated:
@@ -417,7 +425,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_evaluate)
 
     p = sub.add_parser("ingest", help="load a ticket export into the ticket store (DuckDB), upserting by id")
-    p.add_argument("file", help="ticket export (CSV/XLSX/Parquet/JSONL)")
+    p.add_argument("file", nargs="?", help="ticket export (CSV/XLSX/Parquet/JSONL)")
+    p.add_argument("--prediction-log", help="instead of an export: the service's prediction log (SQLite)")
     p.add_argument("--store", default="tickets.duckdb", help="store file (default tickets.duckdb)")
     _add_trend_options(p)
     p.set_defaults(func=cmd_ingest)

@@ -115,3 +115,44 @@ class TicketStore:
             return int(result[0])
         finally:
             conn.close()
+
+
+def _local_time(created_at: str | None, logged_at: str) -> pd.Timestamp:
+    """Hotline (Asia/Shanghai) wall time: a ticket's own time as given, else when it was logged (UTC)."""
+    stamp = pd.Timestamp(created_at if created_at else logged_at)
+    return stamp.tz_convert("Asia/Shanghai").tz_localize(None) if stamp.tzinfo is not None else stamp
+
+
+def read_prediction_log(path: str | Path) -> pd.DataFrame:
+    """The service's prediction log (SQLite) as tickets for the store.
+
+    A ticket the caller gave no id gets ``log-<seq>``; its time is the ticket's ``created_at``,
+    or when it was logged. Texts in the log are already masked.
+    """
+    import sqlite3
+
+    from nlp.errors import InputError
+
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: no prediction log here; the service writes it to HOTLINE_PREDICTION_LOG")
+    try:
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
+            frame = pd.read_sql_query(
+                "SELECT seq, ticket_id, created_at, logged_at, channel, title_masked, text_masked FROM predictions ORDER BY seq",
+                conn,
+            )
+    except (sqlite3.DatabaseError, pd.errors.DatabaseError) as exc:
+        raise InputError(f"{path}: not a prediction log ({exc})") from exc
+    ids = frame["ticket_id"].where(frame["ticket_id"].notna(), "log-" + frame["seq"].astype(str))
+    return pd.DataFrame(
+        {
+            "id": ids.astype(str),
+            "created_at": [
+                _local_time(c, logged) for c, logged in zip(frame["created_at"], frame["logged_at"], strict=True)
+            ],
+            "title": frame["title_masked"],
+            "text": frame["text_masked"],
+            "channel": frame["channel"],
+        }
+    ).drop_duplicates("id", keep="last")

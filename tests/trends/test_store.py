@@ -40,3 +40,32 @@ def test_time_window(tmp_path: Path) -> None:
 def test_missing_store_is_explained(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="hotline ingest"):
         TicketStore(tmp_path / "none.duckdb").tickets()
+
+
+def test_the_prediction_log_lands_in_the_store(tmp_path: Path) -> None:
+    from datetime import datetime
+
+    from serve.predlog import PredictionLog
+    from serve.schemas import TicketIn
+    from trends.store import read_prediction_log
+
+    log = PredictionLog(tmp_path / "p.sqlite3")
+    tickets = [
+        TicketIn(ticket_id="T1", text="电话13812345678 停水", created_at=datetime(2022, 3, 8, 9)),
+        TicketIn(text="楼上太吵"),
+    ]
+    log.write("r", tickets, [{}, {}], "v1")
+    log.close()
+    frame = read_prediction_log(tmp_path / "p.sqlite3")
+    assert list(frame["id"]) == ["T1", "log-2"] and frame["text"].iloc[0] == "电话[手机号] 停水"
+    store = TicketStore(tmp_path / "t.duckdb")
+    store.upsert(frame, source="p.sqlite3")
+    assert store.count() == 2 and str(store.tickets()["created_at"].iloc[0]) == "2022-03-08 09:00:00"
+
+
+def test_a_file_that_is_not_a_prediction_log(tmp_path: Path) -> None:
+    from trends.store import read_prediction_log
+
+    (tmp_path / "x.sqlite3").write_text("not sqlite")
+    with pytest.raises(InputError, match="not a prediction log"):
+        read_prediction_log(tmp_path / "x.sqlite3")

@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from fastapi.testclient import TestClient
+
+from serve.app import create_app
+from serve.settings import Settings
+from training.demo_corpus import generate
+from trends.store import TicketStore
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("store") / "t.duckdb"
+    frame, _ = generate(n=2000, weeks=6, seed=3)
+    TicketStore(path).upsert(frame, source="demo")
+    return path
+
+
+def test_digest_json_and_html(bundle_dir: Path, store: Path) -> None:
+    with TestClient(create_app(Settings(model_dir=bundle_dir, prediction_log=None, store=store))) as client:
+        week = "2022-W13"
+        body = client.get(f"/v1/digest/{week}").json()
+        assert body["week"] == week and body["topics"] and "departments" in body["topics"][0]
+        page = client.get(f"/digest/{week}")
+        assert page.status_code == 200 and page.headers["content-type"].startswith("text/html") and "<svg" in page.text
+        assert client.get("/v1/digest/2022-13").status_code == 422
+        missing = client.get("/v1/digest/2031-W01")
+        assert missing.status_code == 404 and "no tickets filed" in missing.json()["error"]["message"]
+
+
+def test_digests_are_off_without_a_store(bundle_dir: Path) -> None:
+    with TestClient(create_app(Settings(model_dir=bundle_dir, prediction_log=None))) as client:
+        response = client.get("/v1/digest/2022-W13")
+    assert response.status_code == 404 and "HOTLINE_STORE" in response.json()["error"]["message"]
+
+
+def test_cache_follows_the_store(bundle_dir: Path, store: Path) -> None:
+    from serve.digests import DigestCache
+
+    cache = DigestCache(store)
+    first = cache.get("2022-W13", None)
+    assert cache.get("2022-W13", None) is first
+    TicketStore(store).upsert(
+        pd.DataFrame({"id": ["extra"], "created_at": [pd.Timestamp("2022-03-30")], "text": ["停水"]}), source="x"
+    )
+    assert cache.get("2022-W13", None) is not first
