@@ -117,9 +117,10 @@ class TicketStore:
             conn.close()
 
 
-def _local_time(created_at: str | None, logged_at: str) -> pd.Timestamp:
+def _local_time(created_at: object, logged_at: str) -> pd.Timestamp:
     """Hotline (Asia/Shanghai) wall time: a ticket's own time as given, else when it was logged (UTC)."""
-    stamp = pd.Timestamp(created_at if created_at else logged_at)
+    given = isinstance(created_at, str) and created_at != ""  # SQLite NULL arrives as None or NaN
+    stamp = pd.Timestamp(str(created_at) if given else logged_at)
     return stamp.tz_convert("Asia/Shanghai").tz_localize(None) if stamp.tzinfo is not None else stamp
 
 
