@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO := out/demo
 
-.PHONY: run test lint typecheck pytest demo clean
+.PHONY: run test lint typecheck pytest demo browser clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,8 +27,16 @@ demo: $(STAMP)
 	$(BIN)/hotline predict --model models/demo --input examples/tickets.csv --output $(DEMO)/predictions.csv
 	$(BIN)/python -c "import pandas as pd; pd.set_option('display.width', 200); print(pd.read_csv('$(DEMO)/predictions.csv')[['id','consultation','covid','department','department_proba','route']].to_string(index=False))"
 
-## test: lint, type-check and the whole test suite
-test: lint typecheck pytest
+## test: lint, type-check and the whole test suite (installs Chromium for the digest's browser test)
+test: lint typecheck browser pytest
+
+## browser: Debian's chromium and a CJK font for the browser test, when missing and apt-get can install them
+browser:
+	@if command -v chromium >/dev/null 2>&1 && fc-list 2>/dev/null | grep -qi "wenquanyi\|noto sans cjk"; then :; \
+	elif command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+		echo "installing chromium and fonts-wqy-microhei for the browser test"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; \
+	else echo "note: cannot install Chromium here; the browser test will be skipped"; fi
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

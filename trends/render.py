@@ -69,7 +69,7 @@ def _topic_html(rank: int, topic: dict[str, Any]) -> str:
 
 
 _STYLE = """
-body{font-family:"Noto Sans CJK SC","PingFang SC","Microsoft YaHei",sans-serif;max-width:980px;margin:2em auto;color:#212529;padding:0 1em}
+body{font-family:"Noto Sans CJK SC","PingFang SC","Microsoft YaHei","WenQuanYi Micro Hei",sans-serif;max-width:980px;margin:2em auto;color:#212529;padding:0 1em}
 h1{font-size:1.6em} h2{border-bottom:2px solid #dee2e6;padding-bottom:.2em;margin-top:1.6em}
 .topic{border:1px solid #dee2e6;border-radius:6px;padding:.6em 1em;margin:.8em 0}
 .topic h3{margin:.2em 0 .5em;font-size:1.1em}

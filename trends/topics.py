@@ -78,7 +78,7 @@ class TopicParams:
 
     svd_dims: int = 100
     tickets_per_centroid: int = 15
-    merge_distance: float = 0.45  # cosine distance under which two k-means centroids are one topic
+    merge_distance: float = 0.6  # cosine distance under which two k-means centroids are one topic
     min_size: int = 5
     min_coherence: float = 0.35  # mean cosine of members to their centre; below it a cluster is a catch-all
     keywords: int = 8
