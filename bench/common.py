@@ -27,6 +27,19 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def wait_ready(base: str, seconds: float) -> None:
+    """Poll ``base``/readyz until it answers 200; raise RuntimeError after ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"the server at {base} did not become ready in {seconds:.0f} s")
+
+
 @contextmanager
 def served(model: Path, *, workers: int, log_dir: Path, admin_token: str = "bench") -> Iterator[str]:
     """Run ``hotline serve`` on a free loopback port; yield its base URL; stop it afterwards."""
@@ -38,15 +51,7 @@ def served(model: Path, *, workers: int, log_dir: Path, admin_token: str = "benc
     server = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.2)
-        else:
-            raise RuntimeError("the server did not become ready in 120 s")
+        wait_ready(base, 120)
         yield base
     finally:
         server.terminate()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -12,15 +11,11 @@ from pathlib import Path
 
 import httpx
 
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from bench.common import free_port, wait_ready
 
 
 def test_hotline_serve_answers_over_http(bundle_dir: Path, tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     hotline = Path(sys.executable).parent / "hotline"
     env = {**os.environ, "HOTLINE_ADMIN_TOKEN": "t"}
     args = [
@@ -36,15 +31,7 @@ def test_hotline_serve_answers_over_http(bundle_dir: Path, tmp_path: Path) -> No
     server = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.2)
-        else:
-            raise AssertionError("server did not become ready in 60 s")
+        wait_ready(base, 60)
         response = httpx.post(f"{base}/v1/predict", json={"text": "小区被封控，团购的菜送不进来"}, timeout=10)
         assert response.status_code == 200 and response.json()["covid"]["value"] == 1
         assert httpx.get(f"{base}/docs", timeout=5).status_code == 200
