@@ -144,6 +144,7 @@ def test_every_prediction_is_logged_masked(client: TestClient, settings: Setting
     client.post(
         "/v1/predict/batch", json={"tickets": [{"ticket_id": "B", "text": "x"}, {"ticket_id": "C", "text": "y"}]}
     )
+    client.app.state.predlog.flush()  # type: ignore[attr-defined]  # rows are written by a background thread
     rows = (
         sqlite3.connect(settings.prediction_log)
         .execute("SELECT ticket_id, text_masked, model_version, prediction FROM predictions")
