@@ -31,7 +31,7 @@ SCHEMA_VERSION = 1
 PRODUCER = "hotline-nlp"
 SIDECAR = "bundle.json"
 PAYLOAD = "bundle.joblib"
-_LIBRARIES = ("scikit-learn", "numpy", "scipy", "pandas", "joblib", "jieba", "hotline-nlp")
+_LIBRARIES = ("scikit-learn", "numpy", "scipy", "pandas", "joblib", "jieba", "rjieba", "hotline-nlp")
 
 
 def library_versions() -> dict[str, str]:

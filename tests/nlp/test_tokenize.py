@@ -8,7 +8,7 @@ import pytest
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from nlp.lexicon import load_words
-from nlp.tokenize import Tokenizer, default_tokenizer
+from nlp.tokenize import BACKENDS, Tokenizer, _split_like_jieba, default_tokenizer
 
 SENTENCES = [
     "我的苏康码变黄码了，核酸检测结果还没出来",
@@ -18,8 +18,35 @@ SENTENCES = [
 ]
 
 
-def test_user_words_are_kept_whole() -> None:
-    tokens = default_tokenizer()("我的苏康码变黄码了，去核酸检测，在姑苏区交物业费")
+# Sentences where the backends could part ways: user words, dates and codes with hyphens,
+# decimals and percentages, Latin letters, digits glued to ideographs, long unknown names.
+AGREEMENT = [
+    *SENTENCES,
+    "2015-8-31晚上在园区星海街看到COVID-19检测点，排队1-2小时",
+    "电话0512-68881234无人接听，房价上涨3.5%，物业费2.8元/平方米",
+    "苏E·12345的车辆违停在金鸡湖大道88号，APP扫码失败",
+    "伊景园滨河苑捆绑销售车位，开发商要求每户另付10万元",
+    "相城区黄桥街道某小区电梯坏了3天，业主群@物业没人理",
+    "请问新冠疫苗第三针(加强针)在哪里打？60岁以上老人可以吗？",
+    "我是从上海返苏人员，需要落地检吗？行程卡带星号怎么办",
+]
+
+
+def test_split_like_jieba_cuts_mixed_runs_only() -> None:
+    assert _split_like_jieba(["2015-8-31", "苏康码", "3.5%", "COVID-19"]) == [
+        "2015", "-", "8", "-", "31", "苏康码", "3.5%", "COVID", "-", "19",
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize("sentence", AGREEMENT)
+def test_backends_give_the_same_tokens(sentence: str) -> None:
+    tokens = {backend: default_tokenizer(backend)(sentence) for backend in BACKENDS}
+    assert tokens["rjieba"] == tokens["jieba"]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_user_words_are_kept_whole(backend: str) -> None:
+    tokens = default_tokenizer(backend)("我的苏康码变黄码了，去核酸检测，在姑苏区交物业费")
     for word in ("苏康码", "黄码", "核酸检测", "姑苏区", "物业费"):
         assert word in tokens
 
@@ -27,10 +54,11 @@ def test_user_words_are_kept_whole() -> None:
 @pytest.mark.parametrize(
     ("text", "word"), [("去核酸检测", "核酸检测"), ("在姑苏区交物业费", "姑苏区"), ("返乡报备和落地检", "落地检")]
 )
-def test_without_user_words_jieba_splits_them(text: str, word: str) -> None:
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_without_user_words_jieba_splits_them(text: str, word: str, backend: str) -> None:
     # The dictionary matters: plain jieba cuts these hotline words (even into "区交").
-    assert word not in Tokenizer()(text)
-    assert word in default_tokenizer()(text)
+    assert word not in Tokenizer(backend=backend)(text)
+    assert word in default_tokenizer(backend)(text)
 
 
 def test_punctuation_and_whitespace_are_dropped() -> None:
@@ -43,11 +71,12 @@ def test_content_tokens_drop_stop_words() -> None:
     assert tokenizer.content_tokens("我的苏康码") == ["苏康码"]
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
 @pytest.mark.parametrize("dump", [pickle.dumps, lambda t: pickle.dumps(t, protocol=2)])
-def test_pickle_round_trip_gives_identical_tokens(dump: object) -> None:
-    tokenizer = default_tokenizer()
+def test_pickle_round_trip_gives_identical_tokens(dump: object, backend: str) -> None:
+    tokenizer = default_tokenizer(backend)
     loaded = pickle.loads(dump(tokenizer))  # type: ignore[operator]
-    assert loaded == tokenizer
+    assert loaded == tokenizer and loaded.backend == backend
     for sentence in SENTENCES:
         assert loaded(sentence) == tokenizer(sentence)
 
