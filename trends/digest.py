@@ -49,9 +49,9 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 from nlp.bundle import Bundle
 from nlp.errors import InputError
-from nlp.text import clean, mask_pii
+from nlp.text import mask_pii
 from nlp.tokenize import Tokenizer, cached_tokens
-from trends.topics import Topic, TopicParams, find_topics
+from trends.topics import Topic, TopicParams, find_topics, topic_documents, with_clean_text
 
 __all__ = ["DigestParams", "build_digest", "parse_week", "week_label"]
 
@@ -124,16 +124,13 @@ def _histories(
     frame: pd.DataFrame, topics: list[Topic], ids: list[str], labels: list[str], tokenizer: Tokenizer
 ) -> dict[str, dict[str, int]]:
     """Tickets per week like each of this week's topics, counted in one TF-IDF space of the window."""
-    docs = [
-        clean(f"{t} {t} {x}")
-        for t, x in zip(frame["title"].fillna("").astype(str), frame["text"].astype(str), strict=True)
-    ]
+    docs = topic_documents(frame)
     stop = list(tokenizer.stop_words) or None
     vectorizer = TfidfVectorizer(
         tokenizer=tokenizer, token_pattern=None, lowercase=False, stop_words=stop, min_df=2, sublinear_tf=True
     )
     matrix = vectorizer.fit_transform(docs)
-    row_of = {ticket_id: i for i, ticket_id in enumerate(frame["id"].astype(str))}
+    row_of = {ticket_id: i for i, ticket_id in enumerate(frame["id"].astype(str).tolist())}
     weeks = frame["week"].to_numpy()
     out = {}
     for topic, topic_id in zip(topics, ids, strict=True):
@@ -190,6 +187,7 @@ def build_digest(
     week_starts = [monday - timedelta(weeks=k) for k in range(params.history - 1, -1, -1)]
     labels = [week_label(d) for d in week_starts]
     frame["week"] = [week_label(d.date()) for d in frame["created_at"]]
+    frame = with_clean_text(frame)
     by_week = [frame[frame["week"] == label] for label in labels]
     if by_week[-1].empty:
         raise InputError(

@@ -23,13 +23,21 @@ import numpy as np
 import pandas as pd
 from sklearn.cluster import AgglomerativeClustering, MiniBatchKMeans
 from sklearn.decomposition import TruncatedSVD
-from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
+from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
 from sklearn.preprocessing import normalize as unit_rows
 
 from nlp.text import clean
 from nlp.tokenize import Tokenizer
 
-__all__ = ["Topic", "TopicParams", "extract_locations", "find_topics", "fingerprint"]
+__all__ = [
+    "Topic",
+    "TopicParams",
+    "extract_locations",
+    "find_topics",
+    "fingerprint",
+    "topic_documents",
+    "with_clean_text",
+]
 
 _NOISE = re.compile(r"[\d\W_]|\[[^\]]*\]")
 _PLACE_SUFFIX = "街道|镇|社区|小区|花园|家园|新村|公寓|华府|名邸|雅苑|公馆|地块|广场|湖畔|大道|路"
@@ -110,7 +118,32 @@ def _is_keyword(term: str) -> bool:
 
 def fingerprint(text: str) -> str:
     """Key shared by near-duplicate tickets: cleaned text without digits, masks and punctuation."""
-    return _NOISE.sub("", clean(text))[:60]
+    return _key(clean(text))
+
+
+def _key(cleaned: str) -> str:
+    return _NOISE.sub("", cleaned)[:60]
+
+
+def with_clean_text(tickets: pd.DataFrame) -> pd.DataFrame:
+    """``tickets`` with the cleaned title and body (``clean_title``, ``clean_text``) added.
+
+    Cleaning is the costliest step after segmentation; a digest cleans each ticket once and
+    hands the columns to every step (topics of each week, the shared history space).
+    """
+    if "clean_title" in tickets and "clean_text" in tickets:
+        return tickets
+    out = tickets.copy()
+    # .tolist() first: iterating pandas' Arrow-backed strings one by one is several times slower.
+    out["clean_title"] = [clean(t) for t in tickets["title"].fillna("").astype(str).tolist()]
+    out["clean_text"] = [clean(t) for t in tickets["text"].fillna("").astype(str).tolist()]
+    return out
+
+
+def topic_documents(tickets: pd.DataFrame) -> list[str]:
+    """The text clustered for each ticket: the title twice (short and telling), then the body."""
+    titles, texts = tickets["clean_title"].tolist(), tickets["clean_text"].tolist()
+    return [f"{t} {t} {x}" for t, x in zip(titles, texts, strict=True)]
 
 
 def extract_locations(texts: list[str], *, top: int = 3) -> list[str]:
@@ -148,28 +181,27 @@ def find_topics(week: pd.DataFrame, tokenizer: Tokenizer, params: TopicParams | 
     params = params or TopicParams()
     if len(week) < params.min_size:
         return []
-    week = week.reset_index(drop=True)
+    week = with_clean_text(week.reset_index(drop=True))
     titles = week["title"].fillna("").astype(str)
-    docs = [clean(f"{t} {t} {x}") for t, x in zip(titles, week["text"].astype(str), strict=True)]
-    keys = pd.Series([fingerprint(f"{t}{x}") for t, x in zip(titles, week["text"].astype(str), strict=True)])
+    docs = topic_documents(week)
+    keys = pd.Series(
+        [_key(t + x) for t, x in zip(week["clean_title"].tolist(), week["clean_text"].tolist(), strict=True)],
+        dtype=object,
+    )
     representative = ~keys.duplicated()
-    group_of = keys.map({k: i for i, k in enumerate(keys[representative])}).to_numpy()
-    rep_docs = [d for d, r in zip(docs, representative, strict=True) if r]
+    group_of = keys.map({k: i for i, k in enumerate(keys[representative].tolist())}).to_numpy()
+    rep_docs = [d for d, r in zip(docs, representative.to_numpy(), strict=True) if r]
 
     stop = list(tokenizer.stop_words) or None
-    vectorizer = TfidfVectorizer(
-        tokenizer=tokenizer,
-        token_pattern=None,
-        lowercase=False,
-        stop_words=stop,
-        min_df=2,
-        max_df=0.5,
-        sublinear_tf=True,
+    # Counted once: the counts give both the TF-IDF vectors and the c-TF-IDF keywords.
+    vectorizer = CountVectorizer(
+        tokenizer=tokenizer, token_pattern=None, lowercase=False, stop_words=stop, min_df=2, max_df=0.5
     )
     try:
-        matrix = vectorizer.fit_transform(rep_docs)
+        counts = vectorizer.fit_transform(rep_docs)
     except ValueError:  # too few or too uniform texts to have a vocabulary
         return []
+    matrix = TfidfTransformer(sublinear_tf=True).fit_transform(counts)
     dims = min(params.svd_dims, matrix.shape[1] - 1, matrix.shape[0] - 1)
     if dims < 2:
         return []
@@ -182,7 +214,9 @@ def find_topics(week: pd.DataFrame, tokenizer: Tokenizer, params: TopicParams | 
             min(2000, len(rep_docs)),
         )
     )
-    quantiser = MiniBatchKMeans(n_clusters=k, random_state=params.seed, n_init=3, batch_size=4096).fit(vectors)
+    # One k-means++ start: the quantiser over-segments on purpose and the merge step decides
+    # the topics, so extra starts (each a k-means++ pass over k centroids) buy little.
+    quantiser = MiniBatchKMeans(n_clusters=k, random_state=params.seed, n_init=1, batch_size=4096).fit(vectors)
     centroids = unit_rows(quantiser.cluster_centers_)
     merged = AgglomerativeClustering(
         n_clusters=None, distance_threshold=params.merge_distance, metric="cosine", linkage="average"
@@ -192,10 +226,7 @@ def find_topics(week: pd.DataFrame, tokenizer: Tokenizer, params: TopicParams | 
 
     sizes = np.bincount(ticket_topic)
     kept = [t for t in np.argsort(-sizes) if sizes[t] >= params.min_size]
-    counter = CountVectorizer(
-        tokenizer=tokenizer, token_pattern=None, lowercase=False, stop_words=stop, vocabulary=vectorizer.vocabulary_
-    )
-    weights = _c_tf_idf(counter.transform(rep_docs), rep_topic, int(rep_topic.max()) + 1)
+    weights = _c_tf_idf(counts, rep_topic, int(rep_topic.max()) + 1)
     terms = vectorizer.get_feature_names_out()
     topics = []
     for t in kept:
@@ -219,7 +250,10 @@ def find_topics(week: pd.DataFrame, tokenizer: Tokenizer, params: TopicParams | 
                 keywords=[str(terms[i]) for i in top_terms if weights[t, i] > 0],
                 keyword_weights={str(terms[i]): float(weights[t, i]) for i in profile if weights[t, i] > 0},
                 label=clean(str(label))[:40],
-                locations=extract_locations(week["text"].iloc[members].astype(str).tolist()),
+                # Places of a large topic from an even sample of its tickets: the top three do not need all.
+                locations=extract_locations(
+                    week["text"].iloc[members[:: max(1, len(members) // 1000)]].astype(str).tolist()
+                ),
                 example_ids=week["id"].iloc[rep_ids[central[:3]]].astype(str).tolist(),
             )
         )

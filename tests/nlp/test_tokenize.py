@@ -8,7 +8,7 @@ import pytest
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from nlp.lexicon import load_words
-from nlp.tokenize import BACKENDS, Tokenizer, _split_like_jieba, default_tokenizer
+from nlp.tokenize import BACKENDS, Tokenizer, _content, default_tokenizer
 
 SENTENCES = [
     "我的苏康码变黄码了，核酸检测结果还没出来",
@@ -32,10 +32,10 @@ AGREEMENT = [
 ]
 
 
-def test_split_like_jieba_cuts_mixed_runs_only() -> None:
-    assert _split_like_jieba(["2015-8-31", "苏康码", "3.5%", "COVID-19"]) == [
-        "2015", "-", "8", "-", "31", "苏康码", "3.5%", "COVID", "-", "19",
-    ]  # fmt: skip
+def test_mixed_runs_are_split_as_jieba_does_and_symbols_dropped() -> None:
+    tokens = ["2015-8-31", "苏康码", "，", " ", "3.5%", "COVID-19", "①"]
+    assert _content(tokens, split_mixed=True) == ["2015", "8", "31", "苏康码", "3.5%", "COVID", "19", "①"]
+    assert _content(tokens, split_mixed=False) == ["2015-8-31", "苏康码", "3.5%", "COVID-19", "①"]
 
 
 @pytest.mark.parametrize("sentence", AGREEMENT)
