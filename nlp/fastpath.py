@@ -27,6 +27,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import normalize
 
 from nlp.features import TicketText, clean_tickets
+from nlp.ngrams import CharNgramTfidf, WordNgramTfidf
 
 __all__ = ["fast_features", "fast_head"]
 
@@ -148,7 +149,9 @@ def _compile_features(features: Any) -> FastFeatures | None:
     for name, transformer, column in vectors.transformers_:
         if transformer == "drop" or name == "remainder":
             continue
-        if transformer == "passthrough" or not isinstance(column, str) or not hasattr(transformer, "vocabulary_"):
+        if transformer == "passthrough" or not isinstance(column, str):
+            return None
+        if not hasattr(transformer, "vocabulary_") and type(transformer) not in (CharNgramTfidf, WordNgramTfidf):
             return None
         if type(transformer) is TfidfVectorizer and transformer.use_idf:
             tfidf = transformer._tfidf  # the fitted weighting step TfidfVectorizer.transform applies

@@ -15,9 +15,9 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.compose import ColumnTransformer
-from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import Pipeline
 
+from nlp.ngrams import CharNgramTfidf, WordNgramTfidf
 from nlp.text import clean
 from nlp.tokenize import Tokenizer
 
@@ -111,13 +111,13 @@ def make_features(
         Vocabulary cap per block, so memory stays bounded on large exports.
     """
 
-    def words(ngrams: tuple[int, int]) -> TfidfVectorizer:
-        return TfidfVectorizer(
-            tokenizer=tokenizer,
-            token_pattern=None,
-            lowercase=False,  # normalisation already folded case
+    def words(ngrams: tuple[int, int]) -> WordNgramTfidf:
+        # The same matrix as TfidfVectorizer(tokenizer=..., token_pattern=None, lowercase=False),
+        # built in bulk (see nlp.ngrams); normalisation already folded case.
+        return WordNgramTfidf(
+            tokenizer,
+            ngrams,
             stop_words=list(tokenizer.stop_words) or None,
-            ngram_range=ngrams,
             min_df=min_df,
             max_features=max_features,
             sublinear_tf=True,
@@ -127,14 +127,9 @@ def make_features(
     blocks: list[tuple[str, Any, str]] = [("words", words(word_ngrams), "doc"), ("title", words((1, 1)), "title")]
     weights = {"words": 1.0, "title": title_weight}
     if char_ngrams is not None:
-        chars = TfidfVectorizer(
-            analyzer="char",
-            ngram_range=char_ngrams,
-            lowercase=False,
-            min_df=min_df,
-            max_features=max_features,
-            sublinear_tf=True,
-            dtype=np.float32,
+        # The same matrix as TfidfVectorizer(analyzer="char"), built in bulk (see nlp.ngrams).
+        chars = CharNgramTfidf(
+            char_ngrams, min_df=min_df, max_features=max_features, sublinear_tf=True, dtype=np.float32
         )
         blocks.append(("chars", chars, "doc"))
         weights["chars"] = char_weight

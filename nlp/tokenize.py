@@ -28,6 +28,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import lru_cache
+from itertools import filterfalse
 from typing import Any
 
 from nlp.lexicon import load_words
@@ -68,6 +69,9 @@ _HAN = re.compile("[\u4e00-\u9fd5]")
 
 def _content(tokens: list[str], *, split_mixed: bool) -> list[str]:
     """The content tokens, mixed runs split as jieba does when ``split_mixed`` (one pass, the hot loop)."""
+    if max(map(len, filterfalse(str.isalnum, tokens)), default=0) <= 1:
+        # The usual case, in C: what is not a word or number is one punctuation mark or space.
+        return list(filter(str.isalnum, tokens))
     out: list[str] = []
     for token in tokens:
         if token.isalnum():  # nearly every token: words, numbers

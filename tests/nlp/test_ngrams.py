@@ -1,0 +1,84 @@
+from __future__ import annotations
+
+import pickle
+
+import numpy as np
+import pytest
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from nlp.features import clean_tickets
+from nlp.ngrams import CharNgramTfidf, WordNgramTfidf
+from nlp.tokenize import default_tokenizer
+from training.demo_corpus import generate
+
+
+@pytest.fixture(scope="module")
+def docs() -> list[str]:
+    frame, _ = generate(n=400, weeks=2, seed=5)
+    cleaned = clean_tickets(frame["title"].tolist(), frame["text"].tolist())["doc"]
+    return [*cleaned, "", "  多个   空格\t和 2015-8-31 COVID-19 ", "单"]
+
+
+def _same_matrix(ours, theirs, docs: list[str]) -> None:
+    mine = ours.fit(docs).transform(docs)
+    reference = theirs.fit_transform(docs)
+    names = ours.get_feature_names_out()
+    assert sorted(names) == sorted(theirs.vocabulary_)  # the same vocabulary ...
+    order = np.array([theirs.vocabulary_[n] for n in names])
+    assert mine.shape == reference.shape
+    assert abs(mine - reference[:, order]).max() < 1e-6  # ... and the same weights, column for column
+
+
+@pytest.mark.parametrize("ngram_range", [(1, 1), (2, 3), (1, 3)])
+@pytest.mark.parametrize("min_df", [1, 2])
+def test_char_ngrams_equal_scikit_learn(docs: list[str], ngram_range: tuple[int, int], min_df: int) -> None:
+    reference = TfidfVectorizer(
+        analyzer="char", ngram_range=ngram_range, lowercase=False, min_df=min_df, sublinear_tf=True, dtype=np.float32
+    )
+    _same_matrix(CharNgramTfidf(ngram_range, min_df=min_df), reference, docs)
+
+
+@pytest.mark.parametrize("ngram_range", [(1, 1), (1, 2), (2, 2)])
+def test_word_ngrams_equal_scikit_learn(docs: list[str], ngram_range: tuple[int, int]) -> None:
+    tokenizer = default_tokenizer()
+    stop = list(tokenizer.stop_words)
+    reference = TfidfVectorizer(
+        tokenizer=tokenizer,
+        token_pattern=None,
+        lowercase=False,
+        stop_words=stop,
+        ngram_range=ngram_range,
+        min_df=2,
+        sublinear_tf=True,
+        dtype=np.float32,
+    )
+    _same_matrix(WordNgramTfidf(tokenizer, ngram_range, stop_words=stop), reference, docs)
+
+
+def test_unseen_text_and_chunks(docs: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    vectorizer = CharNgramTfidf((2, 3)).fit(docs[:200])
+    whole = vectorizer.transform(docs)
+    monkeypatch.setattr("nlp.ngrams._CHUNK_DOCS", 7)  # many small chunks give the same rows
+    assert abs(vectorizer.transform(docs) - whole).max() == 0
+    unseen = vectorizer.transform(["☃☄☃", docs[0]])  # n-grams never seen in fitting count for nothing
+    assert unseen.shape == (2, len(vectorizer.codes_)) and unseen[0].nnz == 0 and unseen[1].nnz > 0
+
+
+def test_pickle_keeps_the_vocabulary_and_drops_the_index(docs: list[str]) -> None:
+    vectorizer = WordNgramTfidf(default_tokenizer(), (1, 2), min_df=2).fit(docs)
+    before = vectorizer.transform(docs)  # builds the hash indexes
+    state = vectorizer.__getstate__()
+    assert not [k for k in state if k.endswith("_index")]
+    loaded = pickle.loads(pickle.dumps(vectorizer))
+    assert abs(loaded.transform(docs) - before).max() == 0
+
+
+def test_bad_parameters_and_inputs_say_what_was_expected(docs: list[str]) -> None:
+    with pytest.raises(ValueError, match=r"expected ngram_range within \(1, 3\)"):
+        CharNgramTfidf((2, 4)).fit(docs)
+    with pytest.raises(ValueError, match=r"expected ngram_range within \(1, 2\)"):
+        WordNgramTfidf(default_tokenizer(), (1, 3)).fit(docs)
+    with pytest.raises(TypeError, match="expected an iterable of documents, got one str"):
+        CharNgramTfidf().fit("一段话")
+    with pytest.raises(ValueError, match="expected some n-gram in at least 2 documents"):
+        CharNgramTfidf().fit(["甲乙", "丙丁"])
