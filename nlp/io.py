@@ -179,15 +179,41 @@ def read_tickets(path: str | os.PathLike[str], columns: ColumnMap | None = None)
     path = Path(path)
     columns = columns or ColumnMap()
     raw = read_table(path)
+    frame, label_tasks, id_col = map_columns(raw, columns, path)
+    _check_duplicate_ids(frame, path, id_col)
+    accepted, rejected = split_rejected(frame)
+    return Tickets(
+        frame=accepted,
+        rejected=rejected,
+        sha256=file_sha256(path),
+        path=path,
+        label_tasks=label_tasks,
+        id_generated=id_col is None,
+    )
+
+
+def map_columns(
+    raw: pd.DataFrame, columns: ColumnMap, path: Path, *, first_line: int = 2
+) -> tuple[pd.DataFrame, list[str], str | None]:
+    """Map an export's rows (all strings) to the canonical columns.
+
+    Returns
+    -------
+    frame : DataFrame
+        Every row, with ``line`` counted from ``first_line`` (the file's line of ``raw``'s first row).
+    label_tasks : list of str
+        Tasks whose label column was found.
+    id_col : str or None
+        The export's id column; None when ids are generated from line numbers.
+    """
     text_col = _resolve(raw, columns.text, path)
     assert text_col is not None  # text is always required
     title_col = _resolve(raw, columns.title, path)
     id_col = _resolve(raw, columns.id, path)
     time_col = _resolve(raw, columns.time, path)
 
-    frame = pd.DataFrame({"line": range(2, len(raw) + 2)})
-    id_generated = id_col is None
-    frame["id"] = _as_text(raw[id_col]).str.strip().to_numpy() if id_col else [str(i) for i in frame["line"]]
+    frame = pd.DataFrame({"line": range(first_line, len(raw) + first_line)})
+    frame["id"] = _as_text(raw[id_col]).str.strip().to_numpy() if id_col else frame["line"].astype(str).to_numpy()
     frame["title"] = _as_text(raw[title_col]).to_numpy() if title_col else ""
     frame["text"] = _as_text(raw[text_col]).to_numpy()
     if time_col:
@@ -204,23 +230,18 @@ def read_tickets(path: str | os.PathLike[str], columns: ColumnMap | None = None)
             continue
         label_tasks.append(task)
         frame[task] = _parse_labels(raw[resolved], task, path, resolved)
+    return frame, label_tasks, id_col
 
-    _check_duplicate_ids(frame, path, id_col)
+
+def split_rejected(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Accepted rows, and the rows that cannot be used (``line``, ``id``, ``reason``)."""
     empty = frame["text"].str.strip() == ""
     missing_id = frame["id"] == ""
     reasons = pd.Series("", index=frame.index)
     reasons[missing_id] = "empty id"
     reasons[empty] = "empty text"
     rejected = frame.loc[reasons != "", ["line", "id"]].assign(reason=reasons[reasons != ""])
-    accepted = frame.loc[reasons == ""].reset_index(drop=True)
-    return Tickets(
-        frame=accepted,
-        rejected=rejected.reset_index(drop=True),
-        sha256=file_sha256(path),
-        path=path,
-        label_tasks=label_tasks,
-        id_generated=id_generated,
-    )
+    return frame.loc[reasons == ""].reset_index(drop=True), rejected.reset_index(drop=True)
 
 
 def _parse_labels(series: pd.Series, task: str, path: Path, column: str) -> pd.Series:

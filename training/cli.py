@@ -16,15 +16,12 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from tqdm.auto import tqdm
 
 from nlp.errors import HotlineError, InputError
-from nlp.io import Column, ColumnMap, Tickets, read_tickets, write_table
+from nlp.io import Column, ColumnMap, Tickets, read_tickets
 from nlp.tasks import TASKS
 
 __all__ = ["build_parser", "main"]
-
-PREDICT_CHUNK = 5000
 
 
 # --- column options shared by train, predict and evaluate -------------------------------------
@@ -126,65 +123,26 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
-def _prediction_columns(predictions: pd.DataFrame, output: str) -> pd.DataFrame:
-    """Lists become JSON strings in tabular formats; JSON Lines keeps them as lists."""
-    out = predictions.copy()
-    if Path(output).suffix.lower() == ".jsonl":
-        return out
-    for column in out.columns:
-        if column.endswith(("_top3", "_explanation")):
-            out[column] = [json.dumps(v, ensure_ascii=False) if isinstance(v, list) else "" for v in out[column]]
-    return out
-
-
-def _predict_all(bundle: Any, frame: pd.DataFrame, *, progress: bool, explain: bool = False) -> pd.DataFrame:
-    """Predict in chunks (with the department's top terms when ``explain``), with a progress bar."""
-    from nlp.explain import explain as explain_terms
-    from nlp.predict import predict
-
-    parts = []
-    bar = tqdm(total=len(frame), desc="predicting", unit="ticket", disable=not progress or None, leave=False)
-    for start in range(0, len(frame), PREDICT_CHUNK):
-        chunk = frame.iloc[start : start + PREDICT_CHUNK]
-        part = predict(bundle, chunk).set_index(chunk.index)
-        if explain:
-            terms = explain_terms(bundle, chunk[["title", "text"]])
-            part["department_explanation"] = pd.Series(
-                [[[t["term"], t["weight"]] for t in row] for row in terms], index=chunk.index, dtype=object
-            )
-        parts.append(part)
-        bar.update(len(chunk))
-    bar.close()
-    return pd.concat(parts) if parts else pd.DataFrame(index=frame.index)
-
-
 def cmd_predict(args: argparse.Namespace) -> int:
-    from nlp.bundle import load_bundle
+    from training.predict_file import predict_file
 
-    bundle = load_bundle(args.model)
-    tickets = _read(args, args.input, labels=False)
-    if args.explain and "department" not in bundle.pipelines:
-        raise InputError(
-            f"--explain lists the terms behind the department, but model {bundle.bundle_id} has no department task"
-        )
-    predictions = _predict_all(bundle, tickets.frame, progress=not args.quiet, explain=args.explain)
-    id_name = "line" if tickets.id_generated else (args.id_col or "id")
-    accepted = pd.concat([tickets.frame[["line", "id"]], predictions], axis=1).assign(error="")
-    rejected = tickets.rejected.rename(columns={"reason": "error"})
-    # Every input row comes out, in input order; rows that could not be scored say why.
-    out = pd.concat([accepted, rejected], ignore_index=True).sort_values("line", kind="stable")
-    out = out.drop(columns=["line"]).rename(columns={"id": id_name})
-    out = _prediction_columns(out, args.output)
-    for task in ("consultation", "covid"):
-        if task in out.columns:
-            out[task] = out[task].astype("Int8")
-    write_table(out.reset_index(drop=True), args.output)
-    summary = f"wrote {len(out)} predictions to {args.output} (model {bundle.bundle_id})"
-    if "route" in out.columns:
-        summary += f"; route=auto for {int((out['route'] == 'auto').sum())} of {len(accepted)}"
-    if len(rejected):
-        summary += f"; {len(rejected)} rows not scored (see column 'error')"
-    print(summary)
+    summary = predict_file(
+        args.model,
+        args.input,
+        args.output,
+        _column_map(args, labels=False),
+        explain=args.explain,
+        workers=args.workers,
+        progress=not args.quiet,
+    )
+    scored = summary.rows - summary.rejected
+    print(f"{Path(args.input).name}: {scored} rows scored, {summary.rejected} not scored", file=sys.stderr)
+    line = f"wrote {summary.rows} predictions to {args.output} (model {summary.bundle_id})"
+    if summary.has_route:
+        line += f"; route=auto for {summary.auto} of {scored}"
+    if summary.rejected:
+        line += f"; {summary.rejected} rows not scored (see column 'error')"
+    print(line)
     return 0
 
 
@@ -413,6 +371,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_column_options(p, labels=False)
     p.add_argument(
         "--explain", action="store_true", help="add department_explanation: the terms that pushed the department most"
+    )
+    p.add_argument(
+        "--workers", type=_positive_int, help="processes that predict (default: every core); input is streamed"
     )
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.set_defaults(func=cmd_predict)

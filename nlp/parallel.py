@@ -1,0 +1,86 @@
+"""Prediction of a stream of ticket chunks on every core, in order, with bounded memory.
+
+Each worker process loads the bundle once; chunks go to the workers as they come and
+their predictions come back in input order. At most ``2 x workers`` chunks are in flight,
+so reading never runs ahead of prediction by more than that.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from nlp.bundle import Bundle, load_bundle
+
+__all__ = ["default_workers", "predict_chunks"]
+
+_worker_bundle: Bundle | None = None
+
+
+def default_workers() -> int:
+    """The cores this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _load_in_worker(directory: str) -> None:
+    global _worker_bundle
+    _worker_bundle = load_bundle(directory)
+
+
+def _predict_in_worker(job: Callable[[Bundle, pd.DataFrame], pd.DataFrame], chunk: pd.DataFrame) -> pd.DataFrame:
+    assert _worker_bundle is not None, "worker started without a bundle"
+    return job(_worker_bundle, chunk)
+
+
+def predict_chunks(
+    directory: str | Path,
+    chunks: Iterable[pd.DataFrame],
+    job: Callable[[Bundle, pd.DataFrame], pd.DataFrame],
+    *,
+    workers: int | None = None,
+    bundle: Bundle | None = None,
+) -> Iterator[pd.DataFrame]:
+    """Apply ``job(bundle, chunk)`` to every chunk, in order, on ``workers`` processes.
+
+    Parameters
+    ----------
+    directory : path
+        The bundle directory each worker loads.
+    chunks : iterable of DataFrame
+        Read lazily: at most ``2 * workers`` chunks are held at once.
+    job : callable
+        A module-level function (it is sent to the workers by reference).
+    workers : int, optional
+        Processes to use (default: every core). With 1, chunks are predicted in this process.
+    bundle : Bundle, optional
+        The already loaded bundle, used when ``workers`` is 1.
+    """
+    workers = workers or default_workers()
+    if workers == 1:
+        loaded = bundle or load_bundle(directory)
+        for chunk in chunks:
+            yield job(loaded, chunk)
+        return
+    # fork starts workers in milliseconds; spawn elsewhere (each worker imports and loads).
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    context = multiprocessing.get_context(method)
+    with ProcessPoolExecutor(
+        workers, mp_context=context, initializer=_load_in_worker, initargs=(str(directory),)
+    ) as pool:
+        pending: deque[Future[Any]] = deque()
+        for chunk in chunks:
+            pending.append(pool.submit(_predict_in_worker, job, chunk))
+            if len(pending) >= 2 * workers:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()

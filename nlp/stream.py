@@ -1,0 +1,157 @@
+"""Tables read and written in chunks, so that memory stays bounded whatever the file size.
+
+:func:`iter_table` yields an export's rows a chunk at a time (CSV, TSV, JSON Lines and
+Parquet stream; Excel and JSON are read whole, as their formats require). :class:`TableWriter`
+appends chunks to a temporary file and renames it into place when closed, so a reader never
+sees half an output and a failed run leaves no output behind.
+"""
+
+from __future__ import annotations
+
+import codecs
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import pandas as pd
+
+from nlp.errors import InputError
+from nlp.io import _ENCODINGS, WRITE_FORMATS, _check_path, read_table
+
+__all__ = ["TableWriter", "detect_encoding", "iter_table"]
+
+CHUNK_ROWS = 20_000
+
+
+def detect_encoding(path: Path) -> str:
+    """The first of UTF-8 and GB18030 that decodes the whole file (read in blocks, not held)."""
+    for encoding in _ENCODINGS:
+        decoder = codecs.getincrementaldecoder(encoding)()
+        try:
+            with open(path, "rb") as handle:
+                for block in iter(lambda: handle.read(1 << 20), b""):
+                    decoder.decode(block)
+                decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            continue
+        return encoding
+    raise InputError(f"{path}: could not be decoded as UTF-8 or GB18030; re-export it in one of those encodings")
+
+
+def iter_table(path: str | os.PathLike[str], *, chunk_rows: int = CHUNK_ROWS) -> Iterator[tuple[pd.DataFrame, int]]:
+    """Yield ``(rows, first_line)`` chunks of a table, every cell a string.
+
+    ``first_line`` is the file line of the chunk's first row (the header is line 1), so that
+    messages and outputs can point at lines as :func:`nlp.io.read_tickets` does.
+    """
+    path = Path(path)
+    _check_path(path)
+    suffix = path.suffix.lower()
+    try:
+        if suffix in (".csv", ".tsv", ".txt"):
+            reader = pd.read_csv(
+                path,
+                sep="\t" if suffix == ".tsv" else ",",
+                dtype=str,
+                keep_default_na=False,
+                encoding=detect_encoding(path),
+                chunksize=chunk_rows,
+            )
+            chunks: Iterator[pd.DataFrame] = iter(reader)
+        elif suffix == ".jsonl":
+            chunks = iter(pd.read_json(path, lines=True, dtype=False, chunksize=chunk_rows))
+        elif suffix == ".parquet":
+            import pyarrow.parquet as pq
+
+            batches = pq.ParquetFile(path).iter_batches(batch_size=chunk_rows)
+            chunks = (batch.to_pandas() for batch in batches)
+        else:
+            whole = read_table(path)
+            chunks = (whole.iloc[i : i + chunk_rows] for i in range(0, len(whole), chunk_rows))
+        line, seen = 2, False
+        for chunk in chunks:
+            chunk.columns = [str(c).strip() for c in chunk.columns]
+            yield chunk.reset_index(drop=True), line
+            line += len(chunk)
+            seen = True
+    except InputError:
+        raise
+    except pd.errors.EmptyDataError as exc:
+        raise InputError(f"{path}: no header and no rows; export the tickets again") from exc
+    except Exception as exc:  # a parser's own message, with where it happened
+        raise InputError(f"{path}: could not be read as {suffix[1:]}: {exc}") from exc
+    if not seen:
+        raise InputError(f"{path}: no rows after the header; export the tickets again")
+
+
+class TableWriter:
+    """Write a table chunk by chunk to ``path``, atomically (temporary file, then rename).
+
+    CSV and JSON Lines are appended as they come; Parquet is written row group by row group
+    with the first chunk's schema; Excel cannot be appended to, so its chunks are kept and
+    written on close (an Excel sheet holds at most about a million rows anyway).
+
+    Use as a context manager: the file appears only if the block completes.
+    """
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+        self.suffix = self.path.suffix.lower()
+        if self.suffix not in WRITE_FORMATS:
+            raise InputError(
+                f"{self.path}: expected an output ending in {', '.join(WRITE_FORMATS)}, got {self.suffix or 'none'!r}"
+            )
+        self.rows = 0
+        self._tmp: Path | None = None
+        self._parquet: Any = None
+        self._excel: list[pd.DataFrame] = []
+
+    def __enter__(self) -> TableWriter:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.", suffix=self.suffix)
+        os.close(fd)
+        self._tmp = Path(name)
+        return self
+
+    def write(self, frame: pd.DataFrame) -> None:
+        """Append ``frame``'s rows (the same columns every time)."""
+        assert self._tmp is not None, "use TableWriter as a context manager"
+        first = self.rows == 0
+        if self.suffix == ".csv":
+            frame.to_csv(self._tmp, index=False, header=first, mode="w" if first else "a", encoding="utf-8")
+        elif self.suffix == ".jsonl":
+            with open(self._tmp, "w" if first else "a", encoding="utf-8") as handle:
+                frame.to_json(handle, orient="records", lines=True, force_ascii=False, date_format="iso")
+                if len(frame):
+                    handle.write("\n")
+        elif self.suffix == ".parquet":
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+
+            if self._parquet is None:
+                table = pa.Table.from_pandas(frame, preserve_index=False)
+                self._parquet = pq.ParquetWriter(self._tmp, table.schema)
+            else:
+                table = pa.Table.from_pandas(frame, schema=self._parquet.schema, preserve_index=False)
+            self._parquet.write_table(table)
+        else:
+            self._excel.append(frame)
+        self.rows += len(frame)
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        assert self._tmp is not None
+        try:
+            if self._parquet is not None:
+                self._parquet.close()
+            if kind is None:
+                if self.suffix == ".xlsx":
+                    pd.concat(self._excel, ignore_index=True).to_excel(self._tmp, index=False)
+                os.chmod(self._tmp, 0o644)  # mkstemp makes files private
+                os.replace(self._tmp, self.path)
+        finally:
+            self._tmp.unlink(missing_ok=True)

@@ -1,0 +1,81 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from nlp.bundle import Bundle
+from nlp.errors import InputError
+from nlp.io import ColumnMap, write_table
+from nlp.predict import predict
+from training.predict_file import predict_file
+
+
+@pytest.fixture(scope="module")
+def tickets(unseen: pd.DataFrame) -> pd.DataFrame:
+    frame = unseen[["id", "title", "text"]].head(120).reset_index(drop=True)
+    frame.loc[[5, 77], "text"] = "  "  # rows that cannot be scored, in two different chunks
+    return frame
+
+
+def _read(path: Path) -> pd.DataFrame:
+    if path.suffix == ".jsonl":
+        return pd.read_json(path, lines=True, dtype=False)
+    if path.suffix == ".parquet":
+        return pd.read_parquet(path)
+    return pd.read_csv(path, dtype=str, keep_default_na=False)
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl", ".parquet"])
+def test_chunked_parallel_prediction_equals_one_shot(
+    tmp_path: Path, bundle_dir: Path, bundle: Bundle, tickets: pd.DataFrame, suffix: str
+) -> None:
+    source = write_table(tickets, tmp_path / f"in{suffix}")
+    out = tmp_path / f"out{suffix}"
+    summary = predict_file(bundle_dir, source, out, ColumnMap(), workers=2, chunk_rows=25, progress=False)
+    result = _read(out)
+    assert summary.rows == len(result) == len(tickets) and summary.rejected == 2
+    assert list(result["id"].astype(str)) == list(tickets["id"])  # every row, in input order
+    scored = result["error"] == ""
+    assert list(result.loc[~scored, "error"]) == ["empty text", "empty text"]
+    one_shot = predict(bundle, tickets[tickets["text"].str.strip() != ""]).reset_index(drop=True)
+    chunked = result.loc[scored].reset_index(drop=True)
+    assert list(chunked["department"]) == list(one_shot["department"])
+    assert list(chunked["route"]) == list(one_shot["route"])
+    assert (chunked["covid_proba"].astype(float) - one_shot["covid_proba"]).abs().max() < 1e-9
+    top3 = chunked["department_top3"].iloc[0]
+    assert (json.loads(top3) if isinstance(top3, str) else [list(x) for x in top3])[0][0] == chunked["department"][0]
+    assert summary.auto == int((one_shot["route"] == "auto").sum())
+
+
+def test_one_worker_gives_the_same_file(tmp_path: Path, bundle_dir: Path, tickets: pd.DataFrame) -> None:
+    source = write_table(tickets, tmp_path / "in.csv")
+    for workers in (1, 2):
+        predict_file(
+            bundle_dir,
+            source,
+            tmp_path / f"w{workers}.csv",
+            ColumnMap(),
+            workers=workers,
+            chunk_rows=30,
+            progress=False,
+        )
+    assert (tmp_path / "w1.csv").read_bytes() == (tmp_path / "w2.csv").read_bytes()
+
+
+def test_gb18030_export_streams(tmp_path: Path, bundle_dir: Path, tickets: pd.DataFrame) -> None:
+    source = tmp_path / "gbk.csv"
+    tickets.to_csv(source, index=False, encoding="gb18030")
+    summary = predict_file(
+        bundle_dir, source, tmp_path / "o.csv", ColumnMap(), workers=1, chunk_rows=50, progress=False
+    )
+    assert summary.rows == len(tickets)
+
+
+def test_failed_run_leaves_no_output(tmp_path: Path, bundle_dir: Path) -> None:
+    source = write_table(pd.DataFrame({"body": ["苏康码变黄了"]}), tmp_path / "in.csv")
+    with pytest.raises(InputError, match="column 'text' not found"):
+        predict_file(bundle_dir, source, tmp_path / "o.csv", ColumnMap(), workers=2, progress=False)
+    assert not list(tmp_path.glob("*o.csv*"))

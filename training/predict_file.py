@@ -1,0 +1,121 @@
+"""``hotline predict``: a ticket file scored chunk by chunk on every core.
+
+The input is read a chunk at a time (:func:`nlp.stream.iter_table`), chunks are predicted
+by worker processes (:func:`nlp.parallel.predict_chunks`), and the output is appended in
+input order (:class:`nlp.stream.TableWriter`), so memory stays bounded whatever the file
+size. Every input row comes out, in input order; rows that could not be scored say why in
+the ``error`` column.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+
+import pandas as pd
+from tqdm.auto import tqdm
+
+from nlp.bundle import Bundle, load_bundle
+from nlp.errors import InputError
+from nlp.io import ColumnMap, map_columns
+from nlp.parallel import predict_chunks
+from nlp.stream import CHUNK_ROWS, TableWriter, iter_table
+
+__all__ = ["PredictSummary", "predict_file"]
+
+
+@dataclass
+class PredictSummary:
+    """What one run scored."""
+
+    bundle_id: str = ""
+    rows: int = 0
+    rejected: int = 0
+    auto: int = 0
+    has_route: bool = False
+
+
+def _score(bundle: Bundle, rows: pd.DataFrame, *, explain: bool, jsonl: bool, id_name: str) -> pd.DataFrame:
+    """Predictions for one chunk (``line``, ``id``, ``title``, ``text``, ``error``), formatted for the output."""
+    from nlp.explain import explain as explain_terms
+    from nlp.predict import predict
+
+    scored = rows["error"] == ""
+    accepted = rows.loc[scored]
+    predictions = predict(bundle, accepted[["title", "text"]]).set_index(accepted.index)
+    if explain and len(accepted):
+        terms = explain_terms(bundle, accepted[["title", "text"]])
+        predictions["department_explanation"] = pd.Series(
+            [[[t["term"], t["weight"]] for t in row] for row in terms], index=accepted.index, dtype=object
+        )
+    out = pd.concat([rows[["id"]], predictions.reindex(rows.index)], axis=1)
+    out["error"] = rows["error"]
+    for column in out.columns:
+        if column.endswith(("_top3", "_explanation")) and not jsonl:  # lists become JSON text in tables
+            out[column] = [json.dumps(v, ensure_ascii=False) if isinstance(v, list) else "" for v in out[column]]
+    for task in ("consultation", "covid"):
+        if task in out.columns:
+            out[task] = out[task].astype("Int8")
+    return out.rename(columns={"id": id_name}).reset_index(drop=True)
+
+
+def _chunks(path: Path, columns: ColumnMap, chunk_rows: int, state: dict[str, object]) -> Iterator[pd.DataFrame]:
+    for raw, first_line in iter_table(path, chunk_rows=chunk_rows):
+        frame, _, id_col = map_columns(raw, columns, path, first_line=first_line)
+        state["id_col"] = id_col
+        reasons = pd.Series("", index=frame.index)
+        reasons[frame["id"] == ""] = "empty id"
+        reasons[frame["text"].str.strip() == ""] = "empty text"
+        yield frame[["line", "id", "title", "text"]].assign(error=reasons)
+
+
+def predict_file(
+    model: str | Path,
+    input_path: str | Path,
+    output: str | Path,
+    columns: ColumnMap,
+    *,
+    explain: bool = False,
+    workers: int | None = None,
+    chunk_rows: int = CHUNK_ROWS,
+    progress: bool = True,
+) -> PredictSummary:
+    """Score every row of ``input_path`` with the bundle in ``model`` and write ``output``.
+
+    Returns
+    -------
+    PredictSummary
+        Rows written, rows not scored, rows routed ``auto``.
+    """
+    bundle = load_bundle(model)
+    if explain and "department" not in bundle.pipelines:
+        raise InputError(
+            f"--explain lists the terms behind the department, but model {bundle.bundle_id} has no department task"
+        )
+    input_path = Path(input_path)
+    state: dict[str, object] = {}
+    chunks = _chunks(input_path, columns, chunk_rows, state)
+    first = next(chunks)  # column errors surface here, before any worker starts
+    id_name = str(state["id_col"]) if state["id_col"] else "line"  # generated ids are line numbers
+    job = partial(_score, explain=explain, jsonl=Path(output).suffix.lower() == ".jsonl", id_name=id_name)
+    summary = PredictSummary(bundle_id=bundle.bundle_id, has_route="department" in bundle.pipelines)
+    bar = tqdm(desc="predicting", unit="ticket", disable=not progress or None, leave=False, file=sys.stderr)
+
+    def everything() -> Iterator[pd.DataFrame]:
+        yield first
+        yield from chunks
+
+    with TableWriter(output) as writer:
+        for out in predict_chunks(model, everything(), job, workers=workers, bundle=bundle):
+            writer.write(out)
+            summary.rows += len(out)
+            summary.rejected += int((out["error"] != "").sum())
+            if "route" in out:
+                summary.auto += int((out["route"] == "auto").sum())
+            bar.update(len(out))
+    bar.close()
+    return summary
