@@ -23,7 +23,7 @@ from nlp.io import _ENCODINGS, WRITE_FORMATS, _check_path, read_table
 
 __all__ = ["TableWriter", "detect_encoding", "iter_table"]
 
-CHUNK_ROWS = 20_000
+CHUNK_ROWS = 5_000
 
 
 def detect_encoding(path: Path) -> str:

@@ -83,3 +83,30 @@ def test_clean_is_idempotent(text: str) -> None:
 def test_non_string_is_refused(func: object) -> None:
     with pytest.raises(TypeError, match="expected str, got int"):
         func(3)  # type: ignore[operator]
+
+
+def _plain_nfkc_normalize(text: str) -> str:
+    """normalize() as first written, without the full-width shortcut."""
+    import re
+    import unicodedata
+
+    text = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).lower())
+    text = re.sub("[\u200b\u200c\u200d\u2060\ufeff]", "", text)
+    text = re.sub(r"([^\w\s])\1+", r"\1", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+@given(st.text(alphabet=st.sampled_from("苏康码，。！？：（）ＡＢｚ０９　 \t①Ⅻ％＠.-ﾟｶ\u0301\u200bé")))
+def test_full_width_shortcut_gives_plain_nfkc(text: str) -> None:
+    assert normalize(text) == _plain_nfkc_normalize(text)
+
+
+@given(st.text(alphabet=st.sampled_from("0123456789０１３８ -@.a苏E·电话:座机tel")))
+def test_pattern_gates_change_nothing(text: str) -> None:
+    # The cheap gates in mask_pii only skip patterns that could not match.
+    from nlp.text import _PII_PATTERNS
+
+    expected = text
+    for kind, pattern in _PII_PATTERNS:
+        expected = pattern.sub(MASKS[kind], expected)
+    assert mask_pii(text) == expected
