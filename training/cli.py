@@ -97,10 +97,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         recipe = RECIPES[args.recipe](args.data_root)
         options["config"] = config = replace(config, **recipe.config)  # what this data is trained with
         print(f"recipe {args.recipe}: {len(recipe.frame)} labelled rows for {', '.join(recipe.tasks)}", file=sys.stderr)
-        print(
-            f"training on {len(recipe.frame)} rows ({config.folds}-fold cross-validation, then the final fit)",
-            file=sys.stderr,
-        )
+        print(f"training on {len(recipe.frame)} rows ({_plan(config, len(recipe.frame))})", file=sys.stderr)
         bundle, result, notes = train_frame(
             recipe.frame, recipe.tasks, args.out, data=recipe.data, recipe=args.recipe, **options
         )
@@ -111,16 +108,24 @@ def cmd_train(args: argparse.Namespace) -> int:
                 f"{args.tickets}: no label column found (looked for {', '.join(TASKS)}); name them with --consultation-col, --covid-col or --department-col"
             )
         print(
-            f"training {', '.join(tickets.label_tasks)} on {len(tickets.frame)} tickets ({config.folds}-fold cross-validation, then the final fit)",
+            f"training {', '.join(tickets.label_tasks)} on {len(tickets.frame)} tickets ({_plan(config, len(tickets.frame))})",
             file=sys.stderr,
         )
         bundle, result, notes = train_bundle(tickets, args.out, **options)
     for note in notes:
         print(f"note: {note}", file=sys.stderr)
     print(f"bundle {bundle.bundle_id} saved to {args.out}")
-    print("cross-validated evaluation (out-of-fold):")
+    holdout = any(m.get("evaluation") == "holdout" for m in result.task_meta.values())
+    print("evaluation on held-out tickets:" if holdout else "cross-validated evaluation (out-of-fold):")
     print(format_report(result.reports))
     return 0
+
+
+def _plan(config: Any, rows: int) -> str:
+    if rows > config.holdout_above:
+        share = f"{config.holdout_fraction:.0%}"
+        return f"one fit, with {share} held out for calibration and {share} for evaluation"
+    return f"{config.folds}-fold cross-validation, then the final fit"
 
 
 def cmd_predict(args: argparse.Namespace) -> int:

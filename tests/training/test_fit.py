@@ -67,3 +67,25 @@ def test_single_class_is_refused(frame: pd.DataFrame) -> None:
 def test_no_tasks_is_refused(frame: pd.DataFrame) -> None:
     with pytest.raises(InputError, match="no label column"):
         fit_tasks(frame, [], default_tokenizer(), FAST)
+
+
+def test_large_exports_train_once_with_a_holdout(frame: pd.DataFrame, unseen: pd.DataFrame) -> None:
+    """Above holdout_above rows: one fit, evaluated on held-out rows; heads still calibrated and fast-pathed."""
+    from nlp.fastpath import FastHead, fast_head
+
+    config = TrainConfig(holdout_above=1000, holdout_fraction=0.1, char_ngrams=None)
+    result = fit_tasks(frame, ["covid", "department"], default_tokenizer(), config, progress=False)
+    meta = result.task_meta["department"]
+    assert meta["evaluation"] == "holdout" and meta["n_evaluation"] == meta["n_calibration"] == 120
+    assert meta["n_train"] == len(frame) - 240
+    assert result.reports["department"]["n"] == 120
+    pipeline = result.pipelines["department"]
+    tickets = unseen[["title", "text"]]
+    accuracy = (pipeline.predict(tickets) == unseen["department"].astype(str).to_numpy()).mean()
+    assert accuracy > 0.85
+    features, head = pipeline.steps[0][1], pipeline.steps[1][1]
+    x = features.transform(tickets)
+    compiled = fast_head(head)
+    assert isinstance(compiled, FastHead)
+    np.testing.assert_allclose(compiled.predict_proba(x), head.predict_proba(x), atol=1e-6)  # float32 SGD weights
+    assert result.pipelines["covid"].steps[0][1] is features  # one shared feature step
