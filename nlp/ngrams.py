@@ -47,23 +47,31 @@ def _ngram_codes(
     no n-gram may contain), ``lengths`` the number of units of each document.
     """
     ends = np.cumsum(lengths)
-    owner = np.repeat(np.arange(len(lengths), dtype=np.int64), lengths)
+    owner = np.repeat(np.arange(len(lengths), dtype=np.int32), lengths)
+    has_gaps = bool((units == 0).any())  # unknown words; characters never have any
     all_docs, all_codes = [], []
     for n in range(ngram_range[0], ngram_range[1] + 1):
         count = len(units) - n + 1
         if count <= 0:
             continue
-        inside = np.arange(count, dtype=np.int64) + n <= ends[owner[:count]]
+        # An n-gram starting in the last n-1 units of a document would run into the next one.
+        valid = np.ones(count, dtype=bool)
+        for k in range(1, n):
+            last = ends - k
+            valid[last[(last >= 0) & (last < count)]] = False
         code = units[:count].copy()
-        valid = inside & (code > 0)
+        if has_gaps:
+            valid &= code > 0
         for k in range(1, n):
             following = units[k : k + count]
-            valid &= following > 0
-            code = (code << np.uint64(bits)) | following
+            if has_gaps:
+                valid &= following > 0
+            code <<= np.uint64(bits)
+            code |= following
         all_docs.append(owner[:count][valid])
         all_codes.append(code[valid])
     if not all_codes:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.uint64)
+        return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.uint64)
     return np.concatenate(all_docs), np.concatenate(all_codes)
 
 
