@@ -4,6 +4,8 @@ The output follows one convention for every caller (CLI, API, trend miner): bina
 give ``<task>`` (0/1) and ``<task>_proba`` (probability of 1); the department task gives
 ``department``, ``department_proba``, ``department_top3`` (list of ``[label, proba]``) and
 ``route`` (``auto`` when the top probability reaches the bundle's threshold, else ``manual``).
+Analysts' flags (``flag:<name>``) are binary tasks whose seed terms, kept in the sidecar, flag
+a ticket by rule (probability 1.0) before the classifier is asked.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import pandas as pd
 from nlp.bundle import Bundle
 from nlp.fastpath import FastFeatures, fast_features, fast_head
 from nlp.features import as_ticket_frame
+from nlp.seeds import seed_hits
 from nlp.tasks import DEPARTMENT, is_binary
 
 __all__ = ["TOP_K", "predict", "predict_records"]
@@ -73,6 +76,9 @@ def _predict_columns(bundle: Bundle, titles: list[str], texts: list[str], top_k:
         classes = list(classifier.classes_)
         if is_binary(task):
             positive = proba[:, classes.index(1)]
+            seeds = bundle.meta.get("tasks", {}).get(task, {}).get("seeds")
+            if seeds:  # an analysts' flag: a seed term in the text flags the ticket by rule
+                positive = np.where(seed_hits(seeds, titles, texts), 1.0, positive)
             columns[task] = (positive >= 0.5).astype(int)
             columns[f"{task}_proba"] = positive.round(4)
         else:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-__all__ = ["BINARY_TASKS", "MULTICLASS_TASKS", "TASKS", "is_binary", "parse_binary_label"]
+__all__ = ["BINARY_TASKS", "MULTICLASS_TASKS", "TASKS", "flag_task", "is_binary", "parse_binary_label"]
 
 CONSULTATION = "consultation"
 COVID = "covid"
@@ -24,6 +24,11 @@ _TRUE = {"1", "1.0", "true", "t", "yes", "y", "是", "真", "咨询", "涉疫", 
 _FALSE = {"0", "0.0", "false", "f", "no", "n", "否", "假", "非咨询", "不涉疫", "非疫情"}
 # Demand types as exported by hotline systems: only 咨询 counts as a consultation.
 _DEMAND_TYPES_NON_CONSULTATION = {"投诉", "举报", "求助", "建议", "表扬", "感谢", "其他", "意见", "反映", "求决"}
+
+
+def flag_task(name: str) -> str:
+    """The task name of the analysts' flag ``name``."""
+    return f"flag:{name}"
 
 
 def is_binary(task: str) -> bool:

@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 
 from nlp.errors import HotlineError, InputError
-from nlp.io import Column, ColumnMap, Tickets, read_tickets
+from nlp.io import Column, ColumnMap, Tickets, read_tickets, write_table
 from nlp.tasks import TASKS
 
 __all__ = ["build_parser", "main"]
@@ -118,6 +118,26 @@ def cmd_train(args: argparse.Namespace) -> int:
     holdout = any(m.get("evaluation") == "holdout" for m in result.task_meta.values())
     print("evaluation on held-out tickets:" if holdout else "cross-validated evaluation (out-of-fold):")
     print(format_report(result.reports))
+    return 0
+
+
+def cmd_flag_train(args: argparse.Namespace) -> int:
+    from training.flags import read_seeds, train_flag
+
+    seeds = read_seeds(args.seeds)
+    tickets = _read(args, args.tickets, labels=False)
+    result = train_flag(args.name, seeds, tickets, args.out, base=args.model, progress=not args.quiet)
+    task = f"flag:{args.name}"
+    review = Path(args.review) if args.review else Path(args.out) / "review.csv"
+    write_table(result.review, review)
+    report = result.fit.reports[task]
+    print(f"bundle {result.bundle.bundle_id} saved to {args.out} with flag {args.name!r} ({len(seeds)} seed terms)")
+    print(f"  seeds match {result.seed_hits} of {len(tickets.frame)} tickets")
+    print(
+        f"  context alone (seed terms cut out) finds them with AUC {report.get('roc_auc', float('nan')):.3f}, "
+        f"F1 {report['per_class']['1']['f1']:.3f} (held-out)"
+    )
+    print(f"  {len(result.review)} more tickets flagged without a seed term: review them in {review}")
     return 0
 
 
@@ -368,6 +388,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("flag", help="analysts' flags: a few seed terms become a classifier")
+    flag = p.add_subparsers(dest="flag_command", required=True, metavar="ACTION")
+    p = flag.add_parser("train", help="train a flag from seed terms on a ticket export")
+    p.add_argument("--name", required=True, help="flag name: lower-case letters, digits and _ (e.g. water_outage)")
+    p.add_argument("--seeds", required=True, help="text file, one seed term per line (# starts a comment)")
+    p.add_argument("--tickets", required=True, help="ticket export to learn from (CSV/XLSX/Parquet/JSONL)")
+    p.add_argument("--out", required=True, help="bundle directory to write")
+    p.add_argument("--model", help="add the flag to this bundle (default: a bundle with the flag alone)")
+    p.add_argument("--review", help="where to write the tickets to review (default: DIR/review.csv)")
+    _add_column_options(p, labels=False)
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.set_defaults(func=cmd_flag_train)
 
     p = sub.add_parser("predict", help="predict every task for a ticket file")
     p.add_argument("--model", required=True, help="bundle directory")

@@ -89,11 +89,16 @@ class TrainConfig:
 
 @dataclass
 class FitResult:
-    """Fitted pipelines, their out-of-fold reports and per-task metadata for the sidecar."""
+    """Fitted pipelines, their out-of-fold reports and per-task metadata for the sidecar.
+
+    ``held_out`` has, per task, every row's probabilities from the model that did not see
+    it (columns: the task's labels; NaN where a row had no label), when cross-validated.
+    """
 
     pipelines: dict[str, Pipeline]
     reports: dict[str, dict[str, Any]]
     task_meta: dict[str, dict[str, Any]] = field(default_factory=dict)
+    held_out: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 def make_head(config: TrainConfig) -> CalibratedClassifierCV:
@@ -208,7 +213,7 @@ def _fit_tasks(
             oof[task][test_idx[test_rows]] = block
         steps.update(1)
 
-    result = FitResult(pipelines={}, reports={})
+    result = FitResult(pipelines={}, reports={}, held_out=oof)
     for task, (mask, y) in labels.items():
         _summarise(result, task, y, oof[task][mask], classes[task], config)
         result.task_meta[task]["n_train"] = int(mask.sum())
