@@ -168,15 +168,53 @@ def fit_tasks(
     config : TrainConfig
     progress : bool
         Show a progress bar over the folds.
+
+    Notes
+    -----
+    Tasks labelled on disjoint rows (a recipe that takes each task from another data set) are
+    fitted apart, each on its own rows with its own feature step: a vocabulary fitted on the
+    other task's texts would only add noise. Tasks that share rows share one feature step.
     """
     if not tasks:
         raise InputError(
             "no label column found; pass at least one of --consultation-col, --covid-col, --department-col naming a column of the file"
         )
+    groups = _disjoint_groups(frame, tasks)
+    if len(groups) > 1:
+        return _merge(
+            frame,
+            [(rows, fit_tasks(frame[rows], group, tokenizer, config, progress=progress)) for group, rows in groups],
+        )
     if len(frame) > config.holdout_above:
         return _fit_holdout(frame, tasks, tokenizer, config, progress=progress)
     with cached_tokens():  # each text is segmented once, not once per fold
         return _fit_tasks(frame, tasks, tokenizer, config, progress=progress)
+
+
+def _disjoint_groups(frame: pd.DataFrame, tasks: Sequence[str]) -> list[tuple[list[str], np.ndarray]]:
+    """Tasks grouped so that no two groups share a labelled row, with each group's rows."""
+    groups: list[tuple[list[str], np.ndarray]] = []
+    for task in tasks:
+        rows = frame[task].notna().to_numpy()
+        overlapping = [g for g in groups if (g[1] & rows).any()]
+        for g in overlapping:
+            groups.remove(g)
+            rows = rows | g[1]
+        groups.append(([t for g in overlapping for t in g[0]] + [task], rows))
+    return groups
+
+
+def _merge(frame: pd.DataFrame, parts: list[tuple[np.ndarray, FitResult]]) -> FitResult:
+    merged = FitResult(pipelines={}, reports={})
+    for rows, part in parts:
+        merged.pipelines.update(part.pipelines)
+        merged.reports.update(part.reports)
+        merged.task_meta.update(part.task_meta)
+        for task, proba in part.held_out.items():  # back to the whole frame's rows
+            full = np.full((len(frame), proba.shape[1]), np.nan)
+            full[rows] = proba
+            merged.held_out[task] = full
+    return merged
 
 
 def _fit_tasks(

@@ -5,6 +5,10 @@ command line (``../shared/data`` on the project's machines).
 
 ``public``: the public Chinese citizen-demand sets described in ``shared/data/README.md``.
 Department routing uses the Teddy Cup 2020 (problem C) labelled messages, 7 first-level classes.
+Consultation uses the Fuzhou river requests (性质: 咨询 = consultation, every other demand
+type = not) and, as weak labels, Teddy messages whose title starts with a demand type
+(咨询/请问 vs 投诉/举报/反映/请求/建议), with that word cut from the title so that the model
+learns the content, not the prefix. The COVID head is not built yet.
 """
 
 from __future__ import annotations
@@ -27,10 +31,17 @@ __all__ = [
     "TEDDY_SAMPLE",
     "TEDDY_UNLABELLED",
     "Recipe",
+    "consultation_examples",
     "dedupe_by_text",
     "public",
     "teddy_department",
 ]
+
+FUZHOU = "fuzhou_rivers/requests.csv"
+_DEMAND_WORDS = "咨询|请问|投诉|举报|反映|请求|建议"
+_DEMAND_PREFIX = re.compile(rf"^\s*({_DEMAND_WORDS})")  # the first demand word gives the label
+_DEMAND_PREFIXES = re.compile(rf"^(?:\s*(?:{_DEMAND_WORDS})[\s:：,，、.。]*)+")  # all leading ones are cut
+_CONSULTING = ("咨询", "请问")
 
 TEDDY_PART = "teddy2020c/labelled_messages_part.csv"
 TEDDY_SAMPLE = "teddy2020c/labelled_messages_sample.csv"
@@ -132,6 +143,63 @@ def teddy_department(data_root: str | Path) -> tuple[pd.DataFrame, dict[str, int
     return frame, counts
 
 
+def consultation_examples(data_root: str | Path) -> tuple[pd.DataFrame, dict[str, int]]:
+    """Consultation labels: real ones from Fuzhou, weak ones from Teddy titles.
+
+    Returns
+    -------
+    frame : DataFrame
+        ``id``, ``title``, ``text``, ``consultation`` (1/0) and ``source`` (``fuzhou`` or
+        ``teddy-title``), one row per distinct text.
+    counts : dict
+        Rows per source and duplicates dropped.
+    """
+    root = Path(data_root)
+    fuzhou = read_table(_require(root, FUZHOU))
+    missing = [c for c in ("标题", "投诉件内容", "性质") if c not in fuzhou.columns]
+    if missing:
+        raise InputError(f"{root / FUZHOU}: expected columns 标题, 投诉件内容, 性质, missing {', '.join(missing)}")
+    kind = fuzhou["性质"].astype(str).str.strip()
+    real = pd.DataFrame(
+        {
+            "id": "fuzhou-" + pd.Series(range(len(fuzhou))).astype(str),
+            "title": fuzhou["标题"].astype(str).str.strip(),
+            "text": fuzhou["投诉件内容"].astype(str).str.strip(),
+            "consultation": (kind == "咨询").astype(int),
+            "source": "fuzhou",
+        }
+    )[kind != ""]
+    weak_parts = []
+    for name in (TEDDY_SAMPLE, *TEDDY_UNLABELLED):
+        teddy = read_table(_require(root, name))
+        if not {"留言主题", "留言详情"} <= set(teddy.columns):
+            raise InputError(f"{root / name}: expected columns 留言主题 and 留言详情")
+        prefix = teddy["留言主题"].astype(str).str.extract(_DEMAND_PREFIX)[0]
+        has = prefix.notna().to_numpy()
+        weak_parts.append(
+            pd.DataFrame(
+                {
+                    "id": f"{Path(name).stem}-" + teddy["留言编号"].astype(str),
+                    # The demand word goes: the model must learn it from the content.
+                    "title": teddy["留言主题"].astype(str).str.replace(_DEMAND_PREFIXES, "", regex=True).str.strip(),
+                    "text": teddy["留言详情"].astype(str).str.strip(),
+                    "consultation": prefix.isin(_CONSULTING).astype(int),
+                    "source": "teddy-title",
+                }
+            )[has]
+        )
+    joined = pd.concat([real, *weak_parts], ignore_index=True)
+    joined = joined[joined["text"] != ""]
+    frame, duplicates, conflicts = dedupe_by_text(joined, "consultation")
+    counts = {
+        "fuzhou": int((frame["source"] == "fuzhou").sum()),
+        "teddy_title": int((frame["source"] == "teddy-title").sum()),
+        "consultation_duplicates_dropped": duplicates,
+        "consultation_conflicts_dropped": conflicts,
+    }
+    return frame, counts
+
+
 @dataclass
 class Recipe:
     """Labelled rows assembled by a recipe, and what they came from (for the bundle sidecar)."""
@@ -143,18 +211,30 @@ class Recipe:
 
 
 def public(data_root: str | Path) -> Recipe:
-    """The ``public`` recipe: department routing from the Teddy messages (7 classes).
+    """The ``public`` recipe: department (Teddy, 7 classes) and consultation (Fuzhou + Teddy titles).
 
-    The consultation and COVID heads of this recipe are not built yet; the bundle has the
-    department task only.
+    Each row carries the label of one task (the other is missing); the heads share one
+    feature step. The COVID head of this recipe is not built yet.
     """
     root = Path(data_root)
-    frame, counts = teddy_department(root)
-    files = {name: file_sha256(root / name) for name in (TEDDY_PART, TEDDY_SAMPLE)}
+    department, counts = teddy_department(root)
+    consultation, consultation_counts = consultation_examples(root)
+    frame = pd.concat([department.assign(source="teddy-labelled"), consultation], ignore_index=True).astype(
+        {"consultation": "Int8"}
+    )
+    files = {name: file_sha256(root / name) for name in (TEDDY_PART, TEDDY_SAMPLE, *TEDDY_UNLABELLED, FUZHOU)}
     digest = file_sha256_of(files)
-    data = {"recipe": "public", "source": str(root), "files": files, "sha256": digest, "rows": len(frame), **counts}
+    data = {
+        "recipe": "public",
+        "source": str(root),
+        "files": files,
+        "sha256": digest,
+        "rows": len(frame),
+        **counts,
+        **consultation_counts,
+    }
     # Character unigrams add ~0.5 point of macro-F1 on these long messages (cross-validated, bench/quality.py).
-    return Recipe(frame=frame, tasks=["department"], data=data, config={"char_ngrams": (1, 3)})
+    return Recipe(frame=frame, tasks=["consultation", "department"], data=data, config={"char_ngrams": (1, 3)})
 
 
 def file_sha256_of(files: dict[str, str]) -> str:

@@ -89,3 +89,18 @@ def test_large_exports_train_once_with_a_holdout(frame: pd.DataFrame, unseen: pd
     assert isinstance(compiled, FastHead)
     np.testing.assert_allclose(compiled.predict_proba(x), head.predict_proba(x), atol=1e-6)  # float32 SGD weights
     assert result.pipelines["covid"].steps[0][1] is features  # one shared feature step
+
+
+def test_tasks_on_disjoint_rows_get_their_own_features(frame: pd.DataFrame) -> None:
+    """A recipe taking each task from another data set: each head's vocabulary is its own rows'."""
+    split = frame.copy()
+    split.loc[: len(frame) // 2, "covid"] = None  # covid labels on the second half only
+    split.loc[len(frame) // 2 + 1 :, "department"] = None  # department on the first half only
+    result = fit_tasks(split, ["covid", "department"], default_tokenizer(), FAST, progress=False)
+    covid_features = result.pipelines["covid"].steps[0][1]
+    department_features = result.pipelines["department"].steps[0][1]
+    assert covid_features is not department_features
+    assert np.isnan(result.held_out["covid"][: len(frame) // 2]).all()
+    assert not np.isnan(result.held_out["covid"][len(frame) // 2 + 1 :]).any()
+    shared = fit_tasks(frame, ["covid", "department"], default_tokenizer(), FAST, progress=False)
+    assert shared.pipelines["covid"].steps[0][1] is shared.pipelines["department"].steps[0][1]

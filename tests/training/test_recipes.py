@@ -11,7 +11,7 @@ import pytest
 from nlp.errors import InputError
 from training.cli import main
 from training.demo_corpus import generate
-from training.recipes import dedupe_by_text, public, teddy_department
+from training.recipes import consultation_examples, dedupe_by_text, public, teddy_department
 
 CLASSES = ["城乡建设", "环境保护", "交通运输"]
 
@@ -36,6 +36,33 @@ def _write_teddy(root: Path, n: int = 90) -> pd.DataFrame:
     )
     sample.loc[10:, "留言详情"] = sample.loc[10:, "留言详情"] + "新的补充说明。"
     sample.to_csv(folder / "labelled_messages_sample.csv", index=False)
+    _write_consultation_sources(root)
+    return frame
+
+
+PREFIXES = ["咨询：", "请问", "投诉", "反映：", "建议", ""]  # "" : a title without a demand word
+
+
+def _write_consultation_sources(root: Path, n: int = 60) -> pd.DataFrame:
+    """Fuzhou requests (性质 labels) and Teddy message files whose titles start with demand words."""
+    frame, _ = generate(n=n * 4, weeks=2, seed=8)
+    fuzhou = root / "fuzhou_rivers"
+    fuzhou.mkdir(parents=True, exist_ok=True)
+    pd.DataFrame(
+        {
+            "id": range(n),
+            "标题": frame["title"].head(n),
+            "性质": ["咨询" if c else "投诉" for c in frame["consultation"].head(n)],
+            "投诉件内容": frame["text"].head(n),
+        }
+    ).to_csv(fuzhou / "requests.csv", index=False)
+    rest = frame.iloc[n:].reset_index(drop=True)
+    titles = [PREFIXES[i % len(PREFIXES)] + t for i, t in enumerate(rest["title"])]
+    for k, name in enumerate(["unlabelled_messages", "messages_with_replies", "hot_topic_messages"]):
+        part = slice(k * n, (k + 1) * n)
+        pd.DataFrame(
+            {"留言编号": range(k * n, (k + 1) * n), "留言主题": titles[part], "留言详情": rest["text"][part]}
+        ).to_csv(root / "teddy2020c" / f"{name}.csv", index=False)
     return frame
 
 
@@ -68,11 +95,42 @@ def test_missing_files_and_columns_are_explained(tmp_path: Path) -> None:
 def test_public_recipe_records_its_files(tmp_path: Path) -> None:
     _write_teddy(tmp_path)
     recipe = public(tmp_path)
-    assert recipe.tasks == ["department"] and recipe.data["rows"] == 100
+    assert recipe.tasks == ["consultation", "department"]
+    labelled = recipe.frame[["consultation", "department"]].notna()
+    assert not (labelled.all(axis=1)).any()  # each row is labelled for one task
+    assert labelled["department"].sum() == 100
     assert set(recipe.data["files"]) == {
         "teddy2020c/labelled_messages_part.csv",
         "teddy2020c/labelled_messages_sample.csv",
+        "teddy2020c/unlabelled_messages.csv",
+        "teddy2020c/messages_with_replies.csv",
+        "teddy2020c/hot_topic_messages.csv",
+        "fuzhou_rivers/requests.csv",
     }
+
+
+def test_consultation_labels_real_and_from_titles_without_the_demand_word(tmp_path: Path) -> None:
+    (tmp_path / "teddy2020c").mkdir()
+    pd.DataFrame({"留言编号": [1], "留言主题": ["x"], "留言详情": ["y"]}).to_csv(
+        tmp_path / "teddy2020c" / "labelled_messages_sample.csv", index=False
+    )
+    written = _write_consultation_sources(tmp_path)
+    frame, counts = consultation_examples(tmp_path)
+    fuzhou = frame[frame["source"] == "fuzhou"]
+    assert counts["fuzhou"] == len(fuzhou) > 50  # generated texts can repeat: repeats are dropped
+    expected = {f"fuzhou-{i}": int(c) for i, c in enumerate(written["consultation"].head(60))}
+    assert list(fuzhou["consultation"]) == [expected[i] for i in fuzhou["id"]]
+    weak = frame[frame["source"] == "teddy-title"]
+    # Titles without a demand word are not labelled; 咨询/请问 -> 1, 投诉/反映/建议 -> 0; the word is cut.
+    raw = {
+        f"{name}-{row.留言编号}": row.留言主题
+        for name in ("unlabelled_messages", "messages_with_replies", "hot_topic_messages")
+        for row in pd.read_csv(tmp_path / "teddy2020c" / f"{name}.csv").itertuples()
+    }
+    original = weak["id"].map(raw)
+    assert original.str.match(r"^(咨询|请问|投诉|举报|反映|请求|建议)").all() and len(weak) >= 120
+    assert (weak["consultation"] == original.str.match(r"^(咨询|请问)").astype(int)).all()
+    assert not weak["title"].str.match(r"^(咨询|请问|投诉|举报|反映|请求|建议)").any()
 
 
 def test_train_with_the_recipe_then_predict_with_explanations(
@@ -99,7 +157,7 @@ def test_train_with_the_recipe_then_predict_with_explanations(
         == 0
     )
     meta = json.loads((out / "bundle.json").read_text(encoding="utf-8"))
-    assert meta["recipe"] == "public" and list(meta["tasks"]) == ["department"]
+    assert meta["recipe"] == "public" and list(meta["tasks"]) == ["consultation", "department"]
     held_out = tmp_path / "held_out.csv"
     pd.read_csv(tmp_path / "teddy2020c" / "labelled_messages_part.csv").head(5).to_csv(held_out, index=False)
     assert (
