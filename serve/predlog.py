@@ -15,6 +15,7 @@ import json
 import queue
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -39,6 +40,7 @@ CREATE TABLE IF NOT EXISTS predictions (
 );
 CREATE INDEX IF NOT EXISTS predictions_ticket ON predictions (ticket_id);
 """
+_ATTEMPTS = 5  # a busy file is retried after 0.05, 0.1, 0.2, 0.4 s
 _INSERT = (
     "INSERT INTO predictions (logged_at, request_id, ticket_id, created_at, channel, title_masked, text_masked,"
     " model_version, prediction) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
@@ -124,21 +126,36 @@ class PredictionLog:
             conn.close()
 
     def _commit(self, conn: sqlite3.Connection | None, batch: list[_Row]) -> sqlite3.Connection | None:
-        """Write ``batch`` in one transaction; on failure report it and drop the connection."""
-        try:
-            conn = conn or self._connect()
-            conn.execute("BEGIN IMMEDIATE")
+        """Write ``batch`` in one transaction, retrying a busy file; on failure report it and drop the connection."""
+        for attempt in range(_ATTEMPTS):
             try:
-                conn.executemany(_INSERT, batch)
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            return conn
-        except Exception as exc:
-            if self.on_error:
-                self.on_error(exc)
-            return None
+                conn = conn or self._connect()
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    conn.executemany(_INSERT, batch)
+                    conn.execute("COMMIT")
+                except BaseException:
+                    conn.execute("ROLLBACK")
+                    raise
+                return conn
+            except sqlite3.OperationalError as exc:
+                # Another worker creating the file or switching it to WAL can refuse us at once
+                # ("database is locked") without the busy timeout: wait a little and try again.
+                if conn is not None:
+                    conn.close()
+                conn = None
+                if attempt == _ATTEMPTS - 1:
+                    self._report(exc)
+                else:
+                    time.sleep(0.05 * 2**attempt)
+            except Exception as exc:
+                self._report(exc)
+                return None
+        return None
+
+    def _report(self, exc: BaseException) -> None:
+        if self.on_error:
+            self.on_error(exc)
 
     def flush(self) -> None:
         """Wait until every queued row has been written (or failed)."""

@@ -36,7 +36,8 @@ def test_rows_are_written_masked_and_in_order(tmp_path: Path) -> None:
 
 def test_concurrent_writers_lose_nothing(tmp_path: Path) -> None:
     path = tmp_path / "p.sqlite3"
-    logs = [PredictionLog(path), PredictionLog(path)]  # two "workers" on one file
+    errors: list[BaseException] = []
+    logs = [PredictionLog(path, on_error=errors.append) for _ in range(2)]  # two "workers" on one file
 
     def send(log: PredictionLog, prefix: str) -> None:
         for k in range(50):
@@ -49,7 +50,7 @@ def test_concurrent_writers_lose_nothing(tmp_path: Path) -> None:
         thread.join()
     for log in logs:
         log.close()
-    assert logs[0].count() == 2 * 50 * 4
+    assert errors == [] and logs[0].count() == 2 * 50 * 4
 
 
 def test_failures_are_reported_not_raised(tmp_path: Path) -> None:
