@@ -17,7 +17,10 @@ import time
 
 import pandas as pd
 
+from nlp.bundle import Bundle
+from nlp.predict import predict
 from nlp.tokenize import default_tokenizer
+from training.covid_probe import covid_probe
 from training.evaluate import binary_report
 from training.fit import FitResult, TrainConfig, fit_tasks
 from training.recipes import public
@@ -56,6 +59,7 @@ def main() -> None:
         precision = "-" if row["precision"] is None else f"{row['precision']:.4f}"
         print(f"    >= {row['threshold']:.2f}: coverage {row['coverage']:.4f}  precision {precision}")
     _consultation(recipe.frame, result, config.folds)
+    _covid(result, recipe.rules)
     print(f"reproduce: .venv/bin/python -m bench.quality --data-root {args.data_root} --folds {args.folds}")
 
 
@@ -76,6 +80,28 @@ def _consultation(frame: pd.DataFrame, result: FitResult, folds: int) -> None:
             f"AUC {report.get('roc_auc', float('nan')):.3f}"
         )
     print("  targets (issue 4): accuracy >= 0.92 and consultation F1 >= 0.85 on real messages")
+
+
+def _covid(result: FitResult, rules: dict[str, list[str]]) -> None:
+    """The COVID head (classifier + lexicon rule) on the project's hotline-style probe tickets."""
+    if "covid" not in result.pipelines:
+        return
+    meta = {"tasks": {"covid": {**result.task_meta["covid"], "seeds": rules.get("covid", [])}}}
+    bundle = Bundle(pipelines={"covid": result.pipelines["covid"]}, meta=meta)
+    probe = covid_probe()
+    predicted = predict(bundle, probe[["title", "text"]])["covid"].to_numpy()
+    truth = probe["covid"].to_numpy()
+    report = binary_report(truth, predicted.astype(float))
+    print("\ncovid, hotline-style probe tickets written by training/covid_probe.py (never trained on)")
+    print(f"  F1 of the COVID class {report['per_class']['1']['f1']:.3f}  (target >= 0.95)")
+    for kind, rows in probe.groupby("kind").groups.items():
+        share = predicted[probe.index.get_indexer(rows)].mean()
+        what = "recall" if kind == "covid" else "flagged (false positives)"
+        print(f"  {kind:<11} n={len(rows):<4} {what} {share:.3f}")
+    print("  target: false-positive rate on look-alikes <= 0.05")
+    missed = probe[(truth == 1) & (predicted == 0)]["text"].head(3).tolist()
+    wrong = probe[(truth == 0) & (predicted == 1)]["text"].head(3).tolist()
+    print(f"  missed, e.g.: {missed}\n  wrongly flagged, e.g.: {wrong}")
 
 
 if __name__ == "__main__":

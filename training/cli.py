@@ -99,7 +99,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         print(f"recipe {args.recipe}: {len(recipe.frame)} labelled rows for {', '.join(recipe.tasks)}", file=sys.stderr)
         print(f"training on {len(recipe.frame)} rows ({_plan(config, len(recipe.frame))})", file=sys.stderr)
         bundle, result, notes = train_frame(
-            recipe.frame, recipe.tasks, args.out, data=recipe.data, recipe=args.recipe, **options
+            recipe.frame, recipe.tasks, args.out, data=recipe.data, recipe=args.recipe, rules=recipe.rules, **options
         )
     else:
         tickets = _read(args, args.tickets, labels=True)

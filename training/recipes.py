@@ -8,7 +8,11 @@ Department routing uses the Teddy Cup 2020 (problem C) labelled messages, 7 firs
 Consultation uses the Fuzhou river requests (性质: 咨询 = consultation, every other demand
 type = not) and, as weak labels, Teddy messages whose title starts with a demand type
 (咨询/请问 vs 投诉/举报/反映/请求/建议), with that word cut from the title so that the model
-learns the content, not the prefix. The COVID head is not built yet.
+learns the content, not the prefix. COVID: positives are the ``covid/`` policy questions and
+Weibo posts that name a term of the COVID lexicon (``nlp/lexicon/covid_terms.txt``);
+negatives are the Teddy and Fuzhou messages (2010-2019: no COVID demands, and the lexicon
+terms they use are in other senses), and their titles on their own (short texts, so that
+length is no cue: the positives are short).
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ import pandas as pd
 
 from nlp.errors import InputError
 from nlp.io import file_sha256, read_table
+from nlp.lexicon import load_words
 from nlp.text import normalize
 
 __all__ = [
@@ -32,12 +37,14 @@ __all__ = [
     "TEDDY_UNLABELLED",
     "Recipe",
     "consultation_examples",
+    "covid_examples",
     "dedupe_by_text",
     "public",
     "teddy_department",
 ]
 
 FUZHOU = "fuzhou_rivers/requests.csv"
+COVID_FILES = ("covid/policy_questions_train.csv", "covid/weibo_train.csv")
 _DEMAND_WORDS = "咨询|请问|投诉|举报|反映|请求|建议"
 _DEMAND_PREFIX = re.compile(rf"^\s*({_DEMAND_WORDS})")  # the first demand word gives the label
 _DEMAND_PREFIXES = re.compile(rf"^(?:\s*(?:{_DEMAND_WORDS})[\s:：,，、.。]*)+")  # all leading ones are cut
@@ -200,6 +207,63 @@ def consultation_examples(data_root: str | Path) -> tuple[pd.DataFrame, dict[str
     return frame, counts
 
 
+def covid_examples(data_root: str | Path) -> tuple[pd.DataFrame, dict[str, int]]:
+    """COVID labels from the lexicon: ``id``, ``title``, ``text``, ``covid`` and ``source``."""
+    root = Path(data_root)
+    lexicon = re.compile("|".join(re.escape(t) for t in load_words("covid_terms")))
+    positives = []
+    for name, column in zip(COVID_FILES, ("question", "content"), strict=True):
+        table = read_table(_require(root, name))
+        if column not in table.columns:
+            raise InputError(f"{root / name}: expected a column {column!r}")
+        texts = table[column].astype(str).str.strip()
+        texts = texts[[bool(lexicon.search(normalize(t))) for t in texts]]
+        positives.append(
+            pd.DataFrame({"id": f"{Path(name).stem}-" + texts.index.astype(str), "title": "", "text": texts.to_numpy()})
+        )
+    messages = []
+    for name in (TEDDY_SAMPLE, *TEDDY_UNLABELLED):
+        teddy = read_table(_require(root, name))
+        messages.append(
+            pd.DataFrame(
+                {
+                    "id": f"{Path(name).stem}-" + teddy["留言编号"].astype(str),
+                    "title": teddy["留言主题"].astype(str).str.strip(),
+                    "text": teddy["留言详情"].astype(str).str.strip(),
+                }
+            )
+        )
+    fuzhou = read_table(_require(root, FUZHOU))
+    messages.append(
+        pd.DataFrame(
+            {
+                "id": "fuzhou-" + pd.Series(range(len(fuzhou))).astype(str),
+                "title": fuzhou["标题"].astype(str).str.strip(),
+                "text": fuzhou["投诉件内容"].astype(str).str.strip(),
+            }
+        )
+    )
+    # Citizen messages of 2010-2019 are all negatives, those that use a lexicon term too: they
+    # use it in another sense (防控 of traffic, 防疫 of livestock, 口罩 against dust).
+    citizen = pd.concat(messages, ignore_index=True).assign(covid=0, source="citizen")
+    # Titles alone, as short negatives: the positives are short, and length must not be the cue.
+    titles = citizen[citizen["title"] != ""]
+    titles = titles.assign(id=titles["id"] + "-title", text=titles["title"], title="", source="citizen-title")
+    frame = pd.concat(
+        [pd.concat(positives, ignore_index=True).assign(covid=1, source="covid-texts"), citizen, titles],
+        ignore_index=True,
+    )
+    frame = frame[frame["text"] != ""]
+    frame, duplicates, conflicts = dedupe_by_text(frame, "covid")
+    counts = {
+        "covid_positive": int(frame["covid"].sum()),
+        "covid_negative": int((frame["covid"] == 0).sum()),
+        "covid_duplicates_dropped": duplicates,
+        "covid_conflicts_dropped": conflicts,
+    }
+    return frame, counts
+
+
 @dataclass
 class Recipe:
     """Labelled rows assembled by a recipe, and what they came from (for the bundle sidecar)."""
@@ -208,33 +272,41 @@ class Recipe:
     tasks: list[str]
     data: dict[str, Any] = field(default_factory=dict)
     config: dict[str, Any] = field(default_factory=dict)  # TrainConfig values this data wants
+    rules: dict[str, list[str]] = field(default_factory=dict)  # seed terms that set a binary task by rule
 
 
 def public(data_root: str | Path) -> Recipe:
-    """The ``public`` recipe: department (Teddy, 7 classes) and consultation (Fuzhou + Teddy titles).
+    """The ``public`` recipe: department (Teddy, 7 classes), consultation (Fuzhou + Teddy
+    titles) and COVID (lexicon-selected texts against citizen messages).
 
-    Each row carries the label of one task (the other is missing); the heads share one
-    feature step. The COVID head of this recipe is not built yet.
+    Each row carries the label of one task (the others are missing); tasks labelled on
+    different rows are fitted apart (see :func:`training.fit.fit_tasks`).
     """
     root = Path(data_root)
     department, counts = teddy_department(root)
     consultation, consultation_counts = consultation_examples(root)
-    frame = pd.concat([department.assign(source="teddy-labelled"), consultation], ignore_index=True).astype(
-        {"consultation": "Int8"}
+    covid, covid_counts = covid_examples(root)
+    frame = pd.concat([department.assign(source="teddy-labelled"), consultation, covid], ignore_index=True).astype(
+        {"consultation": "Int8", "covid": "Int8"}
     )
-    files = {name: file_sha256(root / name) for name in (TEDDY_PART, TEDDY_SAMPLE, *TEDDY_UNLABELLED, FUZHOU)}
-    digest = file_sha256_of(files)
+    names = (TEDDY_PART, TEDDY_SAMPLE, *TEDDY_UNLABELLED, FUZHOU, *COVID_FILES)
+    files = {name: file_sha256(root / name) for name in names}
     data = {
         "recipe": "public",
         "source": str(root),
         "files": files,
-        "sha256": digest,
+        "sha256": file_sha256_of(files),
         "rows": len(frame),
         **counts,
         **consultation_counts,
+        **covid_counts,
     }
     # Character unigrams add ~0.5 point of macro-F1 on these long messages (cross-validated, bench/quality.py).
-    return Recipe(frame=frame, tasks=["consultation", "department"], data=data, config={"char_ngrams": (1, 3)})
+    tasks = ["consultation", "covid", "department"]
+    # The lexicon is also a rule at prediction time, as an analyst's seeds are: a ticket naming
+    # 核酸 or 苏康码 is COVID-related whatever the classifier, trained on other genres, makes of it.
+    rules = {"covid": list(load_words("covid_terms"))}
+    return Recipe(frame=frame, tasks=tasks, data=data, config={"char_ngrams": (1, 3)}, rules=rules)
 
 
 def file_sha256_of(files: dict[str, str]) -> str:

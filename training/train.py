@@ -62,6 +62,7 @@ def train_frame(
     tokenizer: Tokenizer | None = None,
     drop_rare: bool = False,
     recipe: str = "tickets",
+    rules: dict[str, list[str]] | None = None,
     progress: bool = True,
 ) -> tuple[Bundle, FitResult, list[str]]:
     """Train ``tasks`` on ``frame`` (``title``, ``text``, label columns) and save the bundle to ``out``.
@@ -70,6 +71,8 @@ def train_frame(
     ----------
     data : dict
         What the rows came from (file names, hashes, row counts), recorded in the sidecar.
+    rules : dict, optional
+        Seed terms per binary task: a ticket that contains one is positive by rule.
 
     Returns
     -------
@@ -86,6 +89,9 @@ def train_frame(
         raise InputError(f"{len(frame)} usable rows; at least {MIN_ROWS} labelled tickets are needed to train")
     frame, notes = check_labels(frame, tasks, config, drop_rare=drop_rare)
     result = fit_tasks(frame, tasks, tokenizer, config, progress=progress)
+    for task, seeds in (rules or {}).items():  # applied by nlp.predict before the classifier
+        if task in result.task_meta:
+            result.task_meta[task]["seeds"] = list(seeds)
     created = datetime.now(UTC)
     digest = str(data.get("sha256", "0000000"))
     meta: dict[str, Any] = {

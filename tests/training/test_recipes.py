@@ -9,9 +9,11 @@ import pandas as pd
 import pytest
 
 from nlp.errors import InputError
+from nlp.lexicon import load_words
 from training.cli import main
+from training.covid_probe import covid_probe
 from training.demo_corpus import generate
-from training.recipes import consultation_examples, dedupe_by_text, public, teddy_department
+from training.recipes import consultation_examples, covid_examples, dedupe_by_text, public, teddy_department
 
 CLASSES = ["城乡建设", "环境保护", "交通运输"]
 
@@ -37,7 +39,27 @@ def _write_teddy(root: Path, n: int = 90) -> pd.DataFrame:
     sample.loc[10:, "留言详情"] = sample.loc[10:, "留言详情"] + "新的补充说明。"
     sample.to_csv(folder / "labelled_messages_sample.csv", index=False)
     _write_consultation_sources(root)
+    _write_covid_sources(root)
     return frame
+
+
+def _write_covid_sources(root: Path) -> None:
+    """Policy questions and Weibo posts: some name a lexicon term, some do not."""
+    folder = root / "covid"
+    folder.mkdir(parents=True, exist_ok=True)
+    questions = [
+        "核酸检测结果多久出来？",
+        "返乡人员需要集中隔离吗？",
+        "上海市司法局工作成果如何？",
+        "复工复产有哪些补贴？",
+    ] * 6
+    posts = ["戴好口罩勤洗手", "今天天气真好", "武汉加油，疫情快点过去", "难受"] * 6
+    pd.DataFrame({"id": range(len(questions)), "question": [f"{q}{i}" for i, q in enumerate(questions)]}).to_csv(
+        folder / "policy_questions_train.csv", index=False
+    )
+    pd.DataFrame({"id": range(len(posts)), "content": [f"{p}{i}" for i, p in enumerate(posts)]}).to_csv(
+        folder / "weibo_train.csv", index=False
+    )
 
 
 PREFIXES = ["咨询：", "请问", "投诉", "反映：", "建议", ""]  # "" : a title without a demand word
@@ -95,9 +117,9 @@ def test_missing_files_and_columns_are_explained(tmp_path: Path) -> None:
 def test_public_recipe_records_its_files(tmp_path: Path) -> None:
     _write_teddy(tmp_path)
     recipe = public(tmp_path)
-    assert recipe.tasks == ["consultation", "department"]
-    labelled = recipe.frame[["consultation", "department"]].notna()
-    assert not (labelled.all(axis=1)).any()  # each row is labelled for one task
+    assert recipe.tasks == ["consultation", "covid", "department"]
+    labelled = recipe.frame[["consultation", "covid", "department"]].notna()
+    assert (labelled.sum(axis=1) == 1).all()  # each row is labelled for one task
     assert labelled["department"].sum() == 100
     assert set(recipe.data["files"]) == {
         "teddy2020c/labelled_messages_part.csv",
@@ -106,7 +128,21 @@ def test_public_recipe_records_its_files(tmp_path: Path) -> None:
         "teddy2020c/messages_with_replies.csv",
         "teddy2020c/hot_topic_messages.csv",
         "fuzhou_rivers/requests.csv",
+        "covid/policy_questions_train.csv",
+        "covid/weibo_train.csv",
     }
+    assert recipe.rules["covid"] == list(load_words("covid_terms"))
+
+
+def test_covid_positives_name_the_lexicon_and_citizen_messages_are_negatives(tmp_path: Path) -> None:
+    _write_teddy(tmp_path)
+    frame, counts = covid_examples(tmp_path)
+    positives = frame[frame["covid"] == 1]
+    assert set(positives["source"]) == {"covid-texts"} and counts["covid_positive"] == len(positives) == 30
+    assert not positives["text"].str.contains("司法局|天气真好|难受").any()  # no lexicon term: left out
+    citizen = frame[frame["source"].str.startswith("citizen")]
+    assert (citizen["covid"] == 0).all() and (frame["source"] == "citizen-title").any()
+    assert (frame.loc[frame["source"] == "citizen-title", "title"] == "").all()
 
 
 def test_consultation_labels_real_and_from_titles_without_the_demand_word(tmp_path: Path) -> None:
@@ -157,7 +193,8 @@ def test_train_with_the_recipe_then_predict_with_explanations(
         == 0
     )
     meta = json.loads((out / "bundle.json").read_text(encoding="utf-8"))
-    assert meta["recipe"] == "public" and list(meta["tasks"]) == ["consultation", "department"]
+    assert meta["recipe"] == "public" and list(meta["tasks"]) == ["consultation", "covid", "department"]
+    assert meta["tasks"]["covid"]["seeds"] == list(load_words("covid_terms"))
     held_out = tmp_path / "held_out.csv"
     pd.read_csv(tmp_path / "teddy2020c" / "labelled_messages_part.csv").head(5).to_csv(held_out, index=False)
     assert (
@@ -187,3 +224,14 @@ def test_train_with_the_recipe_then_predict_with_explanations(
 def test_recipe_needs_a_data_root(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["train", "--recipe", "public", "--out", str(tmp_path / "m")]) == 2
     assert "--data-root" in capsys.readouterr().err
+
+
+def test_covid_probe_is_deterministic_and_its_covid_tickets_avoid_the_obvious_words() -> None:
+    probe = covid_probe(n_each=30, seed=1)
+    assert probe.equals(covid_probe(n_each=30, seed=1))
+    assert probe["kind"].value_counts().to_dict() == {"covid": 30, "look_alike": 30, "ordinary": 30}
+    covid = probe[probe["kind"] == "covid"]["text"]
+    assert not covid.str.contains("疫情|新冠").any() and (probe["covid"] == (probe["kind"] == "covid")).all()
+    # Look-alikes must not be caught by the lexicon rule: only the classifier can tell them apart.
+    lexicon = "|".join(load_words("covid_terms"))
+    assert not probe[probe["kind"] == "look_alike"]["text"].str.contains(lexicon).any()
