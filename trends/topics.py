@@ -88,6 +88,7 @@ class TopicParams:
     tickets_per_centroid: int = 15
     merge_distance: float = 0.6  # cosine distance under which two k-means centroids are one topic
     min_size: int = 5
+    kmeans_plus_plus_up_to: int = 20_000  # distinct tickets; larger weeks seed k-means at random
     min_coherence: float = 0.35  # mean cosine of members to their centre; below it a cluster is a catch-all
     keywords: int = 8
     profile_terms: int = 30  # terms kept to compare topics across weeks (more than are shown)
@@ -216,7 +217,10 @@ def find_topics(week: pd.DataFrame, tokenizer: Tokenizer, params: TopicParams | 
     )
     # One k-means++ start: the quantiser over-segments on purpose and the merge step decides
     # the topics, so extra starts (each a k-means++ pass over k centroids) buy little.
-    quantiser = MiniBatchKMeans(n_clusters=k, random_state=params.seed, n_init=1, batch_size=4096).fit(vectors)
+    # k-means++ seeding costs O(n k); for large weeks random seeds do (the merge step follows).
+    init = "k-means++" if len(rep_docs) <= params.kmeans_plus_plus_up_to else "random"
+    quantiser = MiniBatchKMeans(n_clusters=k, init=init, random_state=params.seed, n_init=1, batch_size=4096)
+    quantiser.fit(vectors)
     centroids = unit_rows(quantiser.cluster_centers_)
     merged = AgglomerativeClustering(
         n_clusters=None, distance_threshold=params.merge_distance, metric="cosine", linkage="average"
