@@ -96,7 +96,7 @@ def _plain_nfkc_normalize(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-@given(st.text(alphabet=st.sampled_from("苏康码，。！？：（）ＡＢｚ０９　 \t①Ⅻ％＠.-ﾟｶ\u0301\u200bé")))
+@given(st.text(alphabet=st.sampled_from("苏康码，。！？：（）ＡＢｚ０９　 \t\n\x1c\xa0\u2028①Ⅻ％＠.-ﾟｶ\u0301\u200bé")))
 def test_full_width_shortcut_gives_plain_nfkc(text: str) -> None:
     assert normalize(text) == _plain_nfkc_normalize(text)
 
