@@ -73,6 +73,8 @@ def iter_table(path: str | os.PathLike[str], *, chunk_rows: int = CHUNK_ROWS) ->
             chunks = (whole.iloc[i : i + chunk_rows] for i in range(0, len(whole), chunk_rows))
         line, seen = 2, False
         for chunk in chunks:
+            if chunk.empty:
+                continue
             chunk.columns = [str(c).strip() for c in chunk.columns]
             yield chunk.reset_index(drop=True), line
             line += len(chunk)

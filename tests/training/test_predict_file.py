@@ -79,3 +79,10 @@ def test_failed_run_leaves_no_output(tmp_path: Path, bundle_dir: Path) -> None:
     with pytest.raises(InputError, match="column 'text' not found"):
         predict_file(bundle_dir, source, tmp_path / "o.csv", ColumnMap(), workers=2, progress=False)
     assert not list(tmp_path.glob("*o.csv*"))
+
+
+def test_a_file_with_only_a_header_is_refused(tmp_path: Path, bundle_dir: Path) -> None:
+    (tmp_path / "in.csv").write_text("id,text\n", encoding="utf-8")
+    with pytest.raises(InputError, match="no rows after the header"):
+        predict_file(bundle_dir, tmp_path / "in.csv", tmp_path / "o.csv", ColumnMap(), workers=1, progress=False)
+    assert not list(tmp_path.glob("*o.csv*"))
