@@ -101,6 +101,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         bundle, result, notes = train_frame(
             recipe.frame, recipe.tasks, args.out, data=recipe.data, recipe=args.recipe, rules=recipe.rules, **options
         )
+        notes = [*notes, *recipe.notes]
     else:
         tickets = _read(args, args.tickets, labels=True)
         if not tickets.label_tasks:
