@@ -21,7 +21,18 @@ import pandas as pd
 from nlp.errors import InputError
 from nlp.tasks import TASKS, is_binary, parse_binary_label
 
-__all__ = ["Column", "ColumnMap", "Tickets", "file_sha256", "read_table", "read_tickets", "write_table"]
+__all__ = [
+    "Column",
+    "ColumnMap",
+    "Tickets",
+    "file_sha256",
+    "map_columns",
+    "read_table",
+    "read_tickets",
+    "rejection_reasons",
+    "split_rejected",
+    "write_table",
+]
 
 READ_FORMATS = (".csv", ".tsv", ".txt", ".xlsx", ".xls", ".parquet", ".jsonl", ".json")
 WRITE_FORMATS = (".csv", ".xlsx", ".parquet", ".jsonl")
@@ -233,13 +244,17 @@ def map_columns(
     return frame, label_tasks, id_col
 
 
+def rejection_reasons(frame: pd.DataFrame) -> pd.Series:
+    """Why each row of a mapped export cannot be used (``empty id``, ``empty text``), ``""`` if it can."""
+    reasons = pd.Series("", index=frame.index)
+    reasons[frame["id"] == ""] = "empty id"
+    reasons[frame["text"].str.strip() == ""] = "empty text"
+    return reasons
+
+
 def split_rejected(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Accepted rows, and the rows that cannot be used (``line``, ``id``, ``reason``)."""
-    empty = frame["text"].str.strip() == ""
-    missing_id = frame["id"] == ""
-    reasons = pd.Series("", index=frame.index)
-    reasons[missing_id] = "empty id"
-    reasons[empty] = "empty text"
+    reasons = rejection_reasons(frame)
     rejected = frame.loc[reasons != "", ["line", "id"]].assign(reason=reasons[reasons != ""])
     return frame.loc[reasons == ""].reset_index(drop=True), rejected.reset_index(drop=True)
 

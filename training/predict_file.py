@@ -21,7 +21,7 @@ from tqdm.auto import tqdm
 
 from nlp.bundle import Bundle, load_bundle
 from nlp.errors import InputError
-from nlp.io import ColumnMap, map_columns
+from nlp.io import ColumnMap, map_columns, rejection_reasons
 from nlp.parallel import predict_chunks
 from nlp.stream import CHUNK_ROWS, TableWriter, iter_table
 
@@ -67,10 +67,7 @@ def _chunks(path: Path, columns: ColumnMap, chunk_rows: int, state: dict[str, ob
     for raw, first_line in iter_table(path, chunk_rows=chunk_rows):
         frame, _, id_col = map_columns(raw, columns, path, first_line=first_line)
         state["id_col"] = id_col
-        reasons = pd.Series("", index=frame.index)
-        reasons[frame["id"] == ""] = "empty id"
-        reasons[frame["text"].str.strip() == ""] = "empty text"
-        yield frame[["line", "id", "title", "text"]].assign(error=reasons)
+        yield frame[["line", "id", "title", "text"]].assign(error=rejection_reasons(frame))
 
 
 def predict_file(
