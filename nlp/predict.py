@@ -18,7 +18,7 @@ import pandas as pd
 from nlp.bundle import Bundle
 from nlp.fastpath import FastFeatures, fast_features, fast_head
 from nlp.features import as_ticket_frame
-from nlp.seeds import seed_hits
+from nlp.seeds import seed_documents, seed_hits
 from nlp.tasks import DEPARTMENT, is_binary
 
 __all__ = ["TOP_K", "predict", "predict_records"]
@@ -63,6 +63,7 @@ def _predict_columns(bundle: Bundle, titles: list[str], texts: list[str], top_k:
     columns: dict[str, Any] = {}
     # Tasks whose pipelines share one fitted feature step are vectorised once.
     matrices: dict[int, Any] = {}
+    seed_docs: list[str] | None = None  # normalised once, for every task with seed terms
     for task, pipeline in bundle.pipelines.items():
         features, classifier = pipeline.steps[0][1], pipeline.steps[-1][1]
         if id(features) not in matrices:
@@ -78,7 +79,8 @@ def _predict_columns(bundle: Bundle, titles: list[str], texts: list[str], top_k:
             positive = proba[:, classes.index(1)]
             seeds = bundle.meta.get("tasks", {}).get(task, {}).get("seeds")
             if seeds:  # an analysts' flag: a seed term in the text flags the ticket by rule
-                positive = np.where(seed_hits(seeds, titles, texts), 1.0, positive)
+                seed_docs = seed_docs if seed_docs is not None else seed_documents(titles, texts)
+                positive = np.where(seed_hits(seeds, titles, texts, documents=seed_docs), 1.0, positive)
             columns[task] = (positive >= 0.5).astype(int)
             columns[f"{task}_proba"] = positive.round(4)
         else:

@@ -1,4 +1,8 @@
-"""Seed terms of analysts' flags: the rule half of a flag (see ``training/flags.py``)."""
+"""Seed terms: the rule half of analysts' flags and of the COVID lexicon (see ``training/flags.py``).
+
+Seeds are matched as normalised substrings (case and full-width folded) of the normalised
+title and body, so 停水 matches "小区停水了" whatever the segmenter makes of it.
+"""
 
 from __future__ import annotations
 
@@ -9,23 +13,34 @@ import numpy as np
 
 from nlp.text import normalize
 
-__all__ = ["seed_hits"]
+__all__ = ["seed_documents", "seed_hits", "seed_pattern"]
 
 
-def seed_hits(seeds: Sequence[str], titles: Sequence[str], texts: Sequence[str]) -> np.ndarray:
-    """True for each ticket whose normalised title or body contains one of ``seeds``.
+def seed_pattern(seeds: Sequence[str]) -> re.Pattern[str] | None:
+    """One regex for ``seeds`` (normalised, longest first, so that a substitution takes whole terms); None if empty."""
+    terms = [t for t in (normalize(s) for s in seeds) if t]
+    if not terms:
+        return None
+    return re.compile("|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True)))
 
-    Seeds are matched as normalised substrings (case and full-width folded), so 停水 matches
-    "小区停水了" whatever the segmenter makes of it.
-    """
+
+def seed_documents(titles: Sequence[str], texts: Sequence[str]) -> list[str]:
+    """The normalised ``title body`` each ticket's seeds are looked for in."""
     if len(titles) != len(texts):
         raise ValueError(f"expected as many titles as texts, got {len(titles)} and {len(texts)}")
-    terms = [normalize(s) for s in seeds if normalize(s)]
-    if not terms:
-        return np.zeros(len(texts), dtype=bool)
-    pattern = re.compile("|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True)))
-    return np.fromiter(
-        (pattern.search(normalize(f"{title} {text}")) is not None for title, text in zip(titles, texts, strict=True)),
-        dtype=bool,
-        count=len(texts),
-    )
+    return [normalize(f"{title} {text}") for title, text in zip(titles, texts, strict=True)]
+
+
+def seed_hits(
+    seeds: Sequence[str], titles: Sequence[str], texts: Sequence[str], *, documents: Sequence[str] | None = None
+) -> np.ndarray:
+    """True for each ticket whose normalised title or body contains one of ``seeds``.
+
+    ``documents`` (from :func:`seed_documents`) saves normalising the tickets again when
+    several seed lists are matched against the same tickets.
+    """
+    documents = seed_documents(titles, texts) if documents is None else documents
+    pattern = seed_pattern(seeds)
+    if pattern is None:
+        return np.zeros(len(documents), dtype=bool)
+    return np.fromiter((pattern.search(d) is not None for d in documents), dtype=bool, count=len(documents))

@@ -32,7 +32,7 @@ from nlp.bundle import Bundle, load_bundle, save_bundle
 from nlp.errors import InputError
 from nlp.io import Tickets
 from nlp.predict import predict
-from nlp.seeds import seed_hits
+from nlp.seeds import seed_hits, seed_pattern
 from nlp.tasks import flag_task
 from nlp.text import mask_pii, normalize
 from nlp.tokenize import default_tokenizer
@@ -75,7 +75,8 @@ def read_seeds(path: str | Path) -> list[str]:
 
 
 def _without_seeds(texts: pd.Series, seeds: list[str]) -> pd.Series:
-    pattern = re.compile("|".join(re.escape(s) for s in sorted(seeds, key=len, reverse=True)))
+    pattern = seed_pattern(seeds)
+    assert pattern is not None, "read_seeds refuses an empty seed list"
     return pd.Series([pattern.sub(" ", normalize(t)) for t in texts], index=texts.index)
 
 

@@ -28,6 +28,7 @@ import pandas as pd
 from nlp.errors import InputError
 from nlp.io import file_sha256, read_table
 from nlp.lexicon import load_words
+from nlp.seeds import seed_hits
 from nlp.text import normalize
 
 __all__ = [
@@ -210,14 +211,14 @@ def consultation_examples(data_root: str | Path) -> tuple[pd.DataFrame, dict[str
 def covid_examples(data_root: str | Path) -> tuple[pd.DataFrame, dict[str, int]]:
     """COVID labels from the lexicon: ``id``, ``title``, ``text``, ``covid`` and ``source``."""
     root = Path(data_root)
-    lexicon = re.compile("|".join(re.escape(t) for t in load_words("covid_terms")))
+    lexicon = load_words("covid_terms")
     positives = []
     for name, column in zip(COVID_FILES, ("question", "content"), strict=True):
         table = read_table(_require(root, name))
         if column not in table.columns:
             raise InputError(f"{root / name}: expected a column {column!r}")
         texts = table[column].astype(str).str.strip()
-        texts = texts[[bool(lexicon.search(normalize(t))) for t in texts]]
+        texts = texts[seed_hits(lexicon, [""] * len(texts), texts.tolist())]
         positives.append(
             pd.DataFrame({"id": f"{Path(name).stem}-" + texts.index.astype(str), "title": "", "text": texts.to_numpy()})
         )
