@@ -22,7 +22,6 @@ from __future__ import annotations
 import copy
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +36,7 @@ from nlp.tasks import flag_task
 from nlp.text import mask_pii, normalize
 from nlp.tokenize import default_tokenizer
 from training.fit import FitResult, TrainConfig, fit_tasks
-from training.train import git_commit
+from training.train import bundle_identity
 
 __all__ = ["FlagResult", "read_seeds", "train_flag"]
 
@@ -114,7 +113,6 @@ def train_flag(
     tokenizer = default_tokenizer()
     fit = fit_tasks(training, [task], tokenizer, config or TrainConfig(), progress=progress)
     meta_task = {**fit.task_meta[task], "seeds": seeds, "seed_hits": n_hits, "weak_labels": "seed terms"}
-    created = datetime.now(UTC)
     if base is not None:
         base_bundle = load_bundle(base)
         if task in base_bundle.pipelines:
@@ -128,11 +126,7 @@ def train_flag(
         pipelines = dict(fit.pipelines)
         meta = {"recipe": "flag", "params": (config or TrainConfig()).as_dict(), "tasks": {}, "notes": []}
         meta["tokenizer"] = {"backend": tokenizer.backend, "user_words": len(tokenizer.user_words)}
-    meta.update(
-        bundle_id=f"hotline-{created:%Y%m%d-%H%M%S}-{tickets.sha256[:7]}",
-        created_at=created.isoformat(timespec="seconds"),
-        git_commit=git_commit(),
-    )
+    meta.update(bundle_identity(tickets.sha256))
     meta.setdefault("flags", {})[name] = {"source": tickets.path.name, "sha256": tickets.sha256, "rows": len(frame)}
     meta["tasks"][task] = meta_task
     for key in ("producer", "schema", "versions", "payload"):

@@ -16,7 +16,7 @@ from nlp.io import Tickets
 from nlp.tokenize import Tokenizer, default_tokenizer
 from training.fit import FitResult, TrainConfig, check_labels, fit_tasks
 
-__all__ = ["MIN_ROWS", "git_commit", "train_bundle", "train_frame"]
+__all__ = ["MIN_ROWS", "bundle_identity", "git_commit", "train_bundle", "train_frame"]
 
 MIN_ROWS = 20
 
@@ -35,6 +35,16 @@ def git_commit() -> str | None:
     except (OSError, subprocess.SubprocessError):
         return None
     return out.stdout.strip() or None
+
+
+def bundle_identity(data_sha256: str) -> dict[str, Any]:
+    """Bundle id (time and data hash), creation time and git commit of a bundle made now."""
+    created = datetime.now(UTC)
+    return {
+        "bundle_id": f"hotline-{created:%Y%m%d-%H%M%S}-{data_sha256[:7]}",
+        "created_at": created.isoformat(timespec="seconds"),
+        "git_commit": git_commit(),
+    }
 
 
 def train_bundle(tickets: Tickets, out: str | Path, **options: Any) -> tuple[Bundle, FitResult, list[str]]:
@@ -92,12 +102,8 @@ def train_frame(
     for task, seeds in (rules or {}).items():  # applied by nlp.predict before the classifier
         if task in result.task_meta:
             result.task_meta[task]["seeds"] = list(seeds)
-    created = datetime.now(UTC)
-    digest = str(data.get("sha256", "0000000"))
     meta: dict[str, Any] = {
-        "bundle_id": f"hotline-{created:%Y%m%d-%H%M%S}-{digest[:7]}",
-        "created_at": created.isoformat(timespec="seconds"),
-        "git_commit": git_commit(),
+        **bundle_identity(str(data.get("sha256", "0000000"))),
         "recipe": recipe,
         "data": {**data, "label_counts": {task: _counts(frame[task]) for task in tasks}},
         "params": config.as_dict(),
