@@ -8,6 +8,7 @@ rejects unusable rows with a reason, and refuses whole files with one clear mess
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import os
 import tempfile
@@ -25,6 +26,7 @@ __all__ = [
     "Column",
     "ColumnMap",
     "Tickets",
+    "detect_encoding",
     "file_sha256",
     "map_columns",
     "read_table",
@@ -150,15 +152,26 @@ def read_table(path: str | os.PathLike[str]) -> pd.DataFrame:
     return frame
 
 
-def _read_delimited(path: Path, *, sep: str) -> pd.DataFrame:
+def detect_encoding(path: Path) -> str:
+    """The first of UTF-8 and GB18030 that decodes the whole file (read in blocks, not held)."""
     for encoding in _ENCODINGS:
+        decoder = codecs.getincrementaldecoder(encoding)()
         try:
-            return pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, encoding=encoding)
+            with open(path, "rb") as handle:
+                for block in iter(lambda: handle.read(1 << 20), b""):
+                    decoder.decode(block)
+                decoder.decode(b"", final=True)
         except UnicodeDecodeError:
             continue
-        except pd.errors.EmptyDataError as exc:
-            raise InputError(f"{path}: no header and no rows; export the tickets again") from exc
+        return encoding
     raise InputError(f"{path}: could not be decoded as UTF-8 or GB18030; re-export it in one of those encodings")
+
+
+def _read_delimited(path: Path, *, sep: str) -> pd.DataFrame:
+    try:
+        return pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, encoding=detect_encoding(path))
+    except pd.errors.EmptyDataError as exc:
+        raise InputError(f"{path}: no header and no rows; export the tickets again") from exc
 
 
 def _resolve(frame: pd.DataFrame, column: Column | None, path: Path) -> str | None:

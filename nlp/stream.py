@@ -8,7 +8,6 @@ sees half an output and a failed run leaves no output behind.
 
 from __future__ import annotations
 
-import codecs
 import os
 import tempfile
 from collections.abc import Iterator
@@ -19,26 +18,11 @@ from typing import Any
 import pandas as pd
 
 from nlp.errors import InputError
-from nlp.io import _ENCODINGS, WRITE_FORMATS, _check_path, read_table
+from nlp.io import WRITE_FORMATS, _check_path, detect_encoding, read_table
 
-__all__ = ["TableWriter", "detect_encoding", "iter_table"]
+__all__ = ["TableWriter", "iter_table"]
 
 CHUNK_ROWS = 5_000
-
-
-def detect_encoding(path: Path) -> str:
-    """The first of UTF-8 and GB18030 that decodes the whole file (read in blocks, not held)."""
-    for encoding in _ENCODINGS:
-        decoder = codecs.getincrementaldecoder(encoding)()
-        try:
-            with open(path, "rb") as handle:
-                for block in iter(lambda: handle.read(1 << 20), b""):
-                    decoder.decode(block)
-                decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            continue
-        return encoding
-    raise InputError(f"{path}: could not be decoded as UTF-8 or GB18030; re-export it in one of those encodings")
 
 
 def iter_table(path: str | os.PathLike[str], *, chunk_rows: int = CHUNK_ROWS) -> Iterator[tuple[pd.DataFrame, int]]:
