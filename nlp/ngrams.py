@@ -112,6 +112,8 @@ class _NgramTfidf(TransformerMixin, BaseEstimator):
         """Learn the vocabulary and document frequencies of ``X``."""
         ngram_range = self._check_params()
         docs = _as_docs(X)
+        for cached in [k for k in self.__dict__ if k.endswith("_index")]:  # built from an earlier fit
+            del self.__dict__[cached]
         self._start_fit()
         seen_codes, seen_df, seen_tf = [], [], []
         for chunk in _chunks(docs):
@@ -289,7 +291,6 @@ class WordNgramTfidf(_NgramTfidf):
 
     def _start_fit(self) -> None:
         self._fit_ids: dict[str, int] = {}
-        self.__dict__.pop("_token_index", None)
 
     def _units(self, docs: list[str], *, fitting: bool) -> tuple[np.ndarray, np.ndarray]:
         lists = [self.tokenizer(doc) for doc in docs]
@@ -304,7 +305,6 @@ class WordNgramTfidf(_NgramTfidf):
             ids = self._fit_ids
             unit_of = np.array([ids.setdefault(u, len(ids)) for u in uniques], dtype=np.uint64) + 1
             units = unit_of[local] if len(local) else np.zeros(0, dtype=np.uint64)
-            self.tokens_ = np.array(list(ids), dtype=object)
         else:
             found = _index(self, "_token_index", lambda: self.tokens_).get_indexer(tokens)
             units = (found + 1).astype(np.uint64)
@@ -312,6 +312,7 @@ class WordNgramTfidf(_NgramTfidf):
 
     def fit(self, X: Iterable[str], y: Any = None) -> WordNgramTfidf:
         super().fit(X, y)
+        self.tokens_ = np.array(list(self._fit_ids), dtype=object)  # a token's unit is its position + 1
         del self._fit_ids
         return self
 

@@ -82,3 +82,11 @@ def test_bad_parameters_and_inputs_say_what_was_expected(docs: list[str]) -> Non
         CharNgramTfidf().fit("一段话")
     with pytest.raises(ValueError, match="expected some n-gram in at least 2 documents"):
         CharNgramTfidf().fit(["甲乙", "丙丁"])
+
+
+def test_refitting_forgets_the_earlier_vocabulary(docs: list[str]) -> None:
+    vectorizer = WordNgramTfidf(default_tokenizer(), (1, 2), min_df=1).fit(docs[:50])
+    vectorizer.transform(docs[:5])  # builds the lookup indexes of the first fit
+    refitted = vectorizer.fit(docs[200:])
+    fresh = WordNgramTfidf(default_tokenizer(), (1, 2), min_df=1).fit(docs[200:])
+    assert abs(refitted.transform(docs) - fresh.transform(docs)).max() == 0
