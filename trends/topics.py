@@ -117,12 +117,8 @@ def _is_keyword(term: str) -> bool:
     return len(term) > 1 and not _CODE.match(term)
 
 
-def fingerprint(text: str) -> str:
-    """Key shared by near-duplicate tickets: cleaned text without digits, masks and punctuation."""
-    return _key(clean(text))
-
-
-def _key(cleaned: str) -> str:
+def fingerprint(cleaned: str) -> str:
+    """Key shared by near-duplicate tickets: cleaned text (:func:`nlp.text.clean`) without digits, masks and punctuation."""
     return _NOISE.sub("", cleaned)[:60]
 
 
@@ -186,7 +182,7 @@ def find_topics(week: pd.DataFrame, tokenizer: Tokenizer, params: TopicParams | 
     titles = week["title"].fillna("").astype(str)
     docs = topic_documents(week)
     keys = pd.Series(
-        [_key(t + x) for t, x in zip(week["clean_title"].tolist(), week["clean_text"].tolist(), strict=True)],
+        [fingerprint(t + x) for t, x in zip(week["clean_title"].tolist(), week["clean_text"].tolist(), strict=True)],
         dtype=object,
     )
     representative = ~keys.duplicated()
