@@ -147,10 +147,18 @@ def _strata(frame: pd.DataFrame, tasks: Sequence[str]) -> np.ndarray:
 
 
 def _labels(frame: pd.DataFrame, task: str) -> tuple[np.ndarray, np.ndarray]:
+    """Which rows are labelled for ``task``, and their labels (int or str)."""
     mask = frame[task].notna().to_numpy()
     values = frame.loc[mask, task]
     y = values.astype(int).to_numpy() if is_binary(task) else values.astype(str).to_numpy()
     return mask, y
+
+
+def _labels_by_row(mask: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """The labels of :func:`_labels` placed at their rows (unlabelled rows hold a filler), for indexing by row."""
+    by_row = np.zeros(len(mask), dtype=y.dtype)
+    by_row[mask] = y
+    return by_row
 
 
 def fit_tasks(
@@ -224,6 +232,7 @@ def _fit_tasks(
     tickets = frame[["title", "text"]].reset_index(drop=True)
     frame = frame.reset_index(drop=True)
     labels = {task: _labels(frame, task) for task in tasks}
+    by_row = {task: _labels_by_row(mask, y) for task, (mask, y) in labels.items()}
     oof: dict[str, np.ndarray] = {}
     classes: dict[str, list[Any]] = {}
     for task, (_mask, y) in labels.items():
@@ -237,10 +246,8 @@ def _fit_tasks(
         x_train = fold_features.fit_transform(tickets.iloc[train_idx])
         x_test = fold_features.transform(tickets.iloc[test_idx])
         for task, (mask, _y) in labels.items():
-            y_all = frame[task].to_numpy()
             train_rows = mask[train_idx]
-            y_train = y_all[train_idx][train_rows]
-            y_train = y_train.astype(int) if is_binary(task) else y_train.astype(str)
+            y_train = by_row[task][train_idx][train_rows]
             head = make_head(config).fit(x_train[train_rows], y_train)
             test_rows = mask[test_idx]
             proba = head.predict_proba(x_test[test_rows])
@@ -308,10 +315,8 @@ def _fit_holdout(
     steps.update(1)
     result = FitResult(pipelines={}, reports={})
     for task in tasks:
-        mask, _ = _labels(frame, task)
-        y_all = frame[task].to_numpy()
-        y_all = np.where(mask, y_all, 0 if is_binary(task) else "")
-        y_all = y_all.astype(int) if is_binary(task) else y_all.astype(str)
+        mask, y = _labels(frame, task)
+        y_all = _labels_by_row(mask, y)
         fit_rows, cal_rows, eval_rows = (rows[mask[rows]] for rows in (fitting, calibration, evaluation))
         svm = SGDClassifier(
             loss="hinge",
