@@ -123,12 +123,13 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def cmd_flag_train(args: argparse.Namespace) -> int:
+    from nlp.tasks import flag_task
     from training.flags import read_seeds, train_flag
 
     seeds = read_seeds(args.seeds)
     tickets = _read(args, args.tickets, labels=False)
     result = train_flag(args.name, seeds, tickets, args.out, base=args.model, progress=not args.quiet)
-    task = f"flag:{args.name}"
+    task = flag_task(args.name)
     review = Path(args.review) if args.review else Path(args.out) / "review.csv"
     write_table(result.review, review)
     report = result.fit.reports[task]
