@@ -4,8 +4,8 @@ The output follows one convention for every caller (CLI, API, trend miner): bina
 give ``<task>`` (0/1) and ``<task>_proba`` (probability of 1); the department task gives
 ``department``, ``department_proba``, ``department_top3`` (list of ``[label, proba]``) and
 ``route`` (``auto`` when the top probability reaches the bundle's threshold, else ``manual``).
-Analysts' flags (``flag:<name>``) are binary tasks whose seed terms, kept in the sidecar, flag
-a ticket by rule (probability 1.0) before the classifier is asked.
+A binary task with seed terms in the sidecar (an analysts' flag ``flag:<name>``, the public
+recipe's COVID lexicon) is positive by rule (probability 1.0) when a seed term is in the text.
 """
 
 from __future__ import annotations
@@ -78,7 +78,7 @@ def _predict_columns(bundle: Bundle, titles: list[str], texts: list[str], top_k:
         if is_binary(task):
             positive = proba[:, classes.index(1)]
             seeds = bundle.meta.get("tasks", {}).get(task, {}).get("seeds")
-            if seeds:  # an analysts' flag: a seed term in the text flags the ticket by rule
+            if seeds:  # a seed term in the text makes the ticket positive by rule
                 seed_docs = seed_docs if seed_docs is not None else seed_documents(titles, texts)
                 positive = np.where(seed_hits(seeds, titles, texts, documents=seed_docs), 1.0, positive)
             columns[task] = (positive >= 0.5).astype(int)
