@@ -8,8 +8,9 @@ from typing import Any
 
 from nlp.bundle import Bundle
 from nlp.tokenize import default_tokenizer
-from trends.digest import build_digest, parse_week, week_label
+from trends.digest import DigestParams, build_digest, parse_week, week_label
 from trends.store import TicketStore
+from trends.summary import SummaryCache, mining_identity
 
 __all__ = ["DigestCache"]
 
@@ -30,7 +31,11 @@ class DigestCache:
         with self._lock:
             if key in self._cache:
                 return self._cache[key]
-        digest = build_digest(self.store.tickets(), label, default_tokenizer(), bundle=bundle)
+        tokenizer = default_tokenizer()
+        params = DigestParams()
+        # Week summaries are shared with `hotline digest --store`: a week mined by either is reused.
+        weeks = SummaryCache(self.store.summary_folder, mining_identity(tokenizer, params.topics))
+        digest = build_digest(self.store, label, tokenizer, params=params, bundle=bundle, cache=weeks)
         with self._lock:
             if len(self._cache) >= self.capacity:
                 self._cache.pop(next(iter(self._cache)))

@@ -298,17 +298,26 @@ def cmd_digest(args: argparse.Namespace) -> int:
     from trends.digest import DigestParams, build_digest, parse_week
     from trends.render import write_digest
     from trends.store import TicketStore
+    from trends.summary import SummaryCache, mining_identity
 
     parse_week(args.week)  # a malformed week fails before any reading
-    frame = TicketStore(args.store).tickets() if args.store else _read_for_trends(args, args.tickets).frame
+    params = DigestParams(history=args.history, top=args.top)
+    tokenizer = default_tokenizer()
+    source: TicketStore | pd.DataFrame
+    if args.store:
+        source = TicketStore(args.store)
+        source.count()  # a missing store fails here, with its message
+        folder = args.cache or source.summary_folder
+    else:
+        source = _read_for_trends(args, args.tickets).frame
+        folder = args.cache
+    cache = None if folder is None or args.no_cache else SummaryCache(folder, mining_identity(tokenizer, params.topics))
     bundle = None
     if args.model:
         from nlp.bundle import load_bundle
 
         bundle = load_bundle(args.model)
-    digest = build_digest(
-        frame, args.week, default_tokenizer(), params=DigestParams(history=args.history, top=args.top), bundle=bundle
-    )
+    digest = build_digest(source, args.week, tokenizer, params=params, bundle=bundle, cache=cache)
     paths = write_digest(digest, args.out)
     emerging = sum(t["emerging"] for t in digest["topics"])
     print(
@@ -441,6 +450,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--top", type=_positive_int, default=20, help="topics listed (default 20)")
     p.add_argument("--model", help="bundle directory: adds departments and COVID share per topic")
     p.add_argument("--out", required=True, help="folder for digest.json, digest.md, digest.html")
+    p.add_argument(
+        "--cache",
+        help="folder of mined weeks reused by later digests (default with --store: STORE.weeks; none with --tickets)",
+    )
+    p.add_argument("--no-cache", action="store_true", help="mine every week of the history again")
     _add_trend_options(p)
     p.set_defaults(func=cmd_digest)
 

@@ -10,11 +10,14 @@ up every topic of that week at least that similar to it, so that a topic the clu
 in two one week (or merged) keeps its history.
 
 History (the weekly counts behind growth and emergence): the whole window is put in one
-TF-IDF space (only tickets up to the end of the week: no look-ahead); a week's count is the
-number of its tickets at least as close to the topic's centre as the topic's own typical
-member (the 10th percentile of the members' similarity, and at least ``MIN_HISTORY_SIMILARITY``),
-every week by the same rule, this one included. This counts "tickets like these" in each week
-whatever the clustering did in earlier weeks.
+TF-IDF space (only tickets up to the end of the week: no look-ahead; inverse document
+frequencies of the window, terms of a single ticket dropped); a week's count is the number of
+its tickets at least as close to the topic's centre as the topic's own typical member (the
+10th percentile of the members' similarity, and at least ``MIN_HISTORY_SIMILARITY``), every
+week by the same rule, this one included. This counts "tickets like these" in each week
+whatever the clustering did in earlier weeks. Terms are hashed into a fixed space
+(:mod:`trends.summary`), so each week's counts are computed once and cached: a weekly digest
+mines only the new week.
 
 Heat (how hot a topic is this week)::
 
@@ -45,13 +48,16 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.feature_extraction.text import TfidfVectorizer
+import scipy.sparse as sp
+from sklearn.preprocessing import normalize as unit_rows
 
 from nlp.bundle import Bundle
 from nlp.errors import InputError
 from nlp.text import mask_pii
-from nlp.tokenize import Tokenizer, cached_tokens
-from trends.topics import Topic, TopicParams, find_topics, topic_documents, with_clean_text
+from nlp.tokenize import Tokenizer
+from trends.sources import FrameSource, TicketSource
+from trends.summary import N_FEATURES, SummaryCache, WeekSummary, summarise_week
+from trends.topics import Topic, TopicParams
 
 __all__ = ["DigestParams", "build_digest", "parse_week", "week_label"]
 
@@ -120,28 +126,48 @@ def _link(weeks: list[list[Topic]]) -> list[list[str]]:
     return ids
 
 
+def _weigh(counts: sp.csr_matrix, idf: np.ndarray) -> sp.csr_matrix:
+    """TF-IDF rows of unit length from sublinear term counts."""
+    if not counts.shape[0]:  # a week without tickets
+        return counts
+    weighted = counts.copy()
+    weighted.data *= idf[weighted.indices]
+    return unit_rows(weighted)
+
+
 def _histories(
-    frame: pd.DataFrame, topics: list[Topic], ids: list[str], labels: list[str], tokenizer: Tokenizer
+    weeks: list[WeekSummary], topics: list[Topic], ids: list[str], *, chunk: int = 20_000
 ) -> dict[str, dict[str, int]]:
-    """Tickets per week like each of this week's topics, counted in one TF-IDF space of the window."""
-    docs = topic_documents(frame)
-    stop = list(tokenizer.stop_words) or None
-    vectorizer = TfidfVectorizer(
-        tokenizer=tokenizer, token_pattern=None, lowercase=False, stop_words=stop, min_df=2, sublinear_tf=True
+    """Tickets per week like each of the last week's topics, counted in one TF-IDF space of the window."""
+    frequency = sum((w.document_frequency() for w in weeks), start=np.zeros(N_FEATURES, dtype=np.int64))
+    total = sum(w.size for w in weeks)
+    idf = (np.log((1 + total) / (1 + frequency)) + 1).astype(np.float32)
+    idf[frequency < 2] = 0  # a term of one ticket in the whole window links nothing
+    current = weeks[-1]
+    matrix = _weigh(current.term_counts, idf)
+    row_of = {ticket_id: i for i, ticket_id in enumerate(current.ticket_ids)}
+    members = [[row_of[i] for i in topic.ticket_ids] for topic in topics]
+    centres = sp.vstack([sp.csr_matrix(matrix[rows].mean(axis=0)) for rows in members]).tocsr()
+    centres = unit_rows(centres).T.tocsc()
+    thresholds = np.array(
+        [
+            max(
+                MIN_HISTORY_SIMILARITY,
+                float(np.percentile((matrix[rows] @ centres[:, [t]]).toarray(), MEMBER_PERCENTILE)),
+            )
+            for t, rows in enumerate(members)
+        ]
     )
-    matrix = vectorizer.fit_transform(docs)
-    row_of = {ticket_id: i for i, ticket_id in enumerate(frame["id"].astype(str).tolist())}
-    weeks = frame["week"].to_numpy()
-    out = {}
-    for topic, topic_id in zip(topics, ids, strict=True):
-        members = [row_of[i] for i in topic.ticket_ids]
-        centre = np.asarray(matrix[members].mean(axis=0)).ravel()
-        centre /= np.linalg.norm(centre) or 1.0
-        similarity = matrix @ centre
-        threshold = max(MIN_HISTORY_SIMILARITY, float(np.percentile(similarity[members], MEMBER_PERCENTILE)))
-        close = similarity >= threshold
+    out: dict[str, dict[str, int]] = {topic_id: {} for topic_id in ids}
+    for week in weeks:
+        close = np.zeros(len(topics), dtype=np.int64)
+        weighted = matrix if week is current else _weigh(week.term_counts, idf)
+        for start in range(0, weighted.shape[0], chunk):  # bounded memory: chunk x topics similarities
+            similarity = (weighted[start : start + chunk] @ centres).toarray()
+            close += (similarity >= thresholds).sum(axis=0)
         # Every week, this one included, is counted by the same rule: a like-for-like history.
-        out[topic_id] = {label: int((close & (weeks == label)).sum()) for label in labels}
+        for topic_id, n in zip(ids, close.tolist(), strict=True):
+            out[topic_id][week.label] = n
     return out
 
 
@@ -163,15 +189,19 @@ def _heat(rows: pd.DataFrame, end: datetime, growth: float) -> float:
 
 
 def build_digest(
-    tickets: pd.DataFrame,
+    tickets: pd.DataFrame | TicketSource,
     week: str,
     tokenizer: Tokenizer,
     *,
     params: DigestParams | None = None,
     bundle: Bundle | None = None,
+    cache: SummaryCache | None = None,
 ) -> dict[str, Any]:
     """The digest of ``week`` from ``tickets`` (``id``, ``created_at``, ``title``, ``text``; optional
-    ``reporter``, ``likes``, ``dislikes``, ``district``).
+    ``reporter``, ``likes``, ``dislikes``, ``district``), a frame or a :class:`TicketSource`.
+
+    Each week of the window is summarised on its own (:func:`trends.summary.summarise_week`),
+    or read from ``cache`` when that week's tickets have not changed since it was summarised.
 
     Returns
     -------
@@ -179,28 +209,40 @@ def build_digest(
         ``{"week", "n_tickets", "history", "topics": [...], "method": {...}}``, topics ranked by heat.
     """
     params = params or DigestParams()
+    source = FrameSource(tickets) if isinstance(tickets, pd.DataFrame) else tickets
     monday = parse_week(week)
     end = datetime.combine(monday + timedelta(days=7), datetime.min.time())
-    start = end - timedelta(weeks=params.history)
-    frame = tickets[(tickets["created_at"] >= start) & (tickets["created_at"] < end)].copy()
-    frame["created_at"] = pd.to_datetime(frame["created_at"])
-    week_starts = [monday - timedelta(weeks=k) for k in range(params.history - 1, -1, -1)]
-    labels = [week_label(d) for d in week_starts]
-    frame["week"] = [week_label(d.date()) for d in frame["created_at"]]
-    frame = with_clean_text(frame)
-    by_week = [frame[frame["week"] == label] for label in labels]
-    if by_week[-1].empty:
+    week_starts = [end - timedelta(weeks=k) for k in range(params.history, 0, -1)]
+    labels = [week_label(d.date()) for d in week_starts]
+    summaries: list[WeekSummary] = []
+    current = pd.DataFrame()
+    for since, label in zip(week_starts, labels, strict=True):
+        until = since + timedelta(weeks=1)
+        key = source.content_key(since, until)
+        summary = cache.get(label, key) if cache is not None and key is not None else None
+        rows = None
+        if key is not None and (summary is None or label == labels[-1]):
+            rows = source.tickets(since=since, until=until)
+        if summary is None:
+            summary = (
+                WeekSummary.empty(label) if rows is None else summarise_week(label, rows, tokenizer, params.topics)
+            )
+            if cache is not None and key is not None:
+                cache.put(summary, key)
+        summaries.append(summary)
+        if label == labels[-1] and rows is not None:
+            current = rows
+    if current.empty:
         raise InputError(
             f"no tickets filed in {week} ({monday} to {monday + timedelta(days=6)}); pick a week the data covers"
         )
-    with cached_tokens():  # the window is segmented once for the weekly topics and the shared history space
-        mined = [find_topics(w, tokenizer, params.topics) for w in by_week]
-        ids = _link(mined)
-        counts = _histories(frame, mined[-1], ids[-1], labels, tokenizer)
-    first_week_with_data = next(i for i, w in enumerate(by_week) if not w.empty)
+    mined = [s.topics for s in summaries]
+    ids = _link(mined)
+    counts = _histories(summaries, mined[-1], ids[-1]) if mined[-1] else {}
+    first_week_with_data = next(i for i, w in enumerate(summaries) if w.size)
     # Only weeks the data covers make a baseline: weeks before the first ticket are unknown, not zero.
     covered = labels[first_week_with_data:-1]
-    current = by_week[-1].set_index(by_week[-1]["id"].astype(str))
+    current = current.set_index(current["id"].astype(str))
     out = []
     for topic, topic_id in zip(mined[-1], ids[-1], strict=True):
         history = counts[topic_id]
@@ -250,8 +292,8 @@ def build_digest(
     return {
         "week": week_label(monday),
         "period": {"start": monday.isoformat(), "end": (monday + timedelta(days=6)).isoformat()},
-        "n_tickets": len(by_week[-1]),
-        "history": {"weeks": labels, "tickets": [len(w) for w in by_week]},
+        "n_tickets": len(current),
+        "history": {"weeks": labels, "tickets": [w.size for w in summaries]},
         "topics": out[: params.top],
         "n_topics": len(out),
         "method": {

@@ -50,6 +50,11 @@ class TicketStore:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
 
+    @property
+    def summary_folder(self) -> Path:
+        """Where digests cache the week summaries of this store (next to the file)."""
+        return self.path.with_name(self.path.name + ".weeks")
+
     def _connect(self, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
         if read_only and not self.path.exists():
             from nlp.errors import InputError
@@ -107,6 +112,24 @@ class TicketStore:
             ).df()
         finally:
             conn.close()
+
+    def content_key(self, since: datetime, until: datetime) -> str | None:
+        """A key of the tickets filed in ``[since, until)`` that changes whenever one of them does.
+
+        Computed in the database (a sum of row hashes), so a digest can tell that a cached
+        week is still valid without loading the week's tickets. None when there are none.
+        """
+        conn = self._connect(read_only=True)
+        try:
+            result: Any = conn.execute(
+                "SELECT count(*), sum(hash(id, created_at, coalesce(title, ''), text)::HUGEINT) FROM tickets"
+                " WHERE created_at >= ? AND created_at < ?",
+                [since, until],
+            ).fetchone()
+        finally:
+            conn.close()
+        count, total = int(result[0]), result[1]
+        return None if count == 0 else f"store-{count}-{total}"
 
     def count(self) -> int:
         conn = self._connect(read_only=True)

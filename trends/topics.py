@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any
 
 import numpy as np
@@ -228,6 +229,9 @@ def find_topics(week: pd.DataFrame, tokenizer: Tokenizer, params: TopicParams | 
     kept = [t for t in np.argsort(-sizes) if sizes[t] >= params.min_size]
     weights = _c_tf_idf(counts, rep_topic, int(rep_topic.max()) + 1)
     terms = vectorizer.get_feature_names_out()
+    rep_ids = np.flatnonzero(representative.to_numpy())  # row of each representative
+    ids = week["id"].astype(str).tolist()
+    texts = week["text"].fillna("").astype(str).tolist()
     topics = []
     for t in kept:
         members = np.flatnonzero(ticket_topic == t)
@@ -237,24 +241,22 @@ def find_topics(week: pd.DataFrame, tokenizer: Tokenizer, params: TopicParams | 
         if float(closeness.mean()) < params.min_coherence:
             continue  # a catch-all of unrelated tickets is no topic
         central = reps[np.argsort(-closeness)]
-        rep_ids = week.loc[representative.to_numpy()].index.to_numpy()  # row of each representative
-        shown = [i for i in np.argsort(-weights[t]) if _is_keyword(str(terms[i]))]
-        top_terms = np.array(shown[: params.keywords], dtype=int)
-        profile = np.argsort(-weights[t])[: params.profile_terms]
+        order = np.argsort(-weights[t])
+        shown = list(islice((i for i in order if _is_keyword(str(terms[i]))), params.keywords))
+        top_terms = np.array(shown, dtype=int)
+        profile = order[: params.profile_terms]
         label_row = int(rep_ids[central[0]])
-        label = titles.iloc[label_row] or week["text"].iloc[label_row]
+        label = titles.iloc[label_row] or texts[label_row]
         topics.append(
             Topic(
                 size=len(members),
-                ticket_ids=week["id"].iloc[members].astype(str).tolist(),
+                ticket_ids=[ids[i] for i in members],
                 keywords=[str(terms[i]) for i in top_terms if weights[t, i] > 0],
                 keyword_weights={str(terms[i]): float(weights[t, i]) for i in profile if weights[t, i] > 0},
                 label=clean(str(label))[:40],
                 # Places of a large topic from an even sample of its tickets: the top three do not need all.
-                locations=extract_locations(
-                    week["text"].iloc[members[:: max(1, len(members) // 1000)]].astype(str).tolist()
-                ),
-                example_ids=week["id"].iloc[rep_ids[central[:3]]].astype(str).tolist(),
+                locations=extract_locations([texts[i] for i in members[:: max(1, len(members) // 1000)]]),
+                example_ids=[ids[i] for i in rep_ids[central[:3]]],
             )
         )
     return topics
