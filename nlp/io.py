@@ -186,6 +186,9 @@ def _resolve(frame: pd.DataFrame, column: Column | None, path: Path) -> str | No
 
 
 def _as_text(series: pd.Series) -> pd.Series:
+    """Every cell as a string, missing ones as ``""``."""
+    if isinstance(series.dtype, pd.StringDtype):  # CSV columns read as text already are: no round trip
+        return series.fillna("")
     return series.astype(object).where(series.notna(), "").astype(str)
 
 
@@ -237,15 +240,16 @@ def map_columns(
     time_col = _resolve(raw, columns.time, path)
 
     frame = pd.DataFrame({"line": range(first_line, len(raw) + first_line)})
-    frame["id"] = _as_text(raw[id_col]).str.strip().to_numpy() if id_col else frame["line"].astype(str).to_numpy()
-    frame["title"] = _as_text(raw[title_col]).to_numpy() if title_col else ""
-    frame["text"] = _as_text(raw[text_col]).to_numpy()
+    # Columns are assigned as arrays (.array: position, not index, and no copy into Python objects).
+    frame["id"] = _as_text(raw[id_col]).str.strip().array if id_col else frame["line"].astype(str).array
+    frame["title"] = _as_text(raw[title_col]).array if title_col else ""
+    frame["text"] = _as_text(raw[text_col]).array
     if time_col:
         frame["created_at"] = _parse_times(raw[time_col], path, time_col)
     for name, column in columns.extra.items():
         resolved = _resolve(raw, column, path)
         if resolved:
-            frame[name] = _as_text(raw[resolved]).to_numpy()
+            frame[name] = _as_text(raw[resolved]).array
 
     label_tasks = []
     for task, column in columns.labels.items():
