@@ -95,9 +95,10 @@ def _multiclass(task: str, proba: np.ndarray, classes: list[Any], top_k: int, bu
     out: dict[str, Any] = {
         task: labels[order[:, 0]],
         f"{task}_proba": top[:, 0].round(4),
+        # Whole arrays to Python lists first: per-row numpy indexing costs more than the rest.
         f"{task}_top{top_k}": [
-            [[str(label), round(float(p), 4)] for label, p in zip(labels[row], probs, strict=True)]
-            for row, probs in zip(order, top, strict=True)
+            [[label, p] for label, p in zip(names, probs, strict=True)]
+            for names, probs in zip(labels[order].astype(str).tolist(), top.round(4).tolist(), strict=True)
         ],
     }
     if task == DEPARTMENT:

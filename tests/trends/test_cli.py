@@ -23,6 +23,17 @@ def test_ingest_then_digest_from_the_store(stream, tmp_path: Path, capsys: pytes
     html = (tmp_path / "d" / "digest.html").read_text(encoding="utf-8")
     assert "<svg" in html and "http" not in html.replace('xmlns="http://www.w3.org/2000/svg"', "")
     assert (tmp_path / "d" / "digest.md").read_text(encoding="utf-8").startswith("# 12345 hot-issue digest, 2022-W17")
+    assert len(list((tmp_path / "t.duckdb.weeks").glob("2022-W*"))) == 8, "each week of the history is cached"
+
+
+def test_digest_cache_options(stream, tmp_path: Path) -> None:
+    frame, _ = stream
+    path = write_table(frame, tmp_path / "tickets.csv")
+    common = ["digest", "--tickets", str(path), "--week", "2022-W17", "--out", str(tmp_path / "d")]
+    assert main([*common, "--cache", str(tmp_path / "weeks"), "--no-cache"]) == 0
+    assert not (tmp_path / "weeks").exists()
+    assert main([*common, "--cache", str(tmp_path / "weeks")]) == 0
+    assert len(list((tmp_path / "weeks").glob("2022-W*"))) == 8
 
 
 def test_digest_from_an_export_with_real_style_columns(
