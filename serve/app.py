@@ -29,7 +29,7 @@ from nlp.errors import BundleError, InputError
 from nlp.explain import explain as explain_terms
 from nlp.predict import predict, predict_records
 from nlp.tasks import is_binary
-from serve.digests import DigestCache
+from serve.digests import DigestCache, DigestFailed
 from serve.metrics import Metrics, render
 from serve.model import SMOKE_TICKETS, ModelHolder
 from serve.observe import Observe
@@ -234,6 +234,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         yield
         if app.state.predlog is not None:
             await asyncio.get_running_loop().run_in_executor(None, app.state.predlog.close)
+        if app.state.digests is not None:
+            app.state.digests.close()
 
     app = FastAPI(
         title="hotline-nlp",
@@ -307,6 +309,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             return cache.get(week, app.state.holder.bundle)
         except InputError as exc:
             raise ApiError(422 if "expected a week" in str(exc) else 404, "bad_week", str(exc)) from exc
+        except DigestFailed as exc:
+            raise ApiError(503, "digest_failed", str(exc)) from exc
 
     @app.get(
         "/v1/digest/{week}",

@@ -1,43 +1,107 @@
-"""Digests served from the ticket store, built on first request and cached until the store changes."""
+"""Digests served from the ticket store, built on first request and cached until the store changes.
+
+A digest is built in a separate process at lower CPU priority: mining a week of a city's
+tickets takes tens of seconds and gigabytes, and the service's first job is answering the
+routing service quickly. The building process exits after each digest, so its memory goes
+back to the system. Week summaries are shared with ``hotline digest --store`` through the
+store's week cache (:mod:`trends.summary`): after the weekly job has run, a request only reads them.
+"""
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import threading
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
 
 from nlp.bundle import Bundle
-from nlp.tokenize import default_tokenizer
-from trends.digest import DigestParams, build_digest, parse_week, week_label
+from trends.digest import parse_week, week_label
 from trends.store import TicketStore
-from trends.summary import SummaryCache, mining_identity
 
-__all__ = ["DigestCache"]
+__all__ = ["DigestCache", "DigestFailed"]
+
+NICENESS = 10  # below the serving processes: predictions keep the CPU while a digest is built
+
+
+class DigestFailed(RuntimeError):
+    """The building process died (out of memory, killed): nothing about the request was wrong."""
+
+
+def _lower_priority() -> None:
+    os.nice(NICENESS)
+
+
+def _build(store: str, week: str, bundle: Bundle | None) -> dict[str, Any]:
+    """Runs in the building process."""
+    from nlp.tokenize import default_tokenizer
+    from trends.digest import DigestParams, build_digest
+    from trends.summary import SummaryCache, mining_identity
+
+    tickets = TicketStore(store)
+    tokenizer = default_tokenizer()
+    params = DigestParams()
+    weeks = SummaryCache(tickets.summary_folder, mining_identity(tokenizer, params.topics))
+    return build_digest(tickets, week, tokenizer, params=params, bundle=bundle, cache=weeks)
 
 
 class DigestCache:
-    """Build a week's digest once per store version (the file's modification time) and model."""
+    """Build a week's digest once per store version (the file's modification time) and model.
+
+    Concurrent requests for the same digest wait for one build.
+    """
 
     def __init__(self, store: Path, *, capacity: int = 32) -> None:
         self.store = TicketStore(store)
         self.capacity = capacity
         self._cache: dict[tuple[str, float, str], dict[str, Any]] = {}
+        self._building: dict[tuple[str, float, str], Future[dict[str, Any]]] = {}
         self._lock = threading.Lock()
+        self._pool: ProcessPoolExecutor | None = None
+
+    def _executor(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            # spawn, not fork: the service has threads (log writer, event loop) a fork would copy mid-flight.
+            self._pool = ProcessPoolExecutor(
+                1,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_lower_priority,
+                max_tasks_per_child=1,  # a fresh process per digest: its memory is returned afterwards
+            )
+        return self._pool
 
     def get(self, week: str, bundle: Bundle | None) -> dict[str, Any]:
+        """The digest of ``week``; raises InputError for a malformed or empty week, DigestFailed if the build died."""
         label = week_label(parse_week(week))  # raises InputError on a malformed week
         version = self.store.path.stat().st_mtime if self.store.path.exists() else 0.0
         key = (label, version, bundle.bundle_id if bundle else "")
         with self._lock:
             if key in self._cache:
                 return self._cache[key]
-        tokenizer = default_tokenizer()
-        params = DigestParams()
-        # Week summaries are shared with `hotline digest --store`: a week mined by either is reused.
-        weeks = SummaryCache(self.store.summary_folder, mining_identity(tokenizer, params.topics))
-        digest = build_digest(self.store, label, tokenizer, params=params, bundle=bundle, cache=weeks)
+            future = self._building.get(key)
+            if future is None:
+                future = self._building[key] = self._executor().submit(_build, str(self.store.path), label, bundle)
+        try:
+            digest = future.result()
+        except BrokenProcessPool as exc:
+            self.close()  # the next request starts a new building process
+            raise DigestFailed(
+                f"building the digest of {label} failed ({exc}); retry, or check the server's memory"
+            ) from exc
+        finally:
+            with self._lock:
+                self._building.pop(key, None)
         with self._lock:
             if len(self._cache) >= self.capacity:
                 self._cache.pop(next(iter(self._cache)))
             self._cache[key] = digest
         return digest
+
+    def close(self) -> None:
+        """Stop the building process (at shutdown)."""
+        with self._lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)

@@ -48,3 +48,45 @@ def test_cache_follows_the_store(bundle_dir: Path, store: Path) -> None:
         pd.DataFrame({"id": ["extra"], "created_at": [pd.Timestamp("2022-03-30")], "text": ["停水"]}), source="x"
     )
     assert cache.get("2022-W13", None) is not first
+
+
+class _DyingBuilder:
+    """A DigestCache whose building process fails to start, as when it is killed for memory."""
+
+    @staticmethod
+    def executor() -> object:
+        import multiprocessing
+        import sys
+        from concurrent.futures import ProcessPoolExecutor
+
+        return ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"), initializer=sys.exit)
+
+
+def test_a_dead_building_process_is_a_503_and_the_next_request_recovers(bundle_dir: Path, store: Path) -> None:
+    from serve.digests import DigestCache
+
+    with TestClient(create_app(Settings(model_dir=bundle_dir, prediction_log=None, store=store))) as client:
+        digests: DigestCache = client.app.state.digests  # type: ignore[attr-defined]
+        digests._pool = _DyingBuilder.executor()  # type: ignore[assignment]
+        failed = client.get("/v1/digest/2022-W12")
+        assert failed.status_code == 503 and failed.json()["error"]["code"] == "digest_failed"
+        assert client.get("/v1/digest/2022-W12").status_code == 200
+
+
+def test_digests_are_built_at_lower_priority_in_another_process(store: Path) -> None:
+    import os
+
+    from serve.digests import NICENESS, DigestCache
+
+    cache = DigestCache(store)
+    try:
+        pid, niceness = cache._executor().submit(_pid_and_niceness).result()
+    finally:
+        cache.close()
+    assert pid != os.getpid() and niceness == min(19, os.nice(0) + NICENESS)
+
+
+def _pid_and_niceness() -> tuple[int, int]:
+    import os
+
+    return os.getpid(), os.nice(0)
