@@ -188,6 +188,30 @@ def _heat(rows: pd.DataFrame, end: datetime, growth: float) -> float:
     )
 
 
+def _week_summary(
+    source: TicketSource,
+    since: datetime,
+    tokenizer: Tokenizer,
+    params: TopicParams,
+    cache: SummaryCache | None,
+    *,
+    tickets: pd.DataFrame | None = None,
+) -> WeekSummary:
+    """The summary of the week starting ``since``: from ``cache`` if its tickets are unchanged, else mined."""
+    until = since + timedelta(weeks=1)
+    label = week_label(since.date())
+    key = source.content_key(since, until)
+    if key is None:
+        return WeekSummary.empty(label)
+    summary = cache.get(label, key) if cache is not None else None
+    if summary is None:
+        rows = tickets if tickets is not None else source.tickets(since=since, until=until)
+        summary = summarise_week(label, rows, tokenizer, params)
+        if cache is not None:
+            cache.put(summary, key)
+    return summary
+
+
 def build_digest(
     tickets: pd.DataFrame | TicketSource,
     week: str,
@@ -214,28 +238,13 @@ def build_digest(
     end = datetime.combine(monday + timedelta(days=7), datetime.min.time())
     week_starts = [end - timedelta(weeks=k) for k in range(params.history, 0, -1)]
     labels = [week_label(d.date()) for d in week_starts]
-    summaries: list[WeekSummary] = []
-    current = pd.DataFrame()
-    for since, label in zip(week_starts, labels, strict=True):
-        until = since + timedelta(weeks=1)
-        key = source.content_key(since, until)
-        summary = cache.get(label, key) if cache is not None and key is not None else None
-        rows = None
-        if key is not None and (summary is None or label == labels[-1]):
-            rows = source.tickets(since=since, until=until)
-        if summary is None:
-            summary = (
-                WeekSummary.empty(label) if rows is None else summarise_week(label, rows, tokenizer, params.topics)
-            )
-            if cache is not None and key is not None:
-                cache.put(summary, key)
-        summaries.append(summary)
-        if label == labels[-1] and rows is not None:
-            current = rows
-    if current.empty:
+    current = source.tickets(since=week_starts[-1], until=end)
+    if current.empty:  # before any mining
         raise InputError(
             f"no tickets filed in {week} ({monday} to {monday + timedelta(days=6)}); pick a week the data covers"
         )
+    summaries = [_week_summary(source, since, tokenizer, params.topics, cache) for since in week_starts[:-1]]
+    summaries.append(_week_summary(source, week_starts[-1], tokenizer, params.topics, cache, tickets=current))
     mined = [s.topics for s in summaries]
     ids = _link(mined)
     counts = _histories(summaries, mined[-1], ids[-1]) if mined[-1] else {}
