@@ -85,6 +85,8 @@ def main() -> None:
         weekly = _digest(store.path, last, args.history, folder / "weekly")
         again = _digest(store.path, last, args.history, folder / "again")
         digest = json.loads((folder / "weekly" / "digest.json").read_text(encoding="utf-8"))
+        entries = [e for e in store.summary_folder.iterdir() if e.is_dir()]
+        cache_mb = sum(f.stat().st_size for e in entries for f in e.iterdir()) / 1e6 / max(len(entries), 1)
     finally:
         if not args.keep:
             shutil.rmtree(folder, ignore_errors=True)
@@ -106,6 +108,7 @@ def main() -> None:
             f"  {name:<36} {figures['seconds']:>8.1f} s  {figures['process_seconds']:>10.1f} s  "
             f"{figures['peak_gib']:>7.2f} GiB"
         )
+    print(f"  week cache: {len(entries)} weeks, {cache_mb:.0f} MB a week on average")
     print(f"reproduce: .venv/bin/python -m bench.digest_scale --tickets {args.tickets} --history {args.history}")
 
 
