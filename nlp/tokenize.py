@@ -144,12 +144,17 @@ class Tokenizer:
         self.backend = backend
 
     def _segmenter(self) -> Any:
+        # Remembered on the instance (never pickled): the lock and the cache lookup, which hashes
+        # every user word, cost more than segmenting a short ticket.
+        known = self.__dict__.get("_engine")
+        if known is not None and known[0] is self.user_words and known[1] == self.backend:
+            return known[2]
         if self.backend not in BACKENDS:
             raise ValueError(f"expected backend in {BACKENDS}, got {self.backend!r}")
         with _build_lock:
-            if self.backend == "rjieba":
-                return _build_rjieba(self.user_words)
-            return _build_jieba(self.user_words)
+            engine = _build_rjieba(self.user_words) if self.backend == "rjieba" else _build_jieba(self.user_words)
+        self._engine = (self.user_words, self.backend, engine)
+        return engine
 
     def __call__(self, text: str) -> list[str]:
         """Return the tokens of ``text`` (whitespace and punctuation removed)."""

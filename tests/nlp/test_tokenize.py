@@ -82,9 +82,18 @@ def test_pickle_round_trip_gives_identical_tokens(dump: object, backend: str) ->
 
 
 def test_state_is_data_only() -> None:
-    state = default_tokenizer().__getstate__()
+    used = default_tokenizer()
+    used("苏康码变黄码")  # a used tokenizer remembers its segmenter, which must not be pickled
+    state = used.__getstate__()
     assert set(state) == {"user_words", "stop_words", "backend"}
     assert all(isinstance(w, str) for w in state["user_words"])
+
+
+def test_a_changed_dictionary_rebuilds_the_segmenter() -> None:
+    tokenizer = Tokenizer(backend="rjieba")
+    assert "变黄了" not in tokenizer("我的苏康码变黄了")
+    tokenizer.user_words = ("变黄了",)
+    assert "变黄了" in tokenizer("我的苏康码变黄了")
 
 
 def test_fitted_vectorizer_round_trips_through_joblib(tmp_path) -> None:
