@@ -67,6 +67,23 @@ _JIEBA_SKIP = re.compile(r"[a-zA-Z0-9]+(?:\.\d+)?%?|.", re.DOTALL)
 _HAN = re.compile("[\u4e00-\u9fd5]")
 
 
+def _may_mix_pattern() -> re.Pattern[str]:
+    """Characters that a token of several characters can hold without being a word or a number.
+
+    The segmenters keep runs of ideographs, ASCII letters, digits and "+#&._%-" together and
+    emit "\r\n" whole. Ideographs are alphanumeric except a few symbols and unassigned code
+    points of the ideograph blocks (listed here from this Python's Unicode data); the rare
+    supplementary ideographs are all listed, a superset. One character class: a lookahead per
+    position would cost more than the filter it saves.
+    """
+    odd = [chr(c) for lo, hi in ((0x3400, 0xA000), (0xF900, 0xFB00)) for c in range(lo, hi) if not chr(c).isalnum()]
+    return re.compile("[+#&._%\\-\r" + "".join(odd) + "\U00020000-\U0003ffff]")
+
+
+# A text with none of these characters skips the token filter's slow path (a test compares both).
+_MAY_MIX = _may_mix_pattern()
+
+
 def _content(tokens: list[str], *, split_mixed: bool) -> list[str]:
     """The content tokens, mixed runs split as jieba does when ``split_mixed`` (one pass, the hot loop)."""
     if max(map(len, filterfalse(str.isalnum, tokens)), default=0) <= 1:
@@ -168,9 +185,11 @@ class Tokenizer:
         return list(tokens)
 
     def _cut(self, text: str) -> list[str]:
-        if self.backend == "rjieba":
-            return _content(self._segmenter().cut(text), split_mixed=True)
-        return _content(self._segmenter().lcut(text), split_mixed=False)
+        rjieba = self.backend == "rjieba"
+        tokens = self._segmenter().cut(text) if rjieba else self._segmenter().lcut(text)
+        if _MAY_MIX.search(text) is None:  # every token is a word, a number or a single mark
+            return list(filter(str.isalnum, tokens))
+        return _content(tokens, split_mixed=rjieba)
 
     def content_tokens(self, text: str) -> list[str]:
         """Return the tokens of ``text`` without stop words (for keywords and labels)."""

@@ -5,6 +5,8 @@ import warnings
 
 import joblib
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from nlp.lexicon import load_words
@@ -128,3 +130,16 @@ def test_shipped_lists_are_clean() -> None:
     assert "苏康码" in words and len(words) == len(set(words))
     with pytest.raises(ValueError, match="expected a shipped word list"):
         load_words("missing")
+
+
+_TRICKY = "苏康码核酸中心㐀䶵鿿豈﨑𠀀䷀\ufa6e。，、！? +#&._%-\r\n \tabcAZ019①é😀·"
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@given(text=st.text(alphabet=st.sampled_from(_TRICKY), max_size=30))
+@settings(max_examples=300, deadline=None)
+def test_texts_without_mixed_runs_skip_the_slow_filter_exactly(backend: str, text: str) -> None:
+    tokenizer = default_tokenizer(backend)
+    segmenter = tokenizer._segmenter()
+    raw = segmenter.cut(text) if backend == "rjieba" else segmenter.lcut(text)
+    assert tokenizer(text) == _content(raw, split_mixed=backend == "rjieba")
