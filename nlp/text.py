@@ -24,6 +24,9 @@ def _half_width(match: re.Match[str]) -> str:
     return " " if char == "\u3000" else chr(ord(char) - 0xFEE0)
 
 
+_COMMON_FULL_WIDTH = tuple((chr(ord(c) + 0xFEE0), c) for c in ",:()!?;")
+
+
 def normalize(text: str) -> str:
     """Return the canonical form of ticket text that every model sees.
 
@@ -43,12 +46,18 @@ def normalize(text: str) -> str:
     """
     if not isinstance(text, str):
         raise TypeError(f"expected str, got {type(text).__name__}")
-    # Full-width ASCII and the ideographic space first, by one regex: NFKC maps them the same way,
-    # and a text without them usually passes NFKC's quick check (about 1.5x faster overall).
+    # Full-width ASCII and the ideographic space first: NFKC maps them the same way, and a text
+    # without them usually passes NFKC's quick check (about 1.5x faster overall). The marks of
+    # Chinese punctuation are replaced in C first; the regex calls back once per other match.
+    for full, half in _COMMON_FULL_WIDTH:
+        if full in text:
+            text = text.replace(full, half)
     text = unicodedata.normalize("NFKC", _FULL_WIDTH.sub(_half_width, text))
-    # lower() can produce characters that NFKC folds again (and vice versa),
-    # so fold once more to stay idempotent.
-    text = unicodedata.normalize("NFKC", text.lower())
+    # lower() can produce characters that NFKC folds again (and vice versa), so fold once
+    # more to stay idempotent; a text lower() leaves alone is already folded.
+    lowered = text.lower()
+    if lowered != text:
+        text = unicodedata.normalize("NFKC", lowered)
     text = _INVISIBLE.sub("", text)
     text = _REPEATED_PUNCT.sub(r"\1", text)
     return " ".join(text.split())  # whitespace runs (str.isspace, as the regex \s) -> one space, ends stripped
