@@ -104,4 +104,6 @@ class DigestCache:
         with self._lock:
             pool, self._pool = self._pool, None
         if pool is not None:
-            pool.shutdown(wait=False, cancel_futures=True)
+            # Wait for an idle pool (its queues and semaphores are then released cleanly); do not
+            # hold a shutdown for a digest still being built.
+            pool.shutdown(wait=not self._building, cancel_futures=True)
