@@ -14,11 +14,12 @@ import os
 import threading
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from nlp.bundle import Bundle
-from trends.digest import parse_week, week_label
+from trends.digest import empty_week, parse_week, week_label
 from trends.store import TicketStore
 
 __all__ = ["DigestCache", "DigestFailed"]
@@ -74,7 +75,11 @@ class DigestCache:
 
     def get(self, week: str, bundle: Bundle | None) -> dict[str, Any]:
         """The digest of ``week``; raises InputError for a malformed or empty week, DigestFailed if the build died."""
-        label = week_label(parse_week(week))  # raises InputError on a malformed week
+        monday = parse_week(week)  # raises InputError on a malformed week
+        label = week_label(monday)
+        since = datetime.combine(monday, datetime.min.time())
+        if self.store.content_key(since, since + timedelta(weeks=1)) is None:
+            raise empty_week(label)  # answered here: no building process for a week with nothing in it
         version = self.store.path.stat().st_mtime if self.store.path.exists() else 0.0
         key = (label, version, bundle.bundle_id if bundle else "")
         with self._lock:

@@ -59,7 +59,7 @@ from trends.sources import FrameSource, TicketSource
 from trends.summary import N_FEATURES, SummaryCache, WeekSummary, summarise_week
 from trends.topics import Topic, TopicParams
 
-__all__ = ["DigestParams", "build_digest", "parse_week", "week_label"]
+__all__ = ["DigestParams", "build_digest", "empty_week", "parse_week", "week_label"]
 
 LINK_SIMILARITY = 0.35
 LINK_GAP = 2
@@ -86,6 +86,14 @@ def parse_week(text: str) -> date:
         return date.fromisocalendar(int(year), int(week), 1)
     except ValueError:
         raise InputError(f"expected a week such as 2019-W34, got {text!r}") from None
+
+
+def empty_week(week: str) -> InputError:
+    """The error for a week without tickets (``week`` as ``2019-W34``)."""
+    monday = parse_week(week)
+    return InputError(
+        f"no tickets filed in {week} ({monday} to {monday + timedelta(days=6)}); pick a week the data covers"
+    )
 
 
 def week_label(day: date) -> str:
@@ -240,9 +248,7 @@ def build_digest(
     labels = [week_label(d.date()) for d in week_starts]
     current = source.tickets(since=week_starts[-1], until=end)
     if current.empty:  # before any mining
-        raise InputError(
-            f"no tickets filed in {week} ({monday} to {monday + timedelta(days=6)}); pick a week the data covers"
-        )
+        raise empty_week(week)
     summaries = [_week_summary(source, since, tokenizer, params.topics, cache) for since in week_starts[:-1]]
     summaries.append(_week_summary(source, week_starts[-1], tokenizer, params.topics, cache, tickets=current))
     mined = [s.topics for s in summaries]

@@ -90,3 +90,10 @@ def _pid_and_niceness() -> tuple[int, int]:
     import os
 
     return os.getpid(), os.nice(0)
+
+
+def test_an_empty_week_is_answered_without_a_building_process(bundle_dir: Path, store: Path) -> None:
+    with TestClient(create_app(Settings(model_dir=bundle_dir, prediction_log=None, store=store))) as client:
+        missing = client.get("/v1/digest/2031-W01")
+        assert missing.status_code == 404 and "no tickets filed in 2031-W01" in missing.json()["error"]["message"]
+        assert client.app.state.digests._pool is None  # type: ignore[attr-defined]
