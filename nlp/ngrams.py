@@ -31,6 +31,8 @@ __all__ = ["CharNgramTfidf", "WordNgramTfidf"]
 
 _WHITE_SPACES = re.compile(r"\s\s+")  # as scikit-learn's char analyzer
 _CHUNK_DOCS = 10_000  # documents are coded in chunks: memory stays bounded on any input
+# Lookup structures derived from the fitted arrays: rebuilt after loading or refitting, never pickled.
+_DERIVED = ("_index", "_units")
 
 
 def _chunks(docs: list[str]) -> Iterator[list[str]]:
@@ -112,7 +114,7 @@ class _NgramTfidf(TransformerMixin, BaseEstimator):
         """Learn the vocabulary and document frequencies of ``X``."""
         ngram_range = self._check_params()
         docs = _as_docs(X)
-        for cached in [k for k in self.__dict__ if k.endswith("_index")]:  # built from an earlier fit
+        for cached in [k for k in self.__dict__ if k.endswith(_DERIVED)]:  # built from an earlier fit
             del self.__dict__[cached]
         self._start_fit()
         seen_codes, seen_df, seen_tf = [], [], []
@@ -172,7 +174,7 @@ class _NgramTfidf(TransformerMixin, BaseEstimator):
 
     def __getstate__(self) -> dict[str, Any]:
         # Hash indexes are derived from the fitted arrays and rebuilt after loading.
-        return {k: v for k, v in super().__getstate__().items() if not k.endswith("_index")}
+        return {k: v for k, v in super().__getstate__().items() if not k.endswith(_DERIVED)}
 
 
 def _as_docs(X: Iterable[str]) -> list[str]:
@@ -298,17 +300,29 @@ class WordNgramTfidf(_NgramTfidf):
         # An object Index: pandas would otherwise infer Arrow strings and convert on every lookup.
         tokens = pd.Index(list(chain.from_iterable(lists)), dtype=object)
         # Stop words go before n-grams are formed (as in scikit-learn); unknown tokens stay, as 0.
-        is_stop = _index(self, "_stop_index", lambda: list(self.stop_words or ())).get_indexer(tokens) >= 0
-        tokens, owner = tokens[~is_stop], owner[~is_stop]
         if fitting:
+            is_stop = _index(self, "_stop_index", lambda: list(self.stop_words or ())).get_indexer(tokens) >= 0
+            tokens, owner = tokens[~is_stop], owner[~is_stop]
             local, uniques = pd.factorize(tokens)
             ids = self._fit_ids
             unit_of = np.array([ids.setdefault(u, len(ids)) for u in uniques], dtype=np.uint64) + 1
             units = unit_of[local] if len(local) else np.zeros(0, dtype=np.uint64)
         else:
-            found = _index(self, "_token_index", lambda: self.tokens_).get_indexer(tokens)
-            units = (found + 1).astype(np.uint64)
+            # One lookup finds stop words and vocabulary together (a hash pass per token saved).
+            index = _index(self, "_lookup_index", self._lookup_values)
+            found = index.get_indexer(tokens)
+            unit = np.where(found >= 0, self._lookup_units[found], 0)  # -1 stop word, 0 unknown
+            keep = unit >= 0
+            units, owner = unit[keep].astype(np.uint64), owner[keep]
         return units, np.bincount(owner, minlength=len(docs)).astype(np.int64)
+
+    def _lookup_values(self) -> list[str]:
+        """Stop words, then vocabulary tokens, each once; their units are kept in ``_lookup_units``."""
+        stop = list(dict.fromkeys(self.stop_words or ()))
+        seen = set(stop)
+        vocabulary = [(t, u) for u, t in enumerate(self.tokens_, start=1) if t not in seen]
+        self._lookup_units = np.array([-1] * len(stop) + [u for _t, u in vocabulary], dtype=np.int64)
+        return stop + [t for t, _u in vocabulary]
 
     def fit(self, X: Iterable[str], y: Any = None) -> WordNgramTfidf:
         super().fit(X, y)

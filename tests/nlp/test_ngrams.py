@@ -55,6 +55,26 @@ def test_word_ngrams_equal_scikit_learn(docs: list[str], ngram_range: tuple[int,
     _same_matrix(WordNgramTfidf(tokenizer, ngram_range, stop_words=stop), reference, docs)
 
 
+@pytest.mark.parametrize("ngram_range", [(1, 1), (1, 2)])
+def test_word_ngrams_of_unseen_text_equal_scikit_learn(docs: list[str], ngram_range: tuple[int, int]) -> None:
+    """Tokens never seen in fitting and stop words, next to known tokens, as scikit-learn treats them."""
+    tokenizer = default_tokenizer()
+    stop = list(tokenizer.stop_words)
+    reference = TfidfVectorizer(
+        tokenizer=tokenizer,
+        token_pattern=None,
+        lowercase=False,
+        stop_words=stop,
+        ngram_range=ngram_range,
+        min_df=2,
+        sublinear_tf=True,
+    ).fit(docs[:150])
+    ours = WordNgramTfidf(tokenizer, ngram_range, stop_words=stop, dtype=np.float64).fit(docs[:150])
+    order = np.array([reference.vocabulary_[n] for n in ours.get_feature_names_out()])
+    unseen = [*docs[150:], "我们的苏康码变黄了，怎么办"]
+    assert abs(ours.transform(unseen) - reference.transform(unseen)[:, order]).max() < 1e-12
+
+
 def test_unseen_text_and_chunks(docs: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
     vectorizer = CharNgramTfidf((2, 3)).fit(docs[:200])
     whole = vectorizer.transform(docs)
@@ -68,7 +88,7 @@ def test_pickle_keeps_the_vocabulary_and_drops_the_index(docs: list[str]) -> Non
     vectorizer = WordNgramTfidf(default_tokenizer(), (1, 2), min_df=2).fit(docs)
     before = vectorizer.transform(docs)  # builds the hash indexes
     state = vectorizer.__getstate__()
-    assert not [k for k in state if k.endswith("_index")]
+    assert not [k for k in state if k.endswith(("_index", "_units"))]
     loaded = pickle.loads(pickle.dumps(vectorizer))
     assert abs(loaded.transform(docs) - before).max() == 0
 
