@@ -8,7 +8,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 from nlp.features import clean_tickets
 from nlp.ngrams import CharNgramTfidf, WordNgramTfidf
-from nlp.tokenize import default_tokenizer
+from nlp.tokenize import Tokenizer, default_tokenizer
 from training.demo_corpus import generate
 
 
@@ -42,17 +42,24 @@ def test_char_ngrams_equal_scikit_learn(docs: list[str], ngram_range: tuple[int,
 def test_word_ngrams_equal_scikit_learn(docs: list[str], ngram_range: tuple[int, int]) -> None:
     tokenizer = default_tokenizer()
     stop = list(tokenizer.stop_words)
-    reference = TfidfVectorizer(
+    reference = _scikit_learn_words(tokenizer, ngram_range, dtype=np.float32)
+    _same_matrix(WordNgramTfidf(tokenizer, ngram_range, stop_words=stop), reference, docs)
+
+
+def _scikit_learn_words(
+    tokenizer: Tokenizer, ngram_range: tuple[int, int], dtype: type = np.float64
+) -> TfidfVectorizer:
+    """scikit-learn's vectorizer with the options WordNgramTfidf reproduces."""
+    return TfidfVectorizer(
         tokenizer=tokenizer,
         token_pattern=None,
         lowercase=False,
-        stop_words=stop,
+        stop_words=list(tokenizer.stop_words),
         ngram_range=ngram_range,
         min_df=2,
         sublinear_tf=True,
-        dtype=np.float32,
+        dtype=dtype,
     )
-    _same_matrix(WordNgramTfidf(tokenizer, ngram_range, stop_words=stop), reference, docs)
 
 
 @pytest.mark.parametrize("ngram_range", [(1, 1), (1, 2)])
@@ -60,15 +67,7 @@ def test_word_ngrams_of_unseen_text_equal_scikit_learn(docs: list[str], ngram_ra
     """Tokens never seen in fitting and stop words, next to known tokens, as scikit-learn treats them."""
     tokenizer = default_tokenizer()
     stop = list(tokenizer.stop_words)
-    reference = TfidfVectorizer(
-        tokenizer=tokenizer,
-        token_pattern=None,
-        lowercase=False,
-        stop_words=stop,
-        ngram_range=ngram_range,
-        min_df=2,
-        sublinear_tf=True,
-    ).fit(docs[:150])
+    reference = _scikit_learn_words(tokenizer, ngram_range).fit(docs[:150])
     ours = WordNgramTfidf(tokenizer, ngram_range, stop_words=stop, dtype=np.float64).fit(docs[:150])
     order = np.array([reference.vocabulary_[n] for n in ours.get_feature_names_out()])
     unseen = [*docs[150:], "我们的苏康码变黄了，怎么办"]
