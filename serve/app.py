@@ -37,6 +37,7 @@ from serve.predlog import PredictionLog
 from serve.schemas import BatchIn, BatchOut, ErrorOut, Prediction, TicketIn
 from serve.settings import Settings
 from trends.render import to_html
+from trends.store import StoreBusy
 
 __all__ = ["app_from_env", "create_app", "get_settings"]
 
@@ -311,6 +312,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             raise ApiError(422 if "expected a week" in str(exc) else 404, "bad_week", str(exc)) from exc
         except DigestFailed as exc:
             raise ApiError(503, "digest_failed", str(exc)) from exc
+        except StoreBusy as exc:
+            raise ApiError(503, "store_busy", str(exc)) from exc
 
     @app.get(
         "/v1/digest/{week}",

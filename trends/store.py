@@ -7,6 +7,7 @@ feeds digests that people read, and mining needs no phone numbers.
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -14,9 +15,15 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from nlp.errors import HotlineError, InputError
 from nlp.text import mask_pii
 
-__all__ = ["COLUMNS", "TicketStore"]
+__all__ = ["COLUMNS", "StoreBusy", "TicketStore"]
+
+
+class StoreBusy(HotlineError):
+    """The store stayed locked by another process (a long ingest) for longer than we wait."""
+
 
 # Canonical columns of a stored ticket (optional ones are NULL when an export lacks them).
 COLUMNS = ("id", "created_at", "title", "text", "reporter", "likes", "dislikes", "district", "channel", "source")
@@ -45,10 +52,14 @@ class TicketStore:
     ----------
     path : Path
         The database file; created on first write.
+    wait_seconds : float, default=60
+        How long to wait for a store that another process is writing (DuckDB lets one
+        process write, and nobody read meanwhile) before :class:`StoreBusy`.
     """
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, wait_seconds: float = 60.0) -> None:
         self.path = Path(path)
+        self.wait_seconds = wait_seconds
 
     @property
     def summary_folder(self) -> Path:
@@ -57,17 +68,33 @@ class TicketStore:
 
     def _connect(self, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
         if read_only and not self.path.exists():
-            from nlp.errors import InputError
-
             raise InputError(
                 f"{self.path}: no ticket store here; create it with 'hotline ingest FILE --store {self.path}'"
             )
         if not read_only:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-        conn = duckdb.connect(str(self.path), read_only=read_only)
+        conn = self._open(read_only)
         if not read_only:
             conn.execute(_SCHEMA)
         return conn
+
+    def _open(self, read_only: bool) -> duckdb.DuckDBPyConnection:
+        """Connect, waiting up to ``wait_seconds`` while another process writes (an ingest holds the file)."""
+        deadline = time.monotonic() + self.wait_seconds
+        delay = 0.05
+        while True:
+            try:
+                return duckdb.connect(str(self.path), read_only=read_only)
+            except duckdb.IOException as exc:
+                if "lock" not in str(exc).lower():
+                    raise
+                if time.monotonic() + delay > deadline:
+                    raise StoreBusy(
+                        f"{self.path}: another process is writing the ticket store (an ingest?) and still held it "
+                        f"after {self.wait_seconds:.0f} s; retry when it has finished ({exc})"
+                    ) from exc
+                time.sleep(delay)
+                delay = min(delay * 2, 1.0)
 
     def upsert(self, frame: pd.DataFrame, *, source: str) -> dict[str, int]:
         """Insert new tickets and update known ids; return counts of ``inserted`` and ``updated``.
@@ -154,8 +181,6 @@ def read_prediction_log(path: str | Path) -> pd.DataFrame:
     or when it was logged. Texts in the log are already masked.
     """
     import sqlite3
-
-    from nlp.errors import InputError
 
     path = Path(path)
     if not path.is_file():

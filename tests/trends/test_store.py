@@ -1,12 +1,14 @@
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from nlp.errors import InputError
-from trends.store import TicketStore
+from trends.store import StoreBusy, TicketStore
 
 
 def _frame(ids: list[str], text: str = "电话13812345678 楼上太吵") -> pd.DataFrame:
@@ -69,3 +71,28 @@ def test_a_file_that_is_not_a_prediction_log(tmp_path: Path) -> None:
     (tmp_path / "x.sqlite3").write_text("not sqlite")
     with pytest.raises(InputError, match="not a prediction log"):
         read_prediction_log(tmp_path / "x.sqlite3")
+
+
+def _hold_write_lock(path: Path, seconds: float) -> subprocess.Popen[bytes]:
+    """Another process writing the store (as a long ingest would) for ``seconds``."""
+    script = (
+        "import duckdb, sys, time\n"
+        "conn = duckdb.connect(sys.argv[1])\n"
+        "print('locked', flush=True)\n"
+        f"time.sleep({seconds})\n"
+    )
+    holder = subprocess.Popen([sys.executable, "-c", script, str(path)], stdout=subprocess.PIPE)
+    assert holder.stdout is not None and holder.stdout.readline().strip() == b"locked"
+    return holder
+
+
+def test_a_store_being_written_is_waited_for_then_reported_clearly(tmp_path: Path) -> None:
+    path = tmp_path / "t.duckdb"
+    TicketStore(path).upsert(_frame(["a"]), source="x")
+    holder = _hold_write_lock(path, 1.5)
+    try:
+        with pytest.raises(StoreBusy, match="another process is writing the ticket store"):
+            TicketStore(path, wait_seconds=0.2).count()
+        assert TicketStore(path, wait_seconds=10).count() == 1  # waits for the writer to finish
+    finally:
+        holder.wait(timeout=10)
