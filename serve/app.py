@@ -37,7 +37,7 @@ from serve.predlog import PredictionLog
 from serve.schemas import BatchIn, BatchOut, ErrorOut, Prediction, TicketIn
 from serve.settings import Settings
 from trends.render import to_html
-from trends.store import StoreBusy
+from trends.store import StoreBusy, StoreMissing
 
 __all__ = ["app_from_env", "create_app", "get_settings"]
 
@@ -308,6 +308,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             )
         try:
             return cache.get(week, app.state.holder.bundle)
+        except StoreMissing as exc:  # the service's configuration, not the request
+            raise ApiError(503, "store_missing", str(exc)) from exc
         except InputError as exc:
             raise ApiError(422 if "expected a week" in str(exc) else 404, "bad_week", str(exc)) from exc
         except DigestFailed as exc:

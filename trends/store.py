@@ -18,11 +18,15 @@ import pandas as pd
 from nlp.errors import HotlineError, InputError
 from nlp.text import mask_pii
 
-__all__ = ["COLUMNS", "StoreBusy", "TicketStore"]
+__all__ = ["COLUMNS", "StoreBusy", "StoreMissing", "TicketStore"]
 
 
 class StoreBusy(HotlineError):
     """The store stayed locked by another process (a long ingest) for longer than we wait."""
+
+
+class StoreMissing(InputError):
+    """No store at the given path (nothing was ingested there yet)."""
 
 
 # Canonical columns of a stored ticket (optional ones are NULL when an export lacks them).
@@ -68,7 +72,7 @@ class TicketStore:
 
     def _connect(self, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
         if read_only and not self.path.exists():
-            raise InputError(
+            raise StoreMissing(
                 f"{self.path}: no ticket store here; create it with 'hotline ingest FILE --store {self.path}'"
             )
         if not read_only:

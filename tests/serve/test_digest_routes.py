@@ -97,3 +97,11 @@ def test_an_empty_week_is_answered_without_a_building_process(bundle_dir: Path, 
         missing = client.get("/v1/digest/2031-W01")
         assert missing.status_code == 404 and "no tickets filed in 2031-W01" in missing.json()["error"]["message"]
         assert client.app.state.digests._pool is None  # type: ignore[attr-defined]
+
+
+def test_a_store_that_is_not_there_is_the_services_fault(bundle_dir: Path, tmp_path: Path) -> None:
+    settings = Settings(model_dir=bundle_dir, prediction_log=None, store=tmp_path / "none.duckdb")
+    with TestClient(create_app(settings)) as client:
+        response = client.get("/v1/digest/2022-W12")
+    assert response.status_code == 503 and response.json()["error"]["code"] == "store_missing"
+    assert "hotline ingest" in response.json()["error"]["message"]
