@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import gc
 import hmac
+import html
 import logging
 import signal
 from collections.abc import AsyncIterator, Callable, Sequence
@@ -29,12 +30,12 @@ from nlp.errors import BundleError, InputError
 from nlp.explain import explain as explain_terms
 from nlp.predict import predict, predict_records
 from nlp.tasks import is_binary
-from serve.digests import DigestCache, DigestFailed
+from serve.digests import DigestCache, DigestFailed, DigestPending
 from serve.metrics import Metrics, render
 from serve.model import SMOKE_TICKETS, ModelHolder
 from serve.observe import Observe
 from serve.predlog import PredictionLog
-from serve.schemas import BatchIn, BatchOut, ErrorOut, Prediction, TicketIn
+from serve.schemas import BatchIn, BatchOut, ErrorOut, PendingOut, Prediction, TicketIn
 from serve.settings import Settings
 from trends.render import to_html
 from trends.store import StoreBusy, StoreMissing
@@ -51,6 +52,14 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     422: {"model": ErrorOut, "description": "malformed request"},
     503: {"model": ErrorOut, "description": "no model loaded"},
 }
+
+
+_PENDING_PAGE = """<!doctype html>
+<html lang="zh-CN"><head><meta charset="utf-8"><meta http-equiv="refresh" content="{seconds}">
+<title>{week} digest: being prepared</title></head>
+<body><p>The digest of {week} is being prepared. This page reloads itself every {seconds} seconds
+until it is ready; building a week for the first time can take a minute.</p></body></html>
+"""
 
 
 class ApiError(HTTPException):
@@ -298,7 +307,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     auth = [Depends(require_api_token)]
 
-    def _digest(request: Request, week: str) -> dict[str, Any]:
+    def _digest(request: Request, week: str, settings: Settings) -> dict[str, Any]:
+        """The digest, or DigestPending when its build takes longer than the configured wait."""
         cache: DigestCache | None = app.state.digests
         if cache is None:
             raise ApiError(
@@ -307,7 +317,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 "this service has no ticket store: set HOTLINE_STORE to a store made by 'hotline ingest'",
             )
         try:
-            return cache.get(week, app.state.holder.bundle)
+            return cache.get(week, app.state.holder.bundle, wait=settings.digest_wait_seconds)
         except StoreMissing as exc:  # the service's configuration, not the request
             raise ApiError(503, "store_missing", str(exc)) from exc
         except InputError as exc:
@@ -317,25 +327,40 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         except StoreBusy as exc:
             raise ApiError(503, "store_busy", str(exc)) from exc
 
+    pending: dict[int | str, dict[str, Any]] = {
+        202: {"model": PendingOut, "description": "the digest is being built; ask again after Retry-After"}
+    }
+
     @app.get(
         "/v1/digest/{week}",
         tags=["digest"],
         dependencies=auth,
-        responses=_ERRORS,
+        responses={**pending, **_ERRORS},
         summary="The weekly hot-issue digest (JSON)",
     )
-    def digest_json(week: str, request: Request) -> dict[str, Any]:
-        return _digest(request, week)
+    def digest_json(week: str, request: Request, settings: SettingsDep) -> Any:
+        try:
+            return _digest(request, week, settings)
+        except DigestPending as wait:
+            body = PendingOut(
+                status="building", week=wait.week, retry_after_seconds=wait.retry_after, message=str(wait)
+            )
+            return JSONResponse(body.model_dump(), status_code=202, headers={"Retry-After": str(wait.retry_after)})
 
     @app.get(
         "/digest/{week}",
         tags=["digest"],
         dependencies=auth,
-        responses=_ERRORS,
+        responses={**pending, **_ERRORS},
         summary="The weekly hot-issue digest (HTML page)",
     )
-    def digest_html(week: str, request: Request) -> HTMLResponse:
-        return HTMLResponse(to_html(_digest(request, week)))
+    def digest_html(week: str, request: Request, settings: SettingsDep) -> HTMLResponse:
+        try:
+            return HTMLResponse(to_html(_digest(request, week, settings)))
+        except DigestPending as wait:
+            # Analysts open this page in a browser: it reloads itself until the digest is there.
+            page = _PENDING_PAGE.format(week=html.escape(wait.week), seconds=wait.retry_after)
+            return HTMLResponse(page, status_code=202, headers={"Retry-After": str(wait.retry_after)})
 
     # One ticket takes ~3 ms of CPU: cheaper on the event loop than a threadpool hop.
     # A batch (up to ~0.3 s) runs in the threadpool so that it never blocks health checks.

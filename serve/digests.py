@@ -5,6 +5,11 @@ tickets takes tens of seconds and gigabytes, and the service's first job is answ
 routing service quickly. The building process exits after each digest, so its memory goes
 back to the system. Week summaries are shared with ``hotline digest --store`` through the
 store's week cache (:mod:`trends.summary`): after the weekly job has run, a request only reads them.
+
+A request waits a few seconds for a build; a build that takes longer (a week nobody mined yet:
+up to a minute at a city's volume) goes on in the background and the request is told to come
+back (:class:`DigestPending`, answered 202 with ``Retry-After``), so no HTTP client or proxy
+times out on it. The finished digest is kept whether or not anyone is still waiting.
 """
 
 from __future__ import annotations
@@ -13,8 +18,10 @@ import multiprocessing
 import os
 import threading
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
 from datetime import datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -22,13 +29,23 @@ from nlp.bundle import Bundle
 from trends.digest import empty_week, parse_week, week_label
 from trends.store import TicketStore
 
-__all__ = ["DigestCache", "DigestFailed"]
+__all__ = ["DigestCache", "DigestFailed", "DigestPending"]
 
 NICENESS = 10  # below the serving processes: predictions keep the CPU while a digest is built
+RETRY_AFTER_SECONDS = 10  # what a pending answer asks the client to wait before asking again
 
 
 class DigestFailed(RuntimeError):
     """The building process died (out of memory, killed): nothing about the request was wrong."""
+
+
+class DigestPending(RuntimeError):
+    """The digest is being built and was not ready within the request's wait; ask again later."""
+
+    def __init__(self, week: str, retry_after: int = RETRY_AFTER_SECONDS) -> None:
+        super().__init__(f"the digest of {week} is being built; ask again in {retry_after} seconds")
+        self.week = week
+        self.retry_after = retry_after
 
 
 def _lower_priority() -> None:
@@ -73,8 +90,27 @@ class DigestCache:
             )
         return self._pool
 
-    def get(self, week: str, bundle: Bundle | None) -> dict[str, Any]:
-        """The digest of ``week``; raises InputError for a malformed or empty week, DigestFailed if the build died."""
+    def get(self, week: str, bundle: Bundle | None, *, wait: float | None = None) -> dict[str, Any]:
+        """The digest of ``week``, built if needed.
+
+        Parameters
+        ----------
+        week : str
+            ISO week, ``2022-W13``.
+        bundle : Bundle or None
+            The model whose predictions the digest uses.
+        wait : float or None
+            Seconds to wait for a build; None waits until it is done.
+
+        Raises
+        ------
+        InputError
+            A malformed week, or a week without tickets.
+        DigestPending
+            The build did not finish within ``wait``; it goes on, and a later call returns it.
+        DigestFailed
+            The building process died; the next call starts a new one.
+        """
         monday = parse_week(week)  # raises InputError on a malformed week
         label = week_label(monday)
         since = datetime.combine(monday, datetime.min.time())
@@ -88,21 +124,32 @@ class DigestCache:
             future = self._building.get(key)
             if future is None:
                 future = self._building[key] = self._executor().submit(_build, str(self.store.path), label, bundle)
+                future.add_done_callback(partial(self._keep, key))
         try:
-            digest = future.result()
-        except BrokenProcessPool as exc:
-            self.close()  # the next request starts a new building process
-            raise DigestFailed(
-                f"building the digest of {label} failed ({exc}); retry, or check the server's memory"
-            ) from exc
-        finally:
-            with self._lock:
-                self._building.pop(key, None)
+            return future.result(timeout=wait)
+        except FutureTimeout:
+            raise DigestPending(label) from None
+        except BaseException as exc:
+            with self._lock:  # a failed build is reported once; the next request starts another
+                if self._building.get(key) is future:
+                    del self._building[key]
+            if isinstance(exc, BrokenProcessPool):
+                self.close()  # the next request starts a new building process
+                raise DigestFailed(
+                    f"building the digest of {label} failed ({exc}); retry, or check the server's memory"
+                ) from exc
+            raise
+
+    def _keep(self, key: tuple[str, float, str], future: Future[dict[str, Any]]) -> None:
+        """Keep a finished digest (called when the build ends, whether or not a request still waits)."""
+        if future.cancelled() or future.exception() is not None:
+            return  # stays in _building until a request reports the failure
         with self._lock:
+            if self._building.get(key) is future:
+                del self._building[key]
             if len(self._cache) >= self.capacity:
                 self._cache.pop(next(iter(self._cache)))
-            self._cache[key] = digest
-        return digest
+            self._cache[key] = future.result()
 
     def close(self) -> None:
         """Stop the building process (at shutdown)."""

@@ -7,7 +7,18 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-__all__ = ["BatchIn", "BatchOut", "DepartmentOut", "ErrorBody", "ErrorOut", "Prediction", "Scored", "Term", "TicketIn"]
+__all__ = [
+    "BatchIn",
+    "BatchOut",
+    "DepartmentOut",
+    "ErrorBody",
+    "ErrorOut",
+    "PendingOut",
+    "Prediction",
+    "Scored",
+    "Term",
+    "TicketIn",
+]
 
 
 class TicketIn(BaseModel):
@@ -85,3 +96,12 @@ class ErrorBody(BaseModel):
 
 class ErrorOut(BaseModel):
     error: ErrorBody
+
+
+class PendingOut(BaseModel):
+    """A digest still being built: ask again after ``retry_after_seconds`` (also the Retry-After header)."""
+
+    status: str = Field(description="always 'building'")
+    week: str
+    retry_after_seconds: int
+    message: str

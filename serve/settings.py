@@ -28,4 +28,7 @@ class Settings(BaseSettings):
         Path("predictions.sqlite3"), description="SQLite file of every prediction; none: off"
     )
     store: Path | None = Field(None, description="ticket store (DuckDB) for digests; none: digests off")
+    digest_wait_seconds: float = Field(
+        10.0, ge=0, description="how long a digest request waits for a build before answering 202 (ask again later)"
+    )
     log_level: str = Field("info", description="logging level of the service")
