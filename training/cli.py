@@ -170,6 +170,20 @@ def cmd_predict(args: argparse.Namespace) -> int:
     if summary.rejected:
         line += f"; {summary.rejected} rows not scored (see column 'error')"
     print(line)
+    if summary.duplicate_ids:
+        where = ", ".join(f"lines {a} and {b}" for a, b in summary.duplicate_lines)
+        print(
+            f"hotline: warning: {summary.duplicate_ids} rows repeat the id of an earlier row ({where}"
+            f"{', ...' if summary.duplicate_ids > len(summary.duplicate_lines) else ''}); every row was scored and "
+            "written in input order: de-duplicate the export if an id should be one ticket",
+            file=sys.stderr,
+        )
+    if summary.ids_unchecked:
+        print(
+            f"hotline: note: the ids of the last {summary.ids_unchecked} rows were not compared for repeats "
+            f"(only the first {summary.ids_checked} are, to bound memory)",
+            file=sys.stderr,
+        )
     return 0
 
 

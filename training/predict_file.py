@@ -4,18 +4,22 @@ The input is read a chunk at a time (:func:`nlp.stream.iter_table`), chunks are 
 by worker processes (:func:`nlp.parallel.predict_chunks`), and the output is appended in
 input order (:class:`nlp.stream.TableWriter`), so memory stays bounded whatever the file
 size. Every input row comes out, in input order; rows that could not be scored say why in
-the ``error`` column.
+the ``error`` column. Ids that repeat an earlier row's are counted and reported at the end
+(their rows are scored like any other): a routing system that joins predictions by id needs
+to know.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
@@ -37,6 +41,51 @@ class PredictSummary:
     rejected: int = 0
     auto: int = 0
     has_route: bool = False
+    duplicate_ids: int = 0  # rows whose id an earlier row already had
+    duplicate_lines: list[tuple[int, int]] = field(default_factory=list)  # a few (first line, repeating line)
+    ids_checked: int = 0  # rows whose ids were compared (up to DUPLICATE_CHECK_ROWS)
+    ids_unchecked: int = 0  # rows beyond that limit
+
+
+# Ids are compared by a 64-bit hash, 12 bytes a row with its line: 30 million rows (years of a
+# city) take 360 MB; rows beyond are scored but their ids not compared, so memory stays bounded.
+DUPLICATE_CHECK_ROWS = 30_000_000
+
+
+class _RepeatedIds:
+    """Collect a hash of every non-empty id with its line; tell which rows repeat an earlier id."""
+
+    def __init__(self, limit: int = DUPLICATE_CHECK_ROWS) -> None:
+        self.limit = limit
+        self.hashes: list[np.ndarray] = []
+        self.lines: list[np.ndarray] = []
+        self.rows = 0
+        self.skipped = 0
+
+    def add(self, rows: pd.DataFrame) -> None:
+        rows = rows[rows["id"] != ""]  # an empty id is already an error of its row
+        room = max(0, self.limit - self.rows)
+        self.skipped += max(0, len(rows) - room)
+        rows = rows.iloc[:room]
+        if len(rows):
+            self.hashes.append(pd.util.hash_array(rows["id"].to_numpy(dtype=object)))
+            self.lines.append(rows["line"].to_numpy(dtype=np.uint32))
+            self.rows += len(rows)
+
+    def report(self, summary: PredictSummary, examples: int = 3) -> None:
+        summary.ids_checked, summary.ids_unchecked = self.rows, self.skipped
+        if not self.hashes:
+            return
+        hashes, lines = np.concatenate(self.hashes), np.concatenate(self.lines)
+        order = np.argsort(hashes, kind="stable")  # equal hashes end up together, in input order
+        ranked = hashes[order]
+        repeats = np.flatnonzero(ranked[1:] == ranked[:-1]) + 1
+        summary.duplicate_ids = len(repeats)
+        firsts = np.searchsorted(ranked, ranked[repeats])  # where each repeated id first appears
+        pairs = sorted(
+            zip(lines[order[firsts]].tolist(), lines[order[repeats]].tolist(), strict=True), key=lambda p: p[1]
+        )
+        summary.duplicate_lines = [(int(a), int(b)) for a, b in pairs[:examples]]
 
 
 def _score(bundle: Bundle, rows: pd.DataFrame, *, explain: bool, jsonl: bool, id_name: str) -> pd.DataFrame:
@@ -102,9 +151,13 @@ def predict_file(
     summary = PredictSummary(bundle_id=bundle.bundle_id, has_route="department" in bundle.pipelines)
     bar = tqdm(desc="predicting", unit="ticket", disable=not progress or None, leave=False, file=sys.stderr)
 
+    repeated = _RepeatedIds() if state["id_col"] else None  # generated ids (line numbers) never repeat
+
     def everything() -> Iterator[pd.DataFrame]:
-        yield first
-        yield from chunks
+        for rows in itertools.chain([first], chunks):
+            if repeated is not None:
+                repeated.add(rows)
+            yield rows
 
     with TableWriter(output) as writer:
         for out in predict_chunks(model, everything(), job, workers=workers, bundle=bundle):
@@ -115,4 +168,6 @@ def predict_file(
                 summary.auto += int((out["route"] == "auto").sum())
             bar.update(len(out))
     bar.close()
+    if repeated is not None:
+        repeated.report(summary)
     return summary

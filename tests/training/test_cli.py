@@ -105,6 +105,25 @@ def test_predict_keeps_order_ids_and_unscored_rows(tmp_path: Path, bundle_dir: P
     assert result.loc[0, "covid"] == "1" and result.loc[2, "department"] == "市人力资源和社会保障局"
     assert json.loads(result.loc[0, "department_top3"])[0][0] == result.loc[0, "department"]
     assert "1 rows not scored" in out
+    assert "repeat the id" not in err
+
+
+def test_predict_warns_of_repeated_ids(tmp_path: Path, bundle_dir: Path, capsys) -> None:
+    frame = pd.DataFrame({"id": ["a", "b", "a"], "text": ["苏康码变黄码了", "楼上太吵", "公司拖欠工资"]})
+    path = write_table(frame, tmp_path / "in.csv")
+    code, _, err = run(
+        capsys,
+        "predict",
+        "--model",
+        str(bundle_dir),
+        "--input",
+        str(path),
+        "--output",
+        str(tmp_path / "o.csv"),
+        "--quiet",
+    )
+    assert code == 0 and "1 rows repeat the id of an earlier row (lines 2 and 4)" in err
+    assert len(pd.read_csv(tmp_path / "o.csv")) == 3
 
 
 def test_predict_jsonl_keeps_lists(tmp_path: Path, bundle_dir: Path, capsys) -> None:

@@ -86,3 +86,37 @@ def test_a_file_with_only_a_header_is_refused(tmp_path: Path, bundle_dir: Path) 
     with pytest.raises(InputError, match="no rows after the header"):
         predict_file(bundle_dir, tmp_path / "in.csv", tmp_path / "o.csv", ColumnMap(), workers=1, progress=False)
     assert not list(tmp_path.glob("*o.csv*"))
+
+
+def test_repeated_ids_are_reported_with_their_lines_and_every_row_is_kept(
+    tmp_path: Path, bundle_dir: Path, tickets: pd.DataFrame
+) -> None:
+    frame = tickets.head(60).copy()
+    frame.loc[[40, 52], "id"] = frame.loc[[3, 3], "id"].to_numpy()  # chunks of 25: across chunks, twice
+    frame.loc[[10, 20], "id"] = ""  # empty ids are their rows' own error, not repeats
+    source = write_table(frame, tmp_path / "in.csv")
+    summary = predict_file(
+        bundle_dir, source, tmp_path / "o.csv", ColumnMap(), workers=2, chunk_rows=25, progress=False
+    )
+    assert summary.rows == 60 and summary.duplicate_ids == 2
+    assert summary.duplicate_lines == [(5, 42), (5, 54)]  # header is line 1: row 3 is line 5
+    assert summary.ids_checked == 58 and summary.ids_unchecked == 0
+    assert len(_read(tmp_path / "o.csv")) == 60
+
+
+def test_unique_ids_report_no_repeats(tmp_path: Path, bundle_dir: Path, tickets: pd.DataFrame) -> None:
+    source = write_table(tickets, tmp_path / "in.csv")
+    summary = predict_file(bundle_dir, source, tmp_path / "o.csv", ColumnMap(), workers=1, progress=False)
+    assert summary.duplicate_ids == 0 and summary.duplicate_lines == [] and summary.ids_checked == len(tickets)
+
+
+def test_ids_beyond_the_limit_are_counted_as_unchecked() -> None:
+    from training.predict_file import PredictSummary, _RepeatedIds
+
+    repeated = _RepeatedIds(limit=4)
+    repeated.add(pd.DataFrame({"id": ["a", "b", "a"], "line": [2, 3, 4]}))
+    repeated.add(pd.DataFrame({"id": ["c", "a", "b"], "line": [5, 6, 7]}))  # only "c" fits
+    summary = PredictSummary()
+    repeated.report(summary)
+    assert (summary.duplicate_ids, summary.duplicate_lines) == (1, [(2, 4)])
+    assert (summary.ids_checked, summary.ids_unchecked) == (4, 2)
