@@ -76,24 +76,16 @@ def test_train_only_the_tasks_whose_columns_exist(tmp_path: Path, corpus_path: P
     assert list(json.loads((tmp_path / "m" / "bundle.json").read_text(encoding="utf-8"))["tasks"]) == ["department"]
 
 
+def _predict(capsys, model: Path, source: Path, output: Path, *options: str) -> tuple[int, str, str]:
+    return run(capsys, "predict", "--model", str(model), "--input", str(source), "--output", str(output), *options)
+
+
 def test_predict_keeps_order_ids_and_unscored_rows(tmp_path: Path, bundle_dir: Path, capsys) -> None:
     frame = pd.DataFrame(
         {"编号": ["a9", "a1", "a5"], "title": ["", "", ""], "text": ["苏康码变黄码了", "   ", "公司拖欠工资"]}
     )
     path = write_table(frame, tmp_path / "in.csv")
-    code, out, err = run(
-        capsys,
-        "predict",
-        "--model",
-        str(bundle_dir),
-        "--input",
-        str(path),
-        "--output",
-        str(tmp_path / "out.csv"),
-        "--id-col",
-        "编号",
-        "--quiet",
-    )
+    code, out, err = _predict(capsys, bundle_dir, path, tmp_path / "out.csv", "--id-col", "编号", "--quiet")
     assert code == 0, err
     result = pd.read_csv(tmp_path / "out.csv", keep_default_na=False)
     assert list(result.columns) == [
@@ -111,34 +103,14 @@ def test_predict_keeps_order_ids_and_unscored_rows(tmp_path: Path, bundle_dir: P
 def test_predict_warns_of_repeated_ids(tmp_path: Path, bundle_dir: Path, capsys) -> None:
     frame = pd.DataFrame({"id": ["a", "b", "a"], "text": ["苏康码变黄码了", "楼上太吵", "公司拖欠工资"]})
     path = write_table(frame, tmp_path / "in.csv")
-    code, _, err = run(
-        capsys,
-        "predict",
-        "--model",
-        str(bundle_dir),
-        "--input",
-        str(path),
-        "--output",
-        str(tmp_path / "o.csv"),
-        "--quiet",
-    )
+    code, _, err = _predict(capsys, bundle_dir, path, tmp_path / "o.csv", "--quiet")
     assert code == 0 and "1 rows repeat the id of an earlier row (lines 2 and 4)" in err
     assert len(pd.read_csv(tmp_path / "o.csv")) == 3
 
 
 def test_predict_jsonl_keeps_lists(tmp_path: Path, bundle_dir: Path, capsys) -> None:
     path = write_table(pd.DataFrame({"text": ["楼上太吵"]}), tmp_path / "in.csv")
-    code, _, _ = run(
-        capsys,
-        "predict",
-        "--model",
-        str(bundle_dir),
-        "--input",
-        str(path),
-        "--output",
-        str(tmp_path / "o.jsonl"),
-        "--quiet",
-    )
+    code, _, _ = _predict(capsys, bundle_dir, path, tmp_path / "o.jsonl", "--quiet")
     row = json.loads((tmp_path / "o.jsonl").read_text(encoding="utf-8"))
     assert code == 0 and row["line"] == "2" and isinstance(row["department_top3"], list)
 
