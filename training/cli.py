@@ -500,8 +500,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except BrokenPipeError:  # output piped into head or less, closed early
         return 0
-    except OSError as exc:
-        print(f"hotline: error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=sys.stderr)
+    except OSError as exc:  # a path the system refused: say which, why, and what to check
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(
+            f"hotline: error: {where}{exc.strerror or exc}; check the path, that its folder exists and that you may read "
+            "or write there",
+            file=sys.stderr,
+        )
         return 2
     except KeyboardInterrupt:
         print("hotline: interrupted", file=sys.stderr)

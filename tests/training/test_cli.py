@@ -182,3 +182,12 @@ def test_console_script_is_installed() -> None:
     hotline = Path(sys.executable).parent / "hotline"
     result = subprocess.run([str(hotline), "--help"], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0 and "demo-data" in result.stdout
+
+
+def test_a_path_the_system_refuses_is_one_line_saying_which_and_why(tmp_path: Path, bundle_dir: Path, capsys) -> None:
+    path = write_table(pd.DataFrame({"text": ["楼上太吵"]}), tmp_path / "in.csv")
+    blocker = tmp_path / "a-file"
+    blocker.write_text("", encoding="utf-8")
+    code, _, err = _predict(capsys, bundle_dir, path, blocker / "sub" / "o.csv", "--quiet")
+    assert code == 2 and err.startswith(f"hotline: error: {blocker}") and "check the path" in err
+    assert "Traceback" not in err
