@@ -168,7 +168,9 @@ def main() -> None:
             _training(args.train_rows, work)
     print(
         f"\nreproduce: .venv/bin/python -m bench.throughput --n {args.n} --repeat {args.repeat}"
+        f" --workers {args.workers} --train-rows {args.train_rows}"
         + (f" --data-root {args.data_root}" if args.data_root else "")
+        + (f" --model {args.model}" if args.model else "")
     )
 
 
