@@ -191,6 +191,22 @@ class Tokenizer:
             return list(filter(str.isalnum, tokens))
         return _content(tokens, split_mixed=rjieba)
 
+    def tag(self, text: str) -> list[tuple[str, str]]:
+        """Words of ``text`` with their part-of-speech tags (jieba's tag set: ``n``, ``ns``, ``v``, ``c`` ...).
+
+        Every word is kept, punctuation too: the words joined give ``text`` back.
+        """
+        segmenter = self._segmenter()
+        if self.backend == "rjieba":
+            # A user word has no tag in jieba-rs (""); jieba calls it "x", as any unknown word.
+            return [(word, flag or "x") for word, flag in segmenter.tag(text, True)]
+        known = self.__dict__.get("_pos")
+        if known is None or known[0] is not segmenter:
+            import jieba.posseg
+
+            known = self._pos = (segmenter, jieba.posseg.POSTokenizer(segmenter))
+        return [(pair.word, pair.flag) for pair in known[1].lcut(text)]
+
     def content_tokens(self, text: str) -> list[str]:
         """Return the tokens of ``text`` without stop words (for keywords and labels)."""
         stop = self._stop_set()

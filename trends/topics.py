@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
@@ -144,14 +145,41 @@ def topic_documents(tickets: pd.DataFrame) -> list[str]:
     return [f"{t} {t} {x}" for t, x in zip(titles, texts, strict=True)]
 
 
-def extract_locations(texts: list[str], *, top: int = 3) -> list[str]:
-    """The place names (district, street, compound) mentioned by most of ``texts``."""
+# Part-of-speech tags (prefixes) of words that start or join a clause and never belong to a
+# place name: verbs (but verbal nouns, as in 建设路), conjunctions, adverbs, prepositions,
+# pronouns, particles, localisers (期间, 附近), modal words. "居民可以出小区" and "隔离期间社区"
+# are clauses that end in a place word, not places.
+_CLAUSE_TAGS = ("v", "c", "d", "p", "r", "u", "f", "y", "e", "o")
+
+
+def _is_name(candidate: str, tagger: Callable[[str], list[tuple[str, str]]]) -> bool:
+    """True unless a word of ``candidate`` before its place suffix is a clause word."""
+    suffix = next((s for s in _PLACE_SUFFIX.split("|") if candidate.endswith(s)), "")
+    stem_end, start = len(candidate) - len(suffix), 0
+    for word, flag in tagger(candidate):
+        if start < stem_end and flag.startswith(_CLAUSE_TAGS) and flag != "vn":
+            return False
+        start += len(word)
+    return True
+
+
+def extract_locations(
+    texts: list[str], *, top: int = 3, tagger: Callable[[str], list[tuple[str, str]]] | None = None
+) -> list[str]:
+    """The place names (district, street, compound) mentioned by most of ``texts``.
+
+    With ``tagger`` (:meth:`nlp.tokenize.Tokenizer.tag`), candidates that are clauses ending in
+    a place word are dropped.
+    """
     counts: Counter[str] = Counter()
+    names: dict[str, bool] = {}  # candidate -> is a name, tagged once per call
     for text in texts:
         found = {_trim(m.group(0)) for m in _PLACE.finditer(text)}
+        if tagger is not None:
+            found = {p for p in found if p and names.setdefault(p, _is_name(p, tagger))}
         for m in _DISTRICT.finditer(text):
             name = m.group(0)
-            if name[-2] in "小社园城片辖学控范险":  # 小区, 社区, 园区 ... are not districts
+            if name[-2] in "小社园城片辖学控范险地":  # 小区, 社区, 园区, 地区 ... are not districts
                 continue
             while len(name) > 3 and name[0] in _NOT_NAME_START:  # "是吴中区" -> "吴中区"
                 name = name[1:]
@@ -255,7 +283,9 @@ def find_topics(week: pd.DataFrame, tokenizer: Tokenizer, params: TopicParams | 
                 keyword_weights={str(terms[i]): float(weights[t, i]) for i in profile if weights[t, i] > 0},
                 label=clean(str(label))[:40],
                 # Places of a large topic from an even sample of its tickets: the top three do not need all.
-                locations=extract_locations([texts[i] for i in members[:: max(1, len(members) // 1000)]]),
+                locations=extract_locations(
+                    [texts[i] for i in members[:: max(1, len(members) // 1000)]], tagger=tokenizer.tag
+                ),
                 example_ids=[ids[i] for i in rep_ids[central[:3]]],
             )
         )

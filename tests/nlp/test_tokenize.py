@@ -143,3 +143,12 @@ def test_texts_without_mixed_runs_skip_the_slow_filter_exactly(backend: str, tex
     segmenter = tokenizer._segmenter()
     raw = segmenter.cut(text) if backend == "rjieba" else segmenter.lcut(text)
     assert tokenizer(text) == _content(raw, split_mixed=backend == "rjieba")
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_tags_cover_the_text_and_tell_names_from_clause_words(backend: str) -> None:
+    text = "居民可以出小区，去苏康码窗口"
+    tagged = default_tokenizer(backend).tag(text)
+    assert "".join(word for word, _ in tagged) == text
+    flags = dict(tagged)
+    assert flags["小区"].startswith("n") and flags["可以"] == "c" and flags["苏康码"] == "x"  # a user word

@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+import pytest
+
+from nlp.tokenize import BACKENDS, default_tokenizer
+from trends.topics import extract_locations
+
+# Each text names one real place and one clause that ends in a place word.
+TEXTS = [
+    "香樟湾小区封控以后居民可以出小区买菜吗",
+    "郭巷街道隔离期间社区不让出门",
+    "现代大道积水严重，请尽快修复路面，尽快修复路",
+    "解放路上新开的小区没有公交",
+]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_clauses_that_end_in_a_place_word_are_not_places(backend: str) -> None:
+    tagger = default_tokenizer(backend).tag
+    places = set(extract_locations(TEXTS * 2, top=20, tagger=tagger))
+    assert {"香樟湾小区", "郭巷街道", "现代大道"} <= places
+    assert not places & {"民可以出小区", "隔离期间社区", "尽快修复路", "新开的小区"}
+
+
+def test_without_a_tagger_the_clauses_come_through() -> None:
+    # What the tagger is for: the place pattern alone cannot tell a clause from a name.
+    places = set(extract_locations(TEXTS * 2, top=20))
+    assert places & {"民可以出小区", "隔离期间社区", "尽快修复路"}
