@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 
-## run: demo corpus -> train -> evaluate -> predict on example tickets -> serve the demo bundle
+## run: demo corpus -> train -> evaluate -> predict on example tickets -> weekly digest -> serve the demo bundle
 run: demo
 	$(BIN)/hotline serve --model models/demo --prediction-log $(DEMO)/predictions.sqlite3
 
@@ -26,6 +26,8 @@ demo: $(STAMP)
 	$(BIN)/hotline evaluate --model models/demo --input $(DEMO)/unseen.csv --json $(DEMO)/evaluation.json
 	$(BIN)/hotline predict --model models/demo --input examples/tickets.csv --output $(DEMO)/predictions.csv
 	$(BIN)/python -c "import pandas as pd; pd.set_option('display.width', 200); print(pd.read_csv('$(DEMO)/predictions.csv')[['id','consultation','covid','department','department_proba','route']].to_string(index=False))"
+	$(BIN)/hotline digest --tickets $(DEMO)/tickets.csv --week 2022-W15 --model models/demo --out $(DEMO)/digest
+	@echo "weekly hot-issue digest of 2022-W15 (two injected emerging topics): open $(DEMO)/digest/digest.html"
 
 ## test: lint, type-check and the whole test suite (installs Chromium for the digest's browser test)
 test: lint typecheck browser pytest
