@@ -21,7 +21,7 @@ from nlp.features import as_ticket_frame
 from nlp.seeds import seed_documents, seed_hits
 from nlp.tasks import DEPARTMENT, is_binary
 
-__all__ = ["TOP_K", "predict", "predict_records"]
+__all__ = ["TOP_K", "predict", "predict_records", "with_seed_rule"]
 
 TOP_K = 3
 
@@ -77,15 +77,39 @@ def _predict_columns(bundle: Bundle, titles: list[str], texts: list[str], top_k:
         classes = list(classifier.classes_)
         if is_binary(task):
             positive = proba[:, classes.index(1)]
-            seeds = bundle.meta.get("tasks", {}).get(task, {}).get("seeds")
-            if seeds:  # a seed term in the text makes the ticket positive by rule
+            if _seeds(bundle, task):
                 seed_docs = seed_docs if seed_docs is not None else seed_documents(titles, texts)
-                positive = np.where(seed_hits(seeds, titles, texts, documents=seed_docs), 1.0, positive)
+                positive = with_seed_rule(bundle, task, positive, titles, texts, documents=seed_docs)
             columns[task] = (positive >= 0.5).astype(int)
             columns[f"{task}_proba"] = positive.round(4)
         else:
             columns.update(_multiclass(task, proba, classes, top_k, bundle))
     return columns
+
+
+def _seeds(bundle: Bundle, task: str) -> list[str]:
+    seeds: list[str] = bundle.meta.get("tasks", {}).get(task, {}).get("seeds") or []
+    return seeds
+
+
+def with_seed_rule(
+    bundle: Bundle,
+    task: str,
+    positive: np.ndarray,
+    titles: list[str],
+    texts: list[str],
+    *,
+    documents: list[str] | None = None,
+) -> np.ndarray:
+    """``positive`` (probabilities of class 1) set to 1.0 where a seed term of ``task`` is in the ticket.
+
+    Binary tasks with seed terms in the sidecar (analysts' flags, the public recipe's COVID
+    lexicon) are positive by rule when a seed matches; evaluation must score them the same way.
+    """
+    seeds = _seeds(bundle, task)
+    if not seeds:
+        return positive
+    return np.where(seed_hits(seeds, titles, texts, documents=documents), 1.0, positive)
 
 
 def _multiclass(task: str, proba: np.ndarray, classes: list[Any], top_k: int, bundle: Bundle) -> dict[str, Any]:

@@ -189,8 +189,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from nlp.bundle import load_bundle
-    from nlp.tasks import is_binary
-    from training.evaluate import binary_report, department_report, format_report
+    from training.evaluate import evaluate_bundle, format_report
 
     bundle = load_bundle(args.model)
     tickets = _read(args, args.input, labels=True)
@@ -199,20 +198,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         raise InputError(
             f"{args.input}: no label column for the model's tasks ({', '.join(bundle.tasks)}); name them with --<task>-col"
         )
-    frame = tickets.frame
-    reports: dict[str, Any] = {}
-    for task in tasks:
-        labelled = frame[frame[task].notna()]
-        pipeline = bundle.pipelines[task]
-        classifier = pipeline.steps[-1][1]
-        proba = pipeline.predict_proba(labelled[["title", "text"]])
-        if is_binary(task):
-            reports[task] = binary_report(
-                labelled[task].astype(int).to_numpy(), proba[:, list(classifier.classes_).index(1)]
-            )
-        else:
-            y = labelled[task].astype(str).to_numpy()
-            reports[task] = department_report(y, proba, list(classifier.classes_), bundle.route_threshold())
+    reports = evaluate_bundle(bundle, tickets.frame, tasks)
     print(f"evaluation of {bundle.bundle_id} on {Path(args.input).name}:")
     print(format_report(reports))
     if args.json:

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from numpy.typing import ArrayLike
 from sklearn.metrics import (
     accuracy_score,
@@ -16,9 +17,12 @@ from sklearn.metrics import (
     roc_auc_score,
 )
 
+from nlp.bundle import Bundle
+from nlp.predict import with_seed_rule
+from nlp.tasks import is_binary
 from training.calibrate import coverage_curve
 
-__all__ = ["classification_report", "department_report", "format_report"]
+__all__ = ["classification_report", "department_report", "evaluate_bundle", "format_report"]
 
 
 def classification_report(y_true: ArrayLike, y_pred: ArrayLike, labels: Sequence[Any]) -> dict[str, Any]:
@@ -105,3 +109,25 @@ def format_report(reports: dict[str, dict[str, Any]]) -> str:
         if len(report["per_class"]) > 2:
             lines.append(f"{'':<14} weakest classes: " + ", ".join(f"{k} F1={v['f1']:.2f}" for k, v in weakest))
     return "\n".join(lines)
+
+
+def evaluate_bundle(bundle: Bundle, frame: pd.DataFrame, tasks: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """The report of each of ``tasks`` for ``bundle`` on the labelled rows of ``frame``.
+
+    ``frame`` has ``title``, ``text`` and one label column per task (missing where a row has
+    no label). Binary tasks are scored as ``predict`` scores them, seed-term rules included.
+    """
+    reports: dict[str, dict[str, Any]] = {}
+    for task in tasks:
+        labelled = frame[frame[task].notna()]
+        pipeline = bundle.pipelines[task]
+        classes = list(pipeline.steps[-1][1].classes_)
+        proba = pipeline.predict_proba(labelled[["title", "text"]])
+        if is_binary(task):
+            titles, texts = labelled["title"].tolist(), labelled["text"].tolist()
+            positive = with_seed_rule(bundle, task, proba[:, classes.index(1)], titles, texts)
+            reports[task] = binary_report(labelled[task].astype(int).to_numpy(), positive)
+        else:
+            y = labelled[task].astype(str).to_numpy()
+            reports[task] = department_report(y, proba, classes, bundle.route_threshold())
+    return reports
