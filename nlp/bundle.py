@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import shutil
 import tempfile
 from dataclasses import dataclass
 from importlib import metadata
@@ -25,7 +26,7 @@ from sklearn.pipeline import Pipeline
 from nlp.errors import BundleError
 from nlp.io import file_sha256
 
-__all__ = ["SCHEMA_VERSION", "Bundle", "library_versions", "load_bundle", "read_sidecar", "save_bundle"]
+__all__ = ["SCHEMA_VERSION", "Bundle", "copy_bundle", "library_versions", "load_bundle", "read_sidecar", "save_bundle"]
 
 SCHEMA_VERSION = 1
 PRODUCER = "hotline-nlp"
@@ -110,6 +111,19 @@ def save_bundle(bundle: Bundle, directory: str | os.PathLike[str]) -> Path:
     _write_atomic(directory / SIDECAR, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
     bundle.meta = meta
     return directory
+
+
+def copy_bundle(source: str | os.PathLike[str], target: str | os.PathLike[str]) -> Path:
+    """Copy a bundle's files into ``target`` as :func:`save_bundle` writes them (payload, then sidecar).
+
+    Each file goes to a temporary name and is renamed into place, so a reader of ``target`` sees
+    the old bundle, the new one, or a payload that does not match its sidecar (refused at load).
+    """
+    source, target = Path(source), Path(target)
+    target.mkdir(parents=True, exist_ok=True)
+    for name in (PAYLOAD, SIDECAR):
+        _write_atomic(target / name, lambda tmp, name=name: shutil.copyfile(source / name, tmp))
+    return target
 
 
 def read_sidecar(directory: str | os.PathLike[str]) -> dict[str, Any]:

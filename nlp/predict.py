@@ -16,14 +16,19 @@ import numpy as np
 import pandas as pd
 
 from nlp.bundle import Bundle
+from nlp.errors import BundleError
 from nlp.fastpath import FastFeatures, fast_features, fast_head
 from nlp.features import as_ticket_frame
 from nlp.seeds import seed_documents, seed_hits
 from nlp.tasks import DEPARTMENT, is_binary
 
-__all__ = ["TOP_K", "predict", "predict_records", "with_seed_rule"]
+__all__ = ["SMOKE_TICKETS", "TOP_K", "predict", "predict_records", "smoke_check", "with_seed_rule"]
 
 TOP_K = 3
+
+# Every bundle must answer these before it serves or is promoted: a load that unpickles but
+# cannot predict (missing task, broken tokenizer) is refused.
+SMOKE_TICKETS = ["我的苏康码变成黄码了，怎么转绿？", "楼上邻居半夜装修噪音太大", "请问公积金提取需要什么材料"]
 
 
 def predict(bundle: Bundle, tickets: Any, *, top_k: int = TOP_K) -> pd.DataFrame:
@@ -57,6 +62,18 @@ def predict_records(bundle: Bundle, titles: list[str], texts: list[str], *, top_
     columns = _predict_columns(bundle, titles, texts, top_k)
     values = {name: column.tolist() if isinstance(column, np.ndarray) else column for name, column in columns.items()}
     return [dict(zip(values, row, strict=True)) for row in zip(*values.values(), strict=True)]
+
+
+def smoke_check(bundle: Bundle) -> None:
+    """Predict :data:`SMOKE_TICKETS`; raise BundleError if the bundle cannot answer them."""
+    try:
+        out = predict(bundle, SMOKE_TICKETS)
+    except Exception as exc:
+        raise BundleError(
+            f"bundle {bundle.bundle_id} failed its smoke prediction: {type(exc).__name__}: {exc}"
+        ) from exc
+    if len(out) != len(SMOKE_TICKETS):
+        raise BundleError(f"bundle {bundle.bundle_id} answered {len(out)} of {len(SMOKE_TICKETS)} smoke tickets")
 
 
 def _predict_columns(bundle: Bundle, titles: list[str], texts: list[str], top_k: int) -> dict[str, Any]:

@@ -8,15 +8,11 @@ from pathlib import Path
 
 from nlp.bundle import Bundle, load_bundle
 from nlp.errors import BundleError
-from nlp.predict import predict
+from nlp.predict import SMOKE_TICKETS, smoke_check
 
 __all__ = ["SMOKE_TICKETS", "ModelHolder"]
 
 log = logging.getLogger("hotline.serve")
-
-# Every candidate bundle must answer these before it serves: a load that unpickles but
-# cannot predict (missing task, broken tokenizer) is refused while the old model keeps serving.
-SMOKE_TICKETS = ["我的苏康码变成黄码了，怎么转绿？", "楼上邻居半夜装修噪音太大", "请问公积金提取需要什么材料"]
 
 
 class ModelHolder:
@@ -34,15 +30,9 @@ class ModelHolder:
 
     @staticmethod
     def validate(bundle: Bundle) -> None:
-        """Predict the smoke tickets; raise BundleError if the bundle cannot answer."""
-        try:
-            out = predict(bundle, SMOKE_TICKETS)
-        except Exception as exc:
-            raise BundleError(
-                f"bundle {bundle.bundle_id} failed its smoke prediction: {type(exc).__name__}: {exc}"
-            ) from exc
-        if len(out) != len(SMOKE_TICKETS):
-            raise BundleError(f"bundle {bundle.bundle_id} answered {len(out)} of {len(SMOKE_TICKETS)} smoke tickets")
+        """Predict the smoke tickets; raise BundleError if the bundle cannot answer (a refused
+        bundle never serves: the old one keeps serving)."""
+        smoke_check(bundle)
 
     def reload(self) -> Bundle:
         """Load, validate and swap in the bundle at :attr:`model_dir`.

@@ -214,6 +214,21 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_promote(args: argparse.Namespace) -> int:
+    from training.promote import promote
+
+    labelled = _read(args, args.against, labels=True).frame if args.against else None
+    result = promote(args.model, args.to, labelled=labelled, tolerance=args.tolerance, force=args.force)
+    if result.comparisons:
+        print(f"compared on {Path(args.against).name} (serving -> candidate):")
+        for c in result.comparisons:
+            print(f"  {c.task:<13} {c.metric:<14} {c.current:.4f} -> {c.candidate:.4f}  ({c.change:+.4f})")
+    was = f" (was {result.replaced_id}; kept in {result.previous_dir})" if result.replaced_id else ""
+    print(f"promoted {result.candidate_id} to {args.to}{was}")
+    print("the service loads it on POST /v1/admin/reload (admin token) or kill -HUP; until then it serves the old one")
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import os
     import tempfile
@@ -339,6 +354,16 @@ def _add_trend_options(parser: argparse.ArgumentParser) -> None:
 # --- parser ------------------------------------------------------------------------------------
 
 
+def _fraction(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number such as 0.01, got {text!r}") from None
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"expected a number from 0 to 1, got {value}")
+    return value
+
+
 def _positive_int(text: str) -> int:
     try:
         value = int(text)
@@ -433,6 +458,23 @@ def build_parser() -> argparse.ArgumentParser:
     _add_column_options(p, labels=True)
     p.add_argument("--json", help="also write the full report as JSON to this file")
     p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser(
+        "promote",
+        help="put a trained bundle where the service loads it, after a quality check; keeps the replaced one",
+        description="Copy the bundle in --model to --to (the service's model directory), safely. With --against, "
+        "both bundles are evaluated on those labelled tickets and the candidate is refused if a task is worse "
+        "by more than --tolerance. The replaced bundle goes to <to>.previous; promoting that folder rolls back.",
+    )
+    p.add_argument("--model", required=True, help="the candidate bundle directory")
+    p.add_argument("--to", required=True, help="the directory the service loads (HOTLINE_MODEL_DIR)")
+    p.add_argument("--against", help="labelled tickets to compare the candidate with the serving bundle on")
+    _add_column_options(p, labels=True)
+    p.add_argument(
+        "--tolerance", type=_fraction, default=0.01, help="largest drop of a task's F1 that is accepted (default 0.01)"
+    )
+    p.add_argument("--force", action="store_true", help="promote even when the candidate scores lower")
+    p.set_defaults(func=cmd_promote)
 
     p = sub.add_parser("ingest", help="load a ticket export into the ticket store (DuckDB), upserting by id")
     p.add_argument("file", nargs="?", help="ticket export (CSV/XLSX/Parquet/JSONL)")

@@ -191,3 +191,23 @@ def test_a_path_the_system_refuses_is_one_line_saying_which_and_why(tmp_path: Pa
     code, _, err = _predict(capsys, bundle_dir, path, blocker / "sub" / "o.csv", "--quiet")
     assert code == 2 and err.startswith(f"hotline: error: {blocker}") and "check the path" in err
     assert "Traceback" not in err
+
+
+def test_promote_compares_then_copies_and_says_how_to_reload(
+    tmp_path: Path, bundle_dir: Path, unseen: pd.DataFrame, capsys
+) -> None:
+    path = write_table(unseen, tmp_path / "labelled.csv")
+    target = tmp_path / "serving"
+    code, out, err = run(capsys, "promote", "--model", str(bundle_dir), "--to", str(target))
+    assert code == 0, err
+    code, out, err = run(capsys, "promote", "--model", str(target), "--to", str(target))
+    assert code == 2 and "already the bundle" in err
+    code, out, err = run(
+        capsys, "promote", "--model", str(bundle_dir), "--to", str(target), "--against", str(path), "--tolerance", "0"
+    )
+    assert code == 0, err
+    assert "department" in out and "macro-F1" in out and "(+0.0000)" in out
+    assert "kept in" in out and "/v1/admin/reload" in out
+    with pytest.raises(SystemExit) as stopped:
+        run(capsys, "promote", "--model", str(bundle_dir), "--to", str(target), "--tolerance", "2")
+    assert stopped.value.code == 2 and "expected a number from 0 to 1" in capsys.readouterr().err
