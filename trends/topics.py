@@ -163,26 +163,28 @@ def _is_name(candidate: str, tagger: Callable[[str], list[tuple[str, str]]]) -> 
     return True
 
 
-def extract_locations(
-    texts: list[str], *, top: int = 3, tagger: Callable[[str], list[tuple[str, str]]] | None = None
-) -> list[str]:
+def extract_locations(texts: list[str], *, top: int = 3, tokenizer: Tokenizer | None = None) -> list[str]:
     """The place names (district, street, compound) mentioned by most of ``texts``.
 
-    With ``tagger`` (:meth:`nlp.tokenize.Tokenizer.tag`), candidates that are clauses ending in
-    a place word are dropped.
+    With ``tokenizer``, candidates that are clauses ending in a place word are dropped (by its
+    part-of-speech tags), and its user words that end in 区, 市 or 县 (相城区, 工业园区) count as
+    districts even where the pattern alone would take them for a generic word (城区, 园区).
     """
     counts: Counter[str] = Counter()
     names: dict[str, bool] = {}  # candidate -> is a name, tagged once per call
+    known = set(tokenizer.user_words) if tokenizer is not None else set()
     for text in texts:
         found = {_trim(m.group(0)) for m in _PLACE.finditer(text)}
-        if tagger is not None:
-            found = {p for p in found if p and names.setdefault(p, _is_name(p, tagger))}
+        if tokenizer is not None:
+            found = {p for p in found if p and names.setdefault(p, _is_name(p, tokenizer.tag))}
         for m in _DISTRICT.finditer(text):
             name = m.group(0)
-            if name[-2] in "小社园城片辖学控范险地":  # 小区, 社区, 园区, 地区 ... are not districts
-                continue
             while len(name) > 3 and name[0] in _NOT_NAME_START:  # "是吴中区" -> "吴中区"
                 name = name[1:]
+            if (
+                name not in known and name[-2] in "小社园城片辖学控范险地"
+            ):  # 小区, 社区, 城区, 地区 ... are no districts
+                continue
             found.add(name)
         counts.update(p for p in found if p and p not in _NOT_PLACES)
     # A place named in at least two tickets (or the only one there is) says where the topic is.
@@ -284,7 +286,7 @@ def find_topics(week: pd.DataFrame, tokenizer: Tokenizer, params: TopicParams | 
                 label=clean(str(label))[:40],
                 # Places of a large topic from an even sample of its tickets: the top three do not need all.
                 locations=extract_locations(
-                    [texts[i] for i in members[:: max(1, len(members) // 1000)]], tagger=tokenizer.tag
+                    [texts[i] for i in members[:: max(1, len(members) // 1000)]], tokenizer=tokenizer
                 ),
                 example_ids=[ids[i] for i in rep_ids[central[:3]]],
             )

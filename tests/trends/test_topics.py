@@ -16,8 +16,7 @@ TEXTS = [
 
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_clauses_that_end_in_a_place_word_are_not_places(backend: str) -> None:
-    tagger = default_tokenizer(backend).tag
-    places = set(extract_locations(TEXTS * 2, top=20, tagger=tagger))
+    places = set(extract_locations(TEXTS * 2, top=20, tokenizer=default_tokenizer(backend)))
     assert {"香樟湾小区", "郭巷街道", "现代大道"} <= places
     assert not places & {"民可以出小区", "隔离期间社区", "尽快修复路", "新开的小区"}
 
@@ -26,3 +25,10 @@ def test_without_a_tagger_the_clauses_come_through() -> None:
     # What the tagger is for: the place pattern alone cannot tell a clause from a name.
     places = set(extract_locations(TEXTS * 2, top=20))
     assert places & {"民可以出小区", "隔离期间社区", "尽快修复路"}
+
+
+def test_known_districts_are_districts_and_generic_words_are_not() -> None:
+    texts = ["相城区元和街道的车位捆绑销售", "工业园区星海小区停水", "老城区的路灯不亮", "市城区停车难"] * 2
+    places = set(extract_locations(texts, top=20, tokenizer=default_tokenizer()))
+    assert {"相城区", "工业园区"} <= places  # user words of the shipped dictionary
+    assert not places & {"老城区", "市城区", "城区"}
