@@ -27,7 +27,7 @@ from typing import Any
 import pandas as pd
 
 from nlp.bundle import SIDECAR, Bundle, copy_bundle, load_bundle, read_sidecar
-from nlp.errors import InputError
+from nlp.errors import BundleError, InputError
 from nlp.predict import smoke_check
 from nlp.tasks import is_binary
 from training.evaluate import evaluate_bundle
@@ -117,7 +117,7 @@ def promote(
         candidate = load_bundle(staging)
         smoke_check(candidate)
         result = PromoteResult(candidate_id=candidate.bundle_id)
-        current = load_bundle(target) if (target / SIDECAR).exists() else None
+        current = _serving(target, force)
         if current is not None:
             result.replaced_id = current.bundle_id
             if labelled is not None:
@@ -130,6 +130,21 @@ def promote(
         shutil.rmtree(staging, ignore_errors=True)
     load_bundle(target)  # what the service will load: the copy checks out
     return result
+
+
+def _serving(target: Path, force: bool) -> Bundle | None:
+    """The bundle in ``target``, None if there is none (or, with ``force``, if it cannot be loaded)."""
+    if not (target / SIDECAR).exists():
+        return None
+    try:
+        return load_bundle(target)
+    except BundleError as exc:
+        if force:
+            return None  # replaced without comparison, and not kept: it cannot be loaded anyway
+        raise PromoteRefused(
+            f"{target}: the serving bundle cannot be loaded, so nothing can be compared or kept ({exc}); "
+            "--force replaces it"
+        ) from exc
 
 
 def _refuse_if_worse(

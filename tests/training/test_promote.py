@@ -82,3 +82,12 @@ def test_a_broken_candidate_never_reaches_the_target(serving: Path, tmp_path: Pa
     with pytest.raises(BundleError, match="SHA-256 differs"):
         promote(broken, serving)
     assert (serving / "bundle.joblib").read_bytes() == before
+
+
+def test_a_broken_serving_bundle_is_replaced_only_with_force(serving: Path, bundle_dir: Path) -> None:
+    (serving / "bundle.joblib").write_bytes(b"damaged")
+    with pytest.raises(PromoteRefused, match=r"cannot be loaded.*--force replaces it"):
+        promote(bundle_dir, serving)
+    result = promote(bundle_dir, serving, force=True)
+    assert result.replaced_id is None and result.previous_dir is None
+    assert load_bundle(serving).bundle_id == result.candidate_id
