@@ -211,12 +211,17 @@ def _week_summary(
     key = source.content_key(since, until)
     if key is None:
         return WeekSummary.empty(label)
-    summary = cache.get(label, key) if cache is not None else None
-    if summary is None:
+    if cache is None:
         rows = tickets if tickets is not None else source.tickets(since=since, until=until)
-        summary = summarise_week(label, rows, tokenizer, params)
-        if cache is not None:
-            cache.put(summary, key)
+        return summarise_week(label, rows, tokenizer, params)
+    summary = cache.get(label, key)
+    if summary is None:
+        with cache.mining(label):
+            summary = cache.get(label, key)  # another digest may have mined it while this one waited
+            if summary is None:
+                rows = tickets if tickets is not None else source.tickets(since=since, until=until)
+                summary = summarise_week(label, rows, tokenizer, params)
+                cache.put(summary, key)
     return summary
 
 

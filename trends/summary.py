@@ -10,6 +10,10 @@ A cache entry is keyed by the week's content (a hash of its tickets, computed by
 source) and by how it was mined (:func:`mining_identity`): a late ticket re-ingested into an
 old week, other topic parameters or another tokenizer make a new entry; stale entries of the
 same week are removed when the new one is written.
+
+Two digests that need the same unmined week at once (the Monday job and an analyst opening
+the page in the service) take turns: the second waits for the first's entry instead of
+mining the week a second time (:meth:`SummaryCache.mining`, a lock file per week).
 """
 
 from __future__ import annotations
@@ -21,6 +25,8 @@ import logging
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -133,6 +139,25 @@ class SummaryCache:
     def _entry(self, label: str, content_key: str) -> Path:
         key = hashlib.sha256(f"{content_key}|{self.identity}".encode()).hexdigest()[:16]
         return self.folder / f"{label}-{key}"
+
+    @contextmanager
+    def mining(self, label: str) -> Iterator[None]:
+        """Hold the week's lock while it is mined and stored, so other processes wait for the entry.
+
+        The lock is released when the block ends or the process dies. Where no lock can be
+        taken (a read-only cache, a system without ``fcntl``), weeks are mined without one.
+        """
+        try:
+            import fcntl
+
+            self.folder.mkdir(parents=True, exist_ok=True)
+            handle = open(self.folder / f".{label}.lock", "a")  # noqa: SIM115 - held across the yield
+        except (ImportError, OSError):
+            yield
+            return
+        with handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)  # waits while another digest mines this week
+            yield  # closing the file releases the lock
 
     def get(self, label: str, content_key: str) -> WeekSummary | None:
         entry = self._entry(label, content_key)

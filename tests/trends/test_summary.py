@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import json
+import threading
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -40,7 +42,7 @@ def test_a_cached_digest_equals_a_fresh_one_and_mines_nothing(stream, tokenizer,
     assert len(mined) == 8
     cache = _cache(tmp_path, tokenizer)
     build_digest(frame, "2022-W18", tokenizer, cache=cache)
-    assert len(mined) == 16 and len(list(cache.folder.iterdir())) == 8
+    assert len(mined) == 16 and len([e for e in cache.folder.iterdir() if not e.name.startswith(".")]) == 8
     again = build_digest(frame, "2022-W18", tokenizer, cache=cache)
     assert len(mined) == 16, "every week came from the cache"
     assert _comparable(again) == _comparable(fresh)
@@ -113,3 +115,46 @@ def test_digest_from_the_store_reads_week_by_week(stream, tokenizer, tmp_path: P
     digest = build_digest(store, "2022-W18", tokenizer, cache=_cache(tmp_path, tokenizer))
     assert digest["n_tickets"] == int((frame["created_at"].dt.strftime("%G-W%V") == "2022-W18").sum())
     assert digest["topics"] and len(digest["history"]["weeks"]) == 8
+
+
+def test_two_digests_needing_the_same_week_mine_it_once(stream, tokenizer, tmp_path: Path, monkeypatch) -> None:
+    frame, _ = stream
+    calls: list[str] = []
+
+    def slow(label, tickets, tokenizer, params):  # type: ignore[no-untyped-def]
+        calls.append(label)
+        time.sleep(0.3)  # long enough for the other digest to reach the same week meanwhile
+        return summarise_week(label, tickets, tokenizer, params)
+
+    monkeypatch.setattr(trends.digest, "summarise_week", slow)
+    digests: list[dict] = []
+    threads = [
+        threading.Thread(
+            target=lambda: digests.append(build_digest(frame, "2022-W18", tokenizer, cache=_cache(tmp_path, tokenizer)))
+        )
+        for _ in range(2)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(calls) == sorted(set(calls)) and len(calls) == 8, "each week mined once"
+    assert len(digests) == 2 and _comparable(digests[0]) == _comparable(digests[1])
+
+
+def test_the_week_lock_makes_a_second_miner_wait(tmp_path: Path, tokenizer) -> None:
+    cache = _cache(tmp_path, tokenizer)
+    entered = threading.Event()
+
+    def second() -> None:
+        with cache.mining("2022-W18"):
+            entered.set()
+
+    with cache.mining("2022-W18"):
+        waiter = threading.Thread(target=second)
+        waiter.start()
+        assert not entered.wait(0.3), "the second miner got in while the first held the week"
+    assert entered.wait(5)
+    waiter.join()
+    with cache.mining("2022-W19"):  # another week is not held up
+        pass
