@@ -45,7 +45,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 typecheck: $(STAMP)
-	$(BIN)/mypy nlp training serve trends
+	$(BIN)/mypy nlp training serve trends bench
 
 pytest: $(STAMP)
 	$(BIN)/pytest
