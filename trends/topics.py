@@ -72,9 +72,14 @@ _NOT_PLACES = {
 }
 
 
+def _suffix(name: str) -> str:
+    """The place suffix (街道, 小区, 路 ...) ``name`` ends with, or ""."""
+    return next((s for s in _PLACE_SUFFIX.split("|") if name.endswith(s)), "")
+
+
 def _trim(name: str) -> str:
     """Drop leading clause characters and keep at most 4 characters before the suffix."""
-    suffix = next((s for s in _PLACE_SUFFIX.split("|") if name.endswith(s)), "")
+    suffix = _suffix(name)
     stem = name[: len(name) - len(suffix)]
     stem = re.split(r"[区市县]", stem)[-1]  # "吴中区郭巷" -> "郭巷": the district is counted on its own
     while stem and stem[0] in _NOT_NAME_START:
@@ -154,8 +159,7 @@ _CLAUSE_TAGS = ("v", "c", "d", "p", "r", "u", "f", "y", "e", "o")
 
 def _is_name(candidate: str, tagger: Callable[[str], list[tuple[str, str]]]) -> bool:
     """True unless a word of ``candidate`` before its place suffix is a clause word."""
-    suffix = next((s for s in _PLACE_SUFFIX.split("|") if candidate.endswith(s)), "")
-    stem_end, start = len(candidate) - len(suffix), 0
+    stem_end, start = len(candidate) - len(_suffix(candidate)), 0
     for word, flag in tagger(candidate):
         if start < stem_end and flag.startswith(_CLAUSE_TAGS) and flag != "vn":
             return False
@@ -176,14 +180,15 @@ def extract_locations(texts: list[str], *, top: int = 3, tokenizer: Tokenizer | 
     for text in texts:
         found = {_trim(m.group(0)) for m in _PLACE.finditer(text)}
         if tokenizer is not None:
-            found = {p for p in found if p and names.setdefault(p, _is_name(p, tokenizer.tag))}
+            for candidate in found - names.keys():
+                names[candidate] = bool(candidate) and _is_name(candidate, tokenizer.tag)
+            found = {p for p in found if names[p]}
         for m in _DISTRICT.finditer(text):
             name = m.group(0)
             while len(name) > 3 and name[0] in _NOT_NAME_START:  # "是吴中区" -> "吴中区"
                 name = name[1:]
-            if (
-                name not in known and name[-2] in "小社园城片辖学控范险地"
-            ):  # 小区, 社区, 城区, 地区 ... are no districts
+            generic = name[-2] in "小社园城片辖学控范险地"  # 小区, 社区, 城区, 地区 ... are no districts
+            if generic and name not in known:
                 continue
             found.add(name)
         counts.update(p for p in found if p and p not in _NOT_PLACES)
