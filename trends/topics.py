@@ -193,7 +193,9 @@ def extract_locations(texts: list[str], *, top: int = 3, tokenizer: Tokenizer | 
             found.add(name)
         counts.update(p for p in found if p and p not in _NOT_PLACES)
     # A place named in at least two tickets (or the only one there is) says where the topic is.
-    return [p for p, n in counts.most_common(top) if n >= 2 or len(texts) == 1]
+    # Ties in name order: the candidates come from sets, whose order changes from run to run.
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:top]
+    return [p for p, n in ranked if n >= 2 or len(texts) == 1]
 
 
 def _c_tf_idf(counts: Any, labels: np.ndarray, n_topics: int) -> np.ndarray:
