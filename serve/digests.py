@@ -129,24 +129,29 @@ class DigestCache:
             return future.result(timeout=wait)
         except FutureTimeout:
             raise DigestPending(label) from None
-        except BaseException as exc:
+        except BrokenProcessPool as exc:
+            with self._lock:
+                self._forget(key, future)
+            self.close()  # the next request starts a new building process
+            raise DigestFailed(
+                f"building the digest of {label} failed ({exc}); retry, or check the server's memory"
+            ) from exc
+        except BaseException:
             with self._lock:  # a failed build is reported once; the next request starts another
-                if self._building.get(key) is future:
-                    del self._building[key]
-            if isinstance(exc, BrokenProcessPool):
-                self.close()  # the next request starts a new building process
-                raise DigestFailed(
-                    f"building the digest of {label} failed ({exc}); retry, or check the server's memory"
-                ) from exc
+                self._forget(key, future)
             raise
+
+    def _forget(self, key: tuple[str, float, str], future: Future[dict[str, Any]]) -> None:
+        """Drop ``future`` from the builds in progress unless a newer build took its place (lock held)."""
+        if self._building.get(key) is future:
+            del self._building[key]
 
     def _keep(self, key: tuple[str, float, str], future: Future[dict[str, Any]]) -> None:
         """Keep a finished digest (called when the build ends, whether or not a request still waits)."""
         if future.cancelled() or future.exception() is not None:
             return  # stays in _building until a request reports the failure
-        with self._lock:
-            if self._building.get(key) is future:
-                del self._building[key]
+        with self._lock:  # one step: a request sees the build or the digest, never neither
+            self._forget(key, future)
             if len(self._cache) >= self.capacity:
                 self._cache.pop(next(iter(self._cache)))
             self._cache[key] = future.result()

@@ -211,16 +211,19 @@ def _week_summary(
     key = source.content_key(since, until)
     if key is None:
         return WeekSummary.empty(label)
-    if cache is None:
+
+    def mine() -> WeekSummary:
         rows = tickets if tickets is not None else source.tickets(since=since, until=until)
         return summarise_week(label, rows, tokenizer, params)
+
+    if cache is None:
+        return mine()
     summary = cache.get(label, key)
     if summary is None:
         with cache.mining(label):
             summary = cache.get(label, key)  # another digest may have mined it while this one waited
             if summary is None:
-                rows = tickets if tickets is not None else source.tickets(since=since, until=until)
-                summary = summarise_week(label, rows, tokenizer, params)
+                summary = mine()
                 cache.put(summary, key)
     return summary
 
