@@ -27,9 +27,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
-from bench.throughput import _demo_model, _texts_of_teddy
+from bench.throughput import demo_model, teddy_tickets
 from nlp.bundle import Bundle, load_bundle
 from nlp.fastpath import FastFeatures, fast_features, fast_head
 from nlp.features import clean_tickets
@@ -99,19 +97,11 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="hotline-stages-") as tmp:
         work = Path(tmp)
-        model = Path(args.model) if args.model else _demo_model(work)
+        model = Path(args.model) if args.model else demo_model(work)
         bundle = load_bundle(model)
         corpora = {"generated tickets": generate(n=args.n, weeks=4, seed=21)[0][["id", "title", "text"]]}
         if args.data_root:
-            pairs = _texts_of_teddy(Path(args.data_root))
-            repeated = [pairs[i % len(pairs)] for i in range(args.n)]
-            corpora["teddy2020c messages (repeated)"] = pd.DataFrame(
-                {
-                    "id": [str(i) for i in range(args.n)],
-                    "title": [t for t, _ in repeated],
-                    "text": [b for _, b in repeated],
-                }
-            )
+            corpora["teddy2020c messages (repeated)"] = teddy_tickets(Path(args.data_root), args.n)
         for name, frame in corpora.items():
             source = write_table(frame, work / "stages-in.csv")
             steps, raw, tickets = _stages(bundle, model, source, work)
@@ -125,6 +115,7 @@ def main() -> None:
     print(
         f"\nreproduce: .venv/bin/python -m bench.stages --n {args.n}"
         + (f" --data-root {args.data_root}" if args.data_root else "")
+        + (f" --model {args.model}" if args.model else "")
     )
 
 

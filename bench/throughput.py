@@ -54,6 +54,15 @@ def _texts_of_teddy(root: Path) -> list[tuple[str, str]]:
     return [(t, b) for t, b in pairs if b.strip()]
 
 
+def teddy_tickets(root: Path, n: int) -> pd.DataFrame:
+    """The Teddy messages repeated to ``n`` tickets (``id``, ``title``, ``text``)."""
+    pairs = _texts_of_teddy(root)
+    repeated = [pairs[i % len(pairs)] for i in range(n)]
+    return pd.DataFrame(
+        {"id": [str(i) for i in range(n)], "title": [t for t, _ in repeated], "text": [b for _, b in repeated]}
+    )
+
+
 def _segmentation_speed(docs: list[str], backend: str, limit_chars: int | None, repeat: int) -> tuple[float, float]:
     """(characters per second, seconds for all ``docs``) of the raw segmenter, one core, best of ``repeat``."""
     segmenter = default_tokenizer(backend)._segmenter()
@@ -149,21 +158,13 @@ def main() -> None:
         parser.error(f"expected --repeat >= 1, got {args.repeat}")
     with tempfile.TemporaryDirectory(prefix="hotline-bench-") as tmp:
         work = Path(tmp)
-        model = Path(args.model) if args.model else _demo_model(work)
+        model = Path(args.model) if args.model else demo_model(work)
         generated, _ = generate(n=args.n, weeks=4, seed=21)
         _corpus_report("generated tickets", generated[["id", "title", "text"]], model, args.workers, work, args.repeat)
         if args.data_root:
-            pairs = _texts_of_teddy(Path(args.data_root))
-            repeated = [pairs[i % len(pairs)] for i in range(args.n)]
-            real = pd.DataFrame(
-                {
-                    "id": [str(i) for i in range(args.n)],
-                    "title": [t for t, _ in repeated],
-                    "text": [b for _, b in repeated],
-                }
-            )
+            real = teddy_tickets(Path(args.data_root), args.n)
             _corpus_report("teddy2020c messages (repeated)", real, model, args.workers, work, args.repeat)
-            _agreement(pairs)
+            _agreement(_texts_of_teddy(Path(args.data_root)))
         if args.train_rows:
             _training(args.train_rows, work)
     print(
@@ -174,7 +175,7 @@ def main() -> None:
     )
 
 
-def _demo_model(work: Path) -> Path:
+def demo_model(work: Path) -> Path:
     frame, _ = generate(n=6000, weeks=12, seed=0)
     path = write_table(frame, work / "demo.csv")
     subprocess.run(
