@@ -118,11 +118,15 @@ def evaluate_bundle(bundle: Bundle, frame: pd.DataFrame, tasks: Sequence[str]) -
     no label). Binary tasks are scored as ``predict`` scores them, seed-term rules included.
     """
     reports: dict[str, dict[str, Any]] = {}
+    matrices: dict[int, Any] = {}  # the tasks' pipelines share one fitted feature step: vectorise once
     for task in tasks:
-        labelled = frame[frame[task].notna()]
-        pipeline = bundle.pipelines[task]
-        classes = list(pipeline.steps[-1][1].classes_)
-        proba = pipeline.predict_proba(labelled[["title", "text"]])
+        rows = frame[task].notna().to_numpy()
+        labelled = frame[rows]
+        features, classifier = bundle.pipelines[task].steps[0][1], bundle.pipelines[task].steps[-1][1]
+        if id(features) not in matrices:
+            matrices[id(features)] = features.transform(frame[["title", "text"]])
+        classes = list(classifier.classes_)
+        proba = classifier.predict_proba(matrices[id(features)][rows])
         if is_binary(task):
             titles, texts = labelled["title"].tolist(), labelled["text"].tolist()
             positive = with_seed_rule(bundle, task, proba[:, classes.index(1)], titles, texts)
