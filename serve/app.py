@@ -307,7 +307,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     auth = [Depends(require_api_token)]
 
-    def _digest(request: Request, week: str, settings: Settings) -> dict[str, Any]:
+    def _digest(week: str, settings: Settings) -> dict[str, Any]:
         """The digest, or DigestPending when its build takes longer than the configured wait."""
         cache: DigestCache | None = app.state.digests
         if cache is None:
@@ -338,9 +338,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         responses={**pending, **_ERRORS},
         summary="The weekly hot-issue digest (JSON)",
     )
-    def digest_json(week: str, request: Request, settings: SettingsDep) -> Any:
+    def digest_json(week: str, settings: SettingsDep) -> Any:
         try:
-            return _digest(request, week, settings)
+            return _digest(week, settings)
         except DigestPending as wait:
             body = PendingOut(
                 status="building", week=wait.week, retry_after_seconds=wait.retry_after, message=str(wait)
@@ -354,9 +354,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         responses={**pending, **_ERRORS},
         summary="The weekly hot-issue digest (HTML page)",
     )
-    def digest_html(week: str, request: Request, settings: SettingsDep) -> HTMLResponse:
+    def digest_html(week: str, settings: SettingsDep) -> HTMLResponse:
         try:
-            return HTMLResponse(to_html(_digest(request, week, settings)))
+            return HTMLResponse(to_html(_digest(week, settings)))
         except DigestPending as wait:
             # Analysts open this page in a browser: it reloads itself until the digest is there.
             page = _PENDING_PAGE.format(week=html.escape(wait.week), seconds=wait.retry_after)
