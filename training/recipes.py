@@ -75,6 +75,36 @@ def _require(root: Path, relative: str) -> Path:
     return path
 
 
+def _fuzhou_requests(root: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The Fuzhou requests as read, and as ``id``, ``title``, ``text`` rows (same order)."""
+    fuzhou = read_table(_require(root, FUZHOU))
+    missing = [c for c in ("标题", "投诉件内容", "性质") if c not in fuzhou.columns]
+    if missing:
+        raise InputError(f"{root / FUZHOU}: expected columns 标题, 投诉件内容, 性质, missing {', '.join(missing)}")
+    messages = pd.DataFrame(
+        {
+            "id": "fuzhou-" + pd.Series(range(len(fuzhou))).astype(str),
+            "title": fuzhou["标题"].astype(str).str.strip(),
+            "text": fuzhou["投诉件内容"].astype(str).str.strip(),
+        }
+    )
+    return fuzhou, messages
+
+
+def _teddy_messages(root: Path, name: str) -> pd.DataFrame:
+    """A Teddy message file as ``id``, ``title``, ``text`` rows (title and text stripped)."""
+    teddy = read_table(_require(root, name))
+    if not {"留言编号", "留言主题", "留言详情"} <= set(teddy.columns):
+        raise InputError(f"{root / name}: expected columns 留言编号, 留言主题 and 留言详情")
+    return pd.DataFrame(
+        {
+            "id": f"{Path(name).stem}-" + teddy["留言编号"].astype(str),
+            "title": teddy["留言主题"].astype(str).str.strip(),
+            "text": teddy["留言详情"].astype(str).str.strip(),
+        }
+    )
+
+
 def dedupe_by_text(frame: pd.DataFrame, label: str) -> tuple[pd.DataFrame, int, int]:
     """Drop rows whose normalised text repeats; a text with conflicting labels is dropped entirely.
 
@@ -163,38 +193,20 @@ def consultation_examples(data_root: str | Path) -> tuple[pd.DataFrame, dict[str
         Rows per source and duplicates dropped.
     """
     root = Path(data_root)
-    fuzhou = read_table(_require(root, FUZHOU))
-    missing = [c for c in ("标题", "投诉件内容", "性质") if c not in fuzhou.columns]
-    if missing:
-        raise InputError(f"{root / FUZHOU}: expected columns 标题, 投诉件内容, 性质, missing {', '.join(missing)}")
+    fuzhou, requests = _fuzhou_requests(root)
     kind = fuzhou["性质"].astype(str).str.strip()
-    real = pd.DataFrame(
-        {
-            "id": "fuzhou-" + pd.Series(range(len(fuzhou))).astype(str),
-            "title": fuzhou["标题"].astype(str).str.strip(),
-            "text": fuzhou["投诉件内容"].astype(str).str.strip(),
-            "consultation": (kind == "咨询").astype(int),
-            "source": "fuzhou",
-        }
-    )[kind != ""]
+    real = requests.assign(consultation=(kind == "咨询").astype(int), source="fuzhou")[kind != ""]
     weak_parts = []
     for name in (TEDDY_SAMPLE, *TEDDY_UNLABELLED):
-        teddy = read_table(_require(root, name))
-        if not {"留言主题", "留言详情"} <= set(teddy.columns):
-            raise InputError(f"{root / name}: expected columns 留言主题 and 留言详情")
-        prefix = teddy["留言主题"].astype(str).str.extract(_DEMAND_PREFIX)[0]
-        has = prefix.notna().to_numpy()
+        teddy = _teddy_messages(root, name)
+        prefix = teddy["title"].str.extract(_DEMAND_PREFIX)[0]
         weak_parts.append(
-            pd.DataFrame(
-                {
-                    "id": f"{Path(name).stem}-" + teddy["留言编号"].astype(str),
-                    # The demand word goes: the model must learn it from the content.
-                    "title": teddy["留言主题"].astype(str).str.replace(_DEMAND_PREFIXES, "", regex=True).str.strip(),
-                    "text": teddy["留言详情"].astype(str).str.strip(),
-                    "consultation": prefix.isin(_CONSULTING).astype(int),
-                    "source": "teddy-title",
-                }
-            )[has]
+            teddy.assign(
+                # The demand word goes: the model must learn it from the content.
+                title=teddy["title"].str.replace(_DEMAND_PREFIXES, "", regex=True).str.strip(),
+                consultation=prefix.isin(_CONSULTING).astype(int),
+                source="teddy-title",
+            )[prefix.notna().to_numpy()]
         )
     joined = pd.concat([real, *weak_parts], ignore_index=True)
     joined = joined[joined["text"] != ""]
@@ -222,28 +234,8 @@ def covid_examples(data_root: str | Path) -> tuple[pd.DataFrame, dict[str, int]]
         positives.append(
             pd.DataFrame({"id": f"{Path(name).stem}-" + texts.index.astype(str), "title": "", "text": texts.to_numpy()})
         )
-    messages = []
-    for name in (TEDDY_SAMPLE, *TEDDY_UNLABELLED):
-        teddy = read_table(_require(root, name))
-        messages.append(
-            pd.DataFrame(
-                {
-                    "id": f"{Path(name).stem}-" + teddy["留言编号"].astype(str),
-                    "title": teddy["留言主题"].astype(str).str.strip(),
-                    "text": teddy["留言详情"].astype(str).str.strip(),
-                }
-            )
-        )
-    fuzhou = read_table(_require(root, FUZHOU))
-    messages.append(
-        pd.DataFrame(
-            {
-                "id": "fuzhou-" + pd.Series(range(len(fuzhou))).astype(str),
-                "title": fuzhou["标题"].astype(str).str.strip(),
-                "text": fuzhou["投诉件内容"].astype(str).str.strip(),
-            }
-        )
-    )
+    messages = [_teddy_messages(root, name) for name in (TEDDY_SAMPLE, *TEDDY_UNLABELLED)]
+    messages.append(_fuzhou_requests(root)[1])
     # Citizen messages of 2010-2019 are all negatives, those that use a lexicon term too: they
     # use it in another sense (防控 of traffic, 防疫 of livestock, 口罩 against dust).
     citizen = pd.concat(messages, ignore_index=True).assign(covid=0, source="citizen")
