@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -13,6 +14,41 @@ from pathlib import Path
 
 import httpx
 import numpy as np
+
+# Runs ``hotline ARGS`` and prints, last, its time and peak memory as JSON. The peak is the
+# command's own VmHWM and its children's ru_maxrss, never its own ru_maxrss: Linux carries that
+# over from the parent across fork and exec, so it would count the benchmark script's memory.
+_HOTLINE_CHILD = """
+import importlib, json, re, resource, sys, time
+from pathlib import Path
+from training.cli import main
+preload, args = sys.argv[1], sys.argv[2:]
+for module in filter(None, preload.split(",")):
+    importlib.import_module(module)
+started = time.perf_counter()
+code = main(args)
+seconds = time.perf_counter() - started
+own_kib = int(re.search(r"VmHWM:\\s+(\\d+)", Path("/proc/self/status").read_text()).group(1))
+kids_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+print(json.dumps({"code": code, "seconds": seconds, "peak_gib": max(own_kib, kids_kib) / 1024**2}))
+"""
+
+
+def run_hotline(args: Sequence[str], *, preload: Sequence[str] = ()) -> dict[str, float]:
+    """Run ``hotline ARGS`` in a child process, as a user would.
+
+    Returns ``seconds`` (the command itself, after importing the modules in ``preload``),
+    ``process_seconds`` (with interpreter start and every import) and ``peak_gib`` (the
+    largest of the command's process and its workers).
+    """
+    started = time.perf_counter()
+    child = [sys.executable, "-c", _HOTLINE_CHILD, ",".join(preload), *args]
+    done = subprocess.run(child, capture_output=True, text=True, check=False)
+    figures = json.loads(done.stdout.strip().splitlines()[-1]) if done.returncode == 0 else {"code": done.returncode}
+    if figures["code"] != 0:
+        sys.exit(f"hotline {' '.join(args)} failed:\n{done.stderr}")
+    figures["process_seconds"] = time.perf_counter() - started
+    return figures
 
 
 def percentiles(seconds: Sequence[float]) -> str:

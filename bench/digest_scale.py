@@ -23,40 +23,19 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
-import subprocess
-import sys
 import tempfile
 import time
 from datetime import date, timedelta
 from pathlib import Path
 
+from bench.common import run_hotline
 from training.demo_corpus import generate
 from trends.digest import week_label
 from trends.store import TicketStore
 
-# Runs one CLI digest and reports its own time and peak memory (the child's, not this script's).
-# VmHWM, not ru_maxrss: Linux carries ru_maxrss over from the parent across fork and exec.
-_CHILD = """
-import json, re, sys, time
-from pathlib import Path
-from training.cli import main
-started = time.perf_counter()
-code = main(sys.argv[1:])
-seconds = time.perf_counter() - started
-peak_kib = int(re.search(r"VmHWM:\\s+(\\d+)", Path("/proc/self/status").read_text()).group(1))
-print(json.dumps({"code": code, "seconds": seconds, "peak_gib": peak_kib / 1024**2}))
-"""
-
 
 def _digest(store: Path, week: str, history: int, out: Path) -> dict[str, float]:
-    args = ["digest", "--store", str(store), "--week", week, "--history", str(history), "--out", str(out)]
-    started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-c", _CHILD, *args], capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        sys.exit(f"digest of {week} failed:\n{done.stderr}")
-    figures = json.loads(done.stdout.strip().splitlines()[-1])
-    figures["process_seconds"] = time.perf_counter() - started  # with interpreter start and imports
-    return figures
+    return run_hotline(["digest", "--store", str(store), "--week", week, "--history", str(history), "--out", str(out)])
 
 
 def main() -> None:
