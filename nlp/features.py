@@ -18,7 +18,7 @@ from sklearn.compose import ColumnTransformer
 from sklearn.pipeline import Pipeline
 
 from nlp.ngrams import CharNgramTfidf, WordNgramTfidf
-from nlp.text import clean
+from nlp.text import clean_many
 from nlp.tokenize import Tokenizer
 
 __all__ = ["TicketText", "as_ticket_frame", "make_features"]
@@ -62,8 +62,8 @@ def _headline(title: str, body: str) -> str:
 
 def clean_tickets(titles: Sequence[str], texts: Sequence[str]) -> dict[str, list[str]]:
     """Cleaned ``title`` (the title, or the body's first clause) and ``doc`` (title + body) lists."""
-    clean_titles = [clean(t) for t in titles]
-    bodies = [clean(t) for t in texts]
+    both = clean_many([*titles, *texts])  # one batch: most of the cleaning runs once for all
+    clean_titles, bodies = both[: len(titles)], both[len(titles) :]
     docs = [f"{t} {b}" if t and not b.startswith(t) else b for t, b in zip(clean_titles, bodies, strict=True)]
     headlines = [_headline(t, b) for t, b in zip(clean_titles, bodies, strict=True)]
     return {"title": headlines, "doc": docs}

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from nlp.text import MASKS, clean, mask_pii, normalize
+from nlp.text import MASKS, clean, clean_many, mask_pii, normalize
 
 
 @pytest.mark.parametrize(
@@ -110,3 +110,29 @@ def test_pattern_gates_change_nothing(text: str) -> None:
     for kind, pattern in _PII_PATTERNS:
         expected = pattern.sub(MASKS[kind], expected)
     assert mask_pii(text) == expected
+
+
+# Characters that each step of clean() treats specially, the batch separator among them.
+_TRICKY = st.text(
+    alphabet=st.sampled_from(
+        list("苏康码，。！！？：（）ＡＢｚ０９　 \t\n\x1c\x1e\xa0①％＠.-ﾟｶ\u0301\u200béΣΑσ@x0123456789电话座机tel苏E·")
+    ),
+    max_size=30,
+)
+
+
+@given(st.lists(_TRICKY, max_size=8))
+def test_clean_many_equals_clean_of_each(texts: list[str]) -> None:
+    assert clean_many(texts) == [clean(t) for t in texts]
+
+
+def test_clean_many_keeps_texts_apart() -> None:
+    # Marks repeated across two texts stay; a phone number split across them is not one.
+    texts = ["请回电！", "！谢谢", "联系13812", "345678", "ΑΣ", "Β"]
+    assert clean_many(texts) == [clean(t) for t in texts]
+    assert clean_many(texts)[1:4] == ["!谢谢", "联系13812", "345678"]
+
+
+def test_clean_many_refuses_non_strings_as_clean() -> None:
+    with pytest.raises(TypeError, match="expected str, got int"):
+        clean_many(["好", 3])  # type: ignore[list-item]
