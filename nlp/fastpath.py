@@ -37,10 +37,9 @@ _lock = threading.Lock()
 
 @dataclass(frozen=True)
 class _Member:
-    """One calibrated linear model of the ensemble."""
+    """One calibrated linear model of the ensemble; its weights are columns of ``FastHead.weights``."""
 
-    coef_t: np.ndarray  # (n_features, n_outputs), a transposed view of the estimator's coef_
-    intercept: np.ndarray  # (n_outputs,)
+    outputs: slice  # its columns of the stacked decision values
     a: np.ndarray  # sigmoid slope per output
     b: np.ndarray  # sigmoid offset per output
     columns: np.ndarray  # class column of each output
@@ -48,15 +47,23 @@ class _Member:
 
 @dataclass(frozen=True)
 class FastHead:
-    """``CalibratedClassifierCV(method="sigmoid")`` over linear estimators, as arrays."""
+    """``CalibratedClassifierCV(method="sigmoid")`` over linear estimators, as arrays.
 
+    The members' weights are stacked side by side in one C-ordered matrix, so that the decision
+    values of the whole ensemble are one sparse product (one pass over the features instead of
+    one per member, and no copy of a transposed ``coef_`` per call).
+    """
+
+    weights: np.ndarray  # (n_features, total outputs), every member's coef_.T side by side
+    intercepts: np.ndarray  # (total outputs,)
     members: tuple[_Member, ...]
     n_classes: int
 
     def predict_proba(self, X: Any) -> np.ndarray:
+        decisions = np.asarray(X @ self.weights) + self.intercepts
         mean = np.zeros((X.shape[0], self.n_classes))
         for m in self.members:
-            decision = np.asarray(X @ m.coef_t) + m.intercept
+            decision = decisions[:, m.outputs]
             proba = np.zeros_like(mean)
             proba[:, m.columns] = expit(-(m.a * decision + m.b))
             if self.n_classes == 2:
@@ -109,7 +116,9 @@ def _compile_head(classifier: Any) -> FastHead | None:
     if not isinstance(classifier, CalibratedClassifierCV) or not hasattr(classifier, "calibrated_classifiers_"):
         return None
     classes = list(classifier.classes_)
-    members = []
+    members: list[_Member] = []
+    weights: list[np.ndarray] = []
+    intercepts: list[np.ndarray] = []
     for calibrated in classifier.calibrated_classifiers_:
         estimator = calibrated.estimator
         if (
@@ -122,16 +131,23 @@ def _compile_head(classifier: Any) -> FastHead | None:
         columns = np.array([classes.index(c) for c in estimator.classes_])
         if len(classes) == 2:
             columns = np.array([1])  # binary: the single output is the score of classes_[1]
+        start = sum(w.shape[1] for w in weights)
+        weights.append(coef.T)
+        intercepts.append(np.broadcast_to(np.asarray(estimator.intercept_, dtype=float), coef.shape[:1]))
         members.append(
             _Member(
-                coef_t=coef.T,
-                intercept=np.atleast_1d(np.asarray(estimator.intercept_, dtype=float)),
+                outputs=slice(start, start + coef.shape[0]),
                 a=np.array([c.a_ for c in calibrated.calibrators], dtype=float),
                 b=np.array([c.b_ for c in calibrated.calibrators], dtype=float),
                 columns=columns[: coef.shape[0]],
             )
         )
-    return FastHead(members=tuple(members), n_classes=len(classes))
+    return FastHead(
+        weights=np.ascontiguousarray(np.hstack(weights), dtype=float),
+        intercepts=np.concatenate(intercepts),
+        members=tuple(members),
+        n_classes=len(classes),
+    )
 
 
 def _compile_features(features: Any) -> FastFeatures | None:

@@ -10,6 +10,7 @@ recipe's COVID lexicon) is positive by rule (probability 1.0) when a seed term i
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import numpy as np
@@ -31,7 +32,7 @@ TOP_K = 3
 SMOKE_TICKETS = ["我的苏康码变成黄码了，怎么转绿？", "楼上邻居半夜装修噪音太大", "请问公积金提取需要什么材料"]
 
 
-def predict(bundle: Bundle, tickets: Any, *, top_k: int = TOP_K) -> pd.DataFrame:
+def predict(bundle: Bundle, tickets: Any, *, top_k: int = TOP_K, top_as_json: bool = False) -> pd.DataFrame:
     """Predict every task of ``bundle`` for ``tickets``.
 
     Parameters
@@ -41,6 +42,9 @@ def predict(bundle: Bundle, tickets: Any, *, top_k: int = TOP_K) -> pd.DataFrame
         Anything :func:`nlp.features.as_ticket_frame` accepts (``text``, optional ``title``).
     top_k : int
         How many departments to list in ``department_top3``.
+    top_as_json : bool
+        Give ``department_top3`` as the JSON text of the list (what a table cell holds),
+        built for the whole batch at once, instead of Python lists.
 
     Returns
     -------
@@ -50,7 +54,7 @@ def predict(bundle: Bundle, tickets: Any, *, top_k: int = TOP_K) -> pd.DataFrame
     frame = as_ticket_frame(tickets)
     if len(frame) == 0:
         return pd.DataFrame(index=range(0))
-    return pd.DataFrame(_predict_columns(bundle, frame["title"].tolist(), frame["text"].tolist(), top_k))
+    return pd.DataFrame(_predict_columns(bundle, frame["title"].tolist(), frame["text"].tolist(), top_k, top_as_json))
 
 
 def predict_records(bundle: Bundle, titles: list[str], texts: list[str], *, top_k: int = TOP_K) -> list[dict[str, Any]]:
@@ -76,7 +80,9 @@ def smoke_check(bundle: Bundle) -> None:
         raise BundleError(f"bundle {bundle.bundle_id} answered {len(out)} of {len(SMOKE_TICKETS)} smoke tickets")
 
 
-def _predict_columns(bundle: Bundle, titles: list[str], texts: list[str], top_k: int) -> dict[str, Any]:
+def _predict_columns(
+    bundle: Bundle, titles: list[str], texts: list[str], top_k: int, top_as_json: bool = False
+) -> dict[str, Any]:
     columns: dict[str, Any] = {}
     # Tasks whose pipelines share one fitted feature step are vectorised once.
     matrices: dict[int, Any] = {}
@@ -100,7 +106,7 @@ def _predict_columns(bundle: Bundle, titles: list[str], texts: list[str], top_k:
             columns[task] = (positive >= 0.5).astype(int)
             columns[f"{task}_proba"] = positive.round(4)
         else:
-            columns.update(_multiclass(task, proba, classes, top_k, bundle))
+            columns.update(_multiclass(task, proba, classes, top_k, bundle, top_as_json))
     return columns
 
 
@@ -129,17 +135,21 @@ def with_seed_rule(
     return np.where(seed_hits(seeds, titles, texts, documents=documents), 1.0, positive)
 
 
-def _multiclass(task: str, proba: np.ndarray, classes: list[Any], top_k: int, bundle: Bundle) -> dict[str, Any]:
+def _multiclass(
+    task: str, proba: np.ndarray, classes: list[Any], top_k: int, bundle: Bundle, top_as_json: bool
+) -> dict[str, Any]:
     order = np.argsort(-proba, axis=1)[:, :top_k]
-    top = np.take_along_axis(proba, order, axis=1)
+    top = np.take_along_axis(proba, order, axis=1).round(4)
     labels = np.asarray(classes, dtype=object)
     out: dict[str, Any] = {
         task: labels[order[:, 0]],
-        f"{task}_proba": top[:, 0].round(4),
+        f"{task}_proba": top[:, 0],
+        f"{task}_top{top_k}": _top_json(labels, order, top)
+        if top_as_json
         # Whole arrays to Python lists first: per-row numpy indexing costs more than the rest.
-        f"{task}_top{top_k}": [
+        else [
             [[label, p] for label, p in zip(names, probs, strict=True)]
-            for names, probs in zip(labels[order].astype(str).tolist(), top.round(4).tolist(), strict=True)
+            for names, probs in zip(labels[order].astype(str).tolist(), top.tolist(), strict=True)
         ],
     }
     if task == DEPARTMENT:
@@ -147,3 +157,18 @@ def _multiclass(task: str, proba: np.ndarray, classes: list[Any], top_k: int, bu
         auto = top[:, 0] >= threshold if threshold is not None else np.zeros(len(top), dtype=bool)
         out["route"] = np.where(auto, "auto", "manual")
     return out
+
+
+def _top_json(labels: np.ndarray, order: np.ndarray, top: np.ndarray) -> list[str]:
+    """``json.dumps`` of each row's ``[[label, proba], ...]``, built column by column with numpy strings.
+
+    numpy writes a float64 as its shortest repr, as json does (checked for every 4-decimal value).
+    """
+    text = np.dtypes.StringDType()
+    names = np.array([json.dumps(str(label), ensure_ascii=False) for label in labels], dtype=text)[order]
+    probs = top.astype(text)
+    cells = [np.strings.add(np.strings.add("[" + names[:, j], ", "), probs[:, j]) + "]" for j in range(order.shape[1])]
+    row = cells[0]
+    for cell in cells[1:]:
+        row = np.strings.add(row + ", ", cell)
+    return list(("[" + row + "]").tolist())

@@ -95,7 +95,8 @@ def _score(bundle: Bundle, rows: pd.DataFrame, *, explain: bool, jsonl: bool, id
 
     scored = rows["error"] == ""
     accepted = rows.loc[scored]
-    predictions = predict(bundle, accepted[["title", "text"]]).set_index(accepted.index)
+    # Tables hold the top-3 list as JSON text, built for the whole chunk at once.
+    predictions = predict(bundle, accepted[["title", "text"]], top_as_json=not jsonl).set_index(accepted.index)
     if explain and len(accepted):
         terms = explain_terms(bundle, accepted[["title", "text"]])
         predictions["department_explanation"] = pd.Series(
@@ -104,8 +105,10 @@ def _score(bundle: Bundle, rows: pd.DataFrame, *, explain: bool, jsonl: bool, id
     out = pd.concat([rows[["id"]], predictions.reindex(rows.index)], axis=1)
     out["error"] = rows["error"]
     for column in out.columns:
-        if column.endswith(("_top3", "_explanation")) and not jsonl:  # lists become JSON text in tables
+        if column.endswith("_explanation") and not jsonl:  # lists become JSON text in tables
             out[column] = [json.dumps(v, ensure_ascii=False) if isinstance(v, list) else "" for v in out[column]]
+        elif column.endswith("_top3") and not jsonl:
+            out[column] = out[column].fillna("")  # rows not scored
     for task in ("consultation", "covid"):
         if task in out.columns:
             out[task] = out[task].astype("Int8")

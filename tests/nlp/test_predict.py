@@ -30,6 +30,13 @@ def test_top3_is_sorted_and_consistent(bundle: Bundle, unseen: pd.DataFrame) -> 
         json.dumps(row["department_top3"], ensure_ascii=False)
 
 
+def test_top3_as_json_is_the_json_of_the_lists(bundle: Bundle, unseen: pd.DataFrame) -> None:
+    lists = predict(bundle, unseen.head(200))
+    texts = predict(bundle, unseen.head(200), top_as_json=True)
+    assert list(texts["department_top3"]) == [json.dumps(v, ensure_ascii=False) for v in lists["department_top3"]]
+    assert texts.drop(columns="department_top3").equals(lists.drop(columns="department_top3"))
+
+
 def test_route_follows_the_stored_threshold(bundle: Bundle, unseen: pd.DataFrame) -> None:
     out = predict(bundle, unseen)
     threshold = bundle.route_threshold()
