@@ -18,6 +18,7 @@ from typing import Any
 import pandas as pd
 
 from nlp.bundle import Bundle, load_bundle
+from nlp.predict import warm_up
 
 __all__ = ["default_workers", "predict_chunks"]
 
@@ -34,7 +35,8 @@ def default_workers() -> int:
 
 def _load_in_worker(directory: str) -> None:
     global _worker_bundle
-    _worker_bundle = load_bundle(directory)
+    if _worker_bundle is None:  # a forked worker already has the parent's
+        _worker_bundle = load_bundle(directory)
 
 
 def _predict_in_worker(job: Callable[[Bundle, pd.DataFrame], pd.DataFrame], chunk: pd.DataFrame) -> pd.DataFrame:
@@ -63,7 +65,8 @@ def predict_chunks(
     workers : int, optional
         Processes to use (default: every core). With 1, chunks are predicted in this process.
     bundle : Bundle, optional
-        The already loaded bundle, used when ``workers`` is 1.
+        The already loaded bundle, used when ``workers`` is 1, and inherited by forked
+        workers (which then neither load it again nor build its segmenter).
     """
     workers = workers or default_workers()
     if workers == 1:
@@ -71,16 +74,24 @@ def predict_chunks(
         for chunk in chunks:
             yield job(loaded, chunk)
         return
-    # fork starts workers in milliseconds; spawn elsewhere (each worker imports and loads).
+    # fork starts workers in milliseconds, and they inherit the loaded bundle; spawn elsewhere
+    # (each worker imports and loads).
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     context = multiprocessing.get_context(method)
-    with ProcessPoolExecutor(
-        workers, mp_context=context, initializer=_load_in_worker, initargs=(str(directory),)
-    ) as pool:
-        pending: deque[Future[Any]] = deque()
-        for chunk in chunks:
-            pending.append(pool.submit(_predict_in_worker, job, chunk))
-            if len(pending) >= 2 * workers:
+    global _worker_bundle
+    if method == "fork" and bundle is not None:
+        warm_up(bundle)  # built once here instead of once per worker
+        _worker_bundle = bundle
+    try:
+        with ProcessPoolExecutor(
+            workers, mp_context=context, initializer=_load_in_worker, initargs=(str(directory),)
+        ) as pool:
+            pending: deque[Future[Any]] = deque()
+            for chunk in chunks:
+                pending.append(pool.submit(_predict_in_worker, job, chunk))
+                if len(pending) >= 2 * workers:
+                    yield pending.popleft().result()
+            while pending:
                 yield pending.popleft().result()
-        while pending:
-            yield pending.popleft().result()
+    finally:
+        _worker_bundle = None  # the parent does not keep the bundle alive

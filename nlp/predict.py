@@ -23,7 +23,7 @@ from nlp.features import as_ticket_frame
 from nlp.seeds import seed_documents, seed_hits
 from nlp.tasks import DEPARTMENT, is_binary
 
-__all__ = ["SMOKE_TICKETS", "TOP_K", "predict", "predict_records", "smoke_check", "with_seed_rule"]
+__all__ = ["SMOKE_TICKETS", "TOP_K", "predict", "predict_records", "smoke_check", "warm_up", "with_seed_rule"]
 
 TOP_K = 3
 
@@ -66,6 +66,11 @@ def predict_records(bundle: Bundle, titles: list[str], texts: list[str], *, top_
     columns = _predict_columns(bundle, titles, texts, top_k)
     values = {name: column.tolist() if isinstance(column, np.ndarray) else column for name, column in columns.items()}
     return [dict(zip(values, row, strict=True)) for row in zip(*values.values(), strict=True)]
+
+
+def warm_up(bundle: Bundle) -> None:
+    """Build what a bundle builds on first use (segmenters, fast paths) by predicting one ticket."""
+    predict(bundle, SMOKE_TICKETS[:1])
 
 
 def smoke_check(bundle: Bundle) -> None:
