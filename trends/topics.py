@@ -28,7 +28,7 @@ from sklearn.decomposition import TruncatedSVD
 from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
 from sklearn.preprocessing import normalize as unit_rows
 
-from nlp.text import clean
+from nlp.text import clean, clean_many
 from nlp.tokenize import Tokenizer
 
 __all__ = [
@@ -139,9 +139,14 @@ def with_clean_text(tickets: pd.DataFrame) -> pd.DataFrame:
         return tickets
     out = tickets.copy()
     # .tolist() first: iterating pandas' Arrow-backed strings one by one is several times slower.
-    out["clean_title"] = [clean(t) for t in tickets["title"].fillna("").astype(str).tolist()]
-    out["clean_text"] = [clean(t) for t in tickets["text"].fillna("").astype(str).tolist()]
+    out["clean_title"] = _clean_in_batches(tickets["title"].fillna("").astype(str).tolist())
+    out["clean_text"] = _clean_in_batches(tickets["text"].fillna("").astype(str).tolist())
     return out
+
+
+def _clean_in_batches(texts: list[str], size: int = 10_000) -> list[str]:
+    """:func:`nlp.text.clean` of every text, a batch at a time (the joined batch stays small)."""
+    return [cleaned for start in range(0, len(texts), size) for cleaned in clean_many(texts[start : start + size])]
 
 
 def topic_documents(tickets: pd.DataFrame) -> list[str]:
@@ -167,15 +172,26 @@ def _is_name(candidate: str, tagger: Callable[[str], list[tuple[str, str]]]) -> 
     return True
 
 
+def _is_district(candidate: str, tagger: Callable[[str], list[tuple[str, str]]]) -> bool:
+    """False when ``candidate`` ends in a common word that merely ends in 区, 市 or 县 (恒远超市, 去菜市).
+
+    A district is one word (昆山市, 姑苏区) or a name followed by the bare suffix.
+    """
+    last = tagger(candidate)[-1][0]
+    return last == candidate or len(last) == 1
+
+
 def extract_locations(texts: list[str], *, top: int = 3, tokenizer: Tokenizer | None = None) -> list[str]:
     """The place names (district, street, compound) mentioned by most of ``texts``.
 
     With ``tokenizer``, candidates that are clauses ending in a place word are dropped (by its
-    part-of-speech tags), and its user words that end in 区, 市 or 县 (相城区, 工业园区) count as
-    districts even where the pattern alone would take them for a generic word (城区, 园区).
+    part-of-speech tags), as are district candidates whose last word is a common word ending in
+    区, 市 or 县 (超市 in 恒远超市); its user words that end in 区, 市 or 县 (相城区, 工业园区)
+    count as districts even where the pattern alone would take them for a generic word (城区, 园区).
     """
     counts: Counter[str] = Counter()
     names: dict[str, bool] = {}  # candidate -> is a name, tagged once per call
+    districts: dict[str, bool] = {}  # the same for district candidates
     known = set(tokenizer.user_words) if tokenizer is not None else set()
     for text in texts:
         found = {_trim(m.group(0)) for m in _PLACE.finditer(text)}
@@ -190,6 +206,11 @@ def extract_locations(texts: list[str], *, top: int = 3, tokenizer: Tokenizer | 
             generic = name[-2] in "小社园城片辖学控范险地"  # 小区, 社区, 城区, 地区 ... are no districts
             if generic and name not in known:
                 continue
+            if tokenizer is not None and name not in known:
+                if name not in districts:
+                    districts[name] = _is_district(name, tokenizer.tag)
+                if not districts[name]:
+                    continue
             found.add(name)
         counts.update(p for p in found if p and p not in _NOT_PLACES)
     # A place named in at least two tickets (or the only one there is) says where the topic is.

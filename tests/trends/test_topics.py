@@ -39,3 +39,11 @@ def test_places_named_equally_often_come_in_name_order() -> None:
     texts = ["紫薇雅苑旁边的东方花园停水", "东方花园和紫薇雅苑都停水", "吴江区的星海小区"]
     places = extract_locations(texts, top=3, tokenizer=default_tokenizer())
     assert places == sorted(["紫薇雅苑", "东方花园"])
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_shops_and_markets_ending_in_shi_are_not_districts(backend: str) -> None:
+    texts = ["恒远超市卖过期食品，昆山市市场监管局", "星湖超市和菜市场都在姑苏区", "恒远超市门口乱停车，在昆山市"] * 2
+    places = set(extract_locations(texts, top=20, tokenizer=default_tokenizer(backend)))
+    assert {"昆山市", "姑苏区"} <= places  # one word each, or a name and the bare suffix
+    assert not places & {"恒远超市", "星湖超市", "远超市"}  # their last word is 超市
