@@ -28,6 +28,7 @@ from sklearn.preprocessing import normalize
 
 from nlp.features import TicketText, clean_tickets
 from nlp.ngrams import CharNgramTfidf, WordNgramTfidf
+from nlp.tokenize import Tokenizer
 
 __all__ = ["fast_features", "fast_head"]
 
@@ -103,13 +104,40 @@ class FastFeatures:
     def transform(self, frame: pd.DataFrame) -> sparse.csr_matrix:
         return self.transform_lists(frame["title"].tolist(), frame["text"].tolist())
 
-    def transform_lists(self, titles: list[str], texts: list[str]) -> sparse.csr_matrix:
-        cleaned = clean_tickets(titles, texts)
+    def transform_lists(
+        self, titles: list[str], texts: list[str], shared: dict[Any, Any] | None = None
+    ) -> sparse.csr_matrix:
+        """The feature matrix of the tickets.
+
+        ``shared`` (a dict, empty at first) carries work between the feature steps of one batch:
+        bundles whose tasks were trained on different data have a feature step each, but they
+        all clean the same tickets, and blocks with equal tokenizers (or equal character n-gram
+        ranges) cut the same documents into the same tokens (or n-grams). Each is done once.
+        """
+        shared = {} if shared is None else shared
+        if "cleaned" not in shared:
+            shared["cleaned"] = clean_tickets(titles, texts)
+        cleaned = shared["cleaned"]
         parts = []
         for vectorizer, column, weight in self.blocks:
-            part = vectorizer.transform(cleaned[column])
+            part = _block(vectorizer, cleaned[column], column, shared)
             parts.append(part * weight if weight != 1.0 else part)
         return sparse.hstack(parts, format="csr")
+
+
+def _block(vectorizer: Any, docs: list[str], column: str, shared: dict[Any, Any]) -> Any:
+    """One fitted block's matrix of ``docs``, with the segmentation or n-grams of ``shared``."""
+    if type(vectorizer) is WordNgramTfidf and isinstance(vectorizer.tokenizer, Tokenizer):
+        key: tuple[Any, ...] = (column, "tokens", vectorizer.tokenizer)  # equal tokenizers give equal tokens
+        if key not in shared:
+            shared[key] = [vectorizer.tokenizer(doc) for doc in docs]
+        return vectorizer.transform_tokens(shared[key])
+    if type(vectorizer) is CharNgramTfidf:
+        key = (column, "chars", tuple(vectorizer.ngram_range))
+        if key not in shared:
+            shared[key] = vectorizer.ngram_codes(docs)
+        return vectorizer.transform_codes(shared[key])
+    return vectorizer.transform(docs)
 
 
 def _compile_head(classifier: Any) -> FastHead | None:

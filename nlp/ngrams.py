@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Iterator
 from itertools import chain, repeat
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -27,12 +27,20 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.preprocessing import normalize
 from sklearn.utils.validation import check_is_fitted
 
-__all__ = ["CharNgramTfidf", "WordNgramTfidf"]
+__all__ = ["CharNgramTfidf", "NgramCodes", "WordNgramTfidf"]
 
 _WHITE_SPACES = re.compile(r"\s\s+")  # as scikit-learn's char analyzer
 _CHUNK_DOCS = 10_000  # documents are coded in chunks: memory stays bounded on any input
 # Lookup structures derived from the fitted arrays: rebuilt after loading or refitting, never pickled.
 _DERIVED = ("_index", "_lookup")
+
+
+class NgramCodes(NamedTuple):
+    """Every n-gram of a chunk of documents: the document of each (``owner``) and its exact code."""
+
+    owner: np.ndarray
+    code: np.ndarray
+    n_docs: int
 
 
 def _chunks(docs: list[str]) -> Iterator[list[str]]:
@@ -152,7 +160,14 @@ class _NgramTfidf(TransformerMixin, BaseEstimator):
         check_is_fitted(self, "codes_")
         ngram_range = self._check_params()
         docs = _as_docs(X)
-        parts = [self._counts(chunk, ngram_range) for chunk in _chunks(docs)]
+        parts = []
+        for chunk in _chunks(docs):
+            owner, code = _ngram_codes(*self._units(chunk, fitting=False), ngram_range, self._bits)
+            parts.append(self._counts(owner, code, len(chunk)))
+        return self._tfidf(parts)
+
+    def _tfidf(self, parts: list[sparse.csr_matrix]) -> sparse.csr_matrix:
+        """The TF-IDF matrix of the count matrices of consecutive chunks of documents."""
         counts = sparse.vstack(parts, format="csr") if parts else sparse.csr_matrix((0, len(self.codes_)))
         counts = counts.astype(self.dtype)
         if self.sublinear_tf:
@@ -161,13 +176,13 @@ class _NgramTfidf(TransformerMixin, BaseEstimator):
         counts.data *= self.idf_[counts.indices]
         return normalize(counts, norm="l2", copy=False)
 
-    def _counts(self, docs: list[str], ngram_range: tuple[int, int]) -> sparse.csr_matrix:
-        owner, code = _ngram_codes(*self._units(docs, fitting=False), ngram_range, self._bits)
+    def _counts(self, owner: np.ndarray, code: np.ndarray, n_docs: int) -> sparse.csr_matrix:
+        """Counts of the vocabulary's n-grams among the (document, code) pairs of ``n_docs`` documents."""
         column = _index(self, "_code_index", lambda: self.codes_).get_indexer(pd.Index(code))
         known = column >= 0
         matrix = sparse.csr_matrix(
             (np.ones(int(known.sum()), dtype=self.dtype), (owner[known], column[known])),
-            shape=(len(docs), len(self.codes_)),
+            shape=(n_docs, len(self.codes_)),
         )
         matrix.sum_duplicates()
         return matrix
@@ -235,6 +250,23 @@ class CharNgramTfidf(_NgramTfidf):
         self.sublinear_tf = sublinear_tf
         self.dtype = dtype
 
+    def ngram_codes(self, X: Iterable[str]) -> list[NgramCodes]:
+        """The n-grams of ``X``, chunk by chunk, for :meth:`transform_codes`.
+
+        They depend only on the documents and ``ngram_range``, so several fitted character
+        blocks over the same documents can share them (:mod:`nlp.fastpath` does).
+        """
+        ngram_range = self._check_params()
+        return [
+            NgramCodes(*_ngram_codes(*self._units(chunk, fitting=False), ngram_range, self._bits), len(chunk))
+            for chunk in _chunks(_as_docs(X))
+        ]
+
+    def transform_codes(self, codes: list[NgramCodes]) -> sparse.csr_matrix:
+        """``transform`` of the documents whose :meth:`ngram_codes` are ``codes``."""
+        check_is_fitted(self, "codes_")
+        return self._tfidf([self._counts(c.owner, c.code, c.n_docs) for c in codes])
+
     def _units(self, docs: list[str], *, fitting: bool) -> tuple[np.ndarray, np.ndarray]:
         docs = [_WHITE_SPACES.sub(" ", d) for d in docs]
         lengths = np.fromiter((len(d) for d in docs), dtype=np.int64, count=len(docs))
@@ -294,9 +326,26 @@ class WordNgramTfidf(_NgramTfidf):
     def _start_fit(self) -> None:
         self._fit_ids: dict[str, int] = {}
 
+    def transform_tokens(self, lists: list[list[str]]) -> sparse.csr_matrix:
+        """``transform`` of documents already tokenized by ``tokenizer`` (one token list per document).
+
+        Fitted word blocks with the same tokenizer over the same documents can share the
+        segmentation, the costliest step (:mod:`nlp.fastpath` does).
+        """
+        check_is_fitted(self, "codes_")
+        ngram_range = self._check_params()
+        parts = []
+        for start in range(0, len(lists), _CHUNK_DOCS):
+            chunk = lists[start : start + _CHUNK_DOCS]
+            owner, code = _ngram_codes(*self._units_of_lists(chunk, fitting=False), ngram_range, self._bits)
+            parts.append(self._counts(owner, code, len(chunk)))
+        return self._tfidf(parts)
+
     def _units(self, docs: list[str], *, fitting: bool) -> tuple[np.ndarray, np.ndarray]:
-        lists = [self.tokenizer(doc) for doc in docs]
-        owner = np.repeat(np.arange(len(docs)), np.fromiter(map(len, lists), dtype=np.int64, count=len(lists)))
+        return self._units_of_lists([self.tokenizer(doc) for doc in docs], fitting=fitting)
+
+    def _units_of_lists(self, lists: list[list[str]], *, fitting: bool) -> tuple[np.ndarray, np.ndarray]:
+        owner = np.repeat(np.arange(len(lists)), np.fromiter(map(len, lists), dtype=np.int64, count=len(lists)))
         # Stop words go before n-grams are formed (as in scikit-learn); unknown tokens stay, as 0.
         if fitting:
             # An object Index: pandas would otherwise infer Arrow strings and convert on every lookup.
@@ -317,7 +366,7 @@ class WordNgramTfidf(_NgramTfidf):
             unit = np.fromiter(found, dtype=np.int64, count=len(owner))  # -1 stop word, 0 unknown
             keep = unit >= 0
             units, owner = unit[keep].astype(np.uint64), owner[keep]
-        return units, np.bincount(owner, minlength=len(docs)).astype(np.int64)
+        return units, np.bincount(owner, minlength=len(lists)).astype(np.int64)
 
     def _make_lookup(self) -> dict[str, int]:
         """Token -> unit for transforming: -1 for a stop word, else the vocabulary token's unit."""

@@ -85,19 +85,43 @@ def smoke_check(bundle: Bundle) -> None:
         raise BundleError(f"bundle {bundle.bundle_id} answered {len(out)} of {len(SMOKE_TICKETS)} smoke tickets")
 
 
+# Tickets scored together: the work their feature steps share (cleaned text, tokens, n-grams)
+# is kept for one batch, so memory stays bounded whatever the number of tickets.
+BATCH = 10_000
+
+
 def _predict_columns(
     bundle: Bundle, titles: list[str], texts: list[str], top_k: int, top_as_json: bool = False
 ) -> dict[str, Any]:
+    if len(texts) <= BATCH:
+        return _predict_batch(bundle, titles, texts, top_k, top_as_json)
+    batches = [
+        _predict_batch(bundle, titles[i : i + BATCH], texts[i : i + BATCH], top_k, top_as_json)
+        for i in range(0, len(texts), BATCH)
+    ]
+    return {
+        name: np.concatenate([b[name] for b in batches])
+        if isinstance(batches[0][name], np.ndarray)
+        else [value for b in batches for value in b[name]]
+        for name in batches[0]
+    }
+
+
+def _predict_batch(
+    bundle: Bundle, titles: list[str], texts: list[str], top_k: int, top_as_json: bool
+) -> dict[str, Any]:
     columns: dict[str, Any] = {}
-    # Tasks whose pipelines share one fitted feature step are vectorised once.
+    # Tasks whose pipelines share one fitted feature step are vectorised once; different
+    # feature steps share the cleaning, segmentation and n-grams of the batch.
     matrices: dict[int, Any] = {}
+    shared: dict[Any, Any] = {}
     seed_docs: list[str] | None = None  # normalised once, for every task with seed terms
     for task, pipeline in bundle.pipelines.items():
         features, classifier = pipeline.steps[0][1], pipeline.steps[-1][1]
         if id(features) not in matrices:
             fast = fast_features(features)
             matrices[id(features)] = (
-                fast.transform_lists(titles, texts)
+                fast.transform_lists(titles, texts, shared)
                 if isinstance(fast, FastFeatures)
                 else fast.transform(pd.DataFrame({"title": titles, "text": texts}))
             )

@@ -32,3 +32,30 @@ def test_unrecognised_heads_fall_back_to_scikit_learn() -> None:
     assert fast_head(isotonic) is isotonic
     plain = LogisticRegression().fit(X, y)
     assert fast_head(plain) is plain
+
+
+def test_feature_steps_fitted_apart_share_work_and_give_their_own_matrices(unseen: pd.DataFrame) -> None:
+    # A bundle trained on several data sets has a feature step per task: they clean, segment
+    # and cut characters once per batch between them, and each still gives its own matrix.
+    from nlp.features import make_features
+    from nlp.tokenize import Tokenizer, default_tokenizer
+    from training.demo_corpus import generate
+
+    corpus, _ = generate(n=400, weeks=2, seed=5)
+    fitted = [
+        make_features(default_tokenizer()).fit(corpus.iloc[:200]),  # characters (2, 3)
+        make_features(default_tokenizer(), char_ngrams=(1, 3)).fit(corpus.iloc[200:]),
+        make_features(default_tokenizer(), min_df=3).fit(corpus),  # characters (2, 3) again
+        make_features(Tokenizer(user_words=["电瓶被偷"], stop_words=["的"]), char_ngrams=None).fit(corpus),
+    ]
+    tickets = unseen[["title", "text"]].head(300)
+    shared: dict[object, object] = {}
+    for features in fitted:
+        fast = fast_features(features)
+        assert isinstance(fast, FastFeatures)
+        matrix = fast.transform_lists(tickets["title"].tolist(), tickets["text"].tolist(), shared)
+        assert abs(matrix - features.transform(tickets)).max() == 0
+    kinds = sorted(key[1] for key in shared if isinstance(key, tuple))
+    # Tokens of documents and of titles for each of the two tokenizers, characters (2, 3) and
+    # (1, 3) of documents.
+    assert kinds == ["chars", "chars", "tokens", "tokens", "tokens", "tokens"]

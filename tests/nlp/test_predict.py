@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 
 import pandas as pd
+import pytest
 
 from nlp.bundle import Bundle
 from nlp.predict import predict
@@ -82,3 +83,15 @@ def test_records_equal_the_frame(bundle: Bundle, unseen: pd.DataFrame) -> None:
         assert record.keys() == expected.keys()
         for key, value in record.items():
             assert value == expected[key], key
+
+
+def test_batches_of_a_large_input_give_the_same_predictions(
+    bundle: Bundle, unseen: pd.DataFrame, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sample = unseen.head(50)
+    whole = predict(bundle, sample)
+    monkeypatch.setattr("nlp.predict.BATCH", 7)  # 50 tickets in 8 batches
+    assert predict(bundle, sample).equals(whole)
+    assert predict(bundle, sample, top_as_json=True)["department_top3"].tolist() == [
+        json.dumps(v, ensure_ascii=False) for v in whole["department_top3"]
+    ]
