@@ -113,11 +113,14 @@ class FastFeatures:
         bundles whose tasks were trained on different data have a feature step each, but they
         all clean the same tickets, and blocks with equal tokenizers (or equal character n-gram
         ranges) cut the same documents into the same tokens (or n-grams). Each is done once.
+        Without it nothing is kept: a lone feature step needs each only once.
         """
-        shared = {} if shared is None else shared
-        if "cleaned" not in shared:
-            shared["cleaned"] = clean_tickets(titles, texts)
-        cleaned = shared["cleaned"]
+        if shared is None:
+            cleaned = clean_tickets(titles, texts)
+        elif "cleaned" in shared:
+            cleaned = shared["cleaned"]
+        else:
+            cleaned = shared["cleaned"] = clean_tickets(titles, texts)
         parts = []
         for vectorizer, column, weight in self.blocks:
             part = _block(vectorizer, cleaned[column], column, shared)
@@ -125,8 +128,10 @@ class FastFeatures:
         return sparse.hstack(parts, format="csr")
 
 
-def _block(vectorizer: Any, docs: list[str], column: str, shared: dict[Any, Any]) -> Any:
+def _block(vectorizer: Any, docs: list[str], column: str, shared: dict[Any, Any] | None) -> Any:
     """One fitted block's matrix of ``docs``, with the segmentation or n-grams of ``shared``."""
+    if shared is None:
+        return vectorizer.transform(docs)
     if type(vectorizer) is WordNgramTfidf and isinstance(vectorizer.tokenizer, Tokenizer):
         key: tuple[Any, ...] = (column, "tokens", vectorizer.tokenizer)  # equal tokenizers give equal tokens
         if key not in shared:

@@ -114,7 +114,8 @@ def _predict_batch(
     # Tasks whose pipelines share one fitted feature step are vectorised once; different
     # feature steps share the cleaning, segmentation and n-grams of the batch.
     matrices: dict[int, Any] = {}
-    shared: dict[Any, Any] = {}
+    steps = {id(pipeline.steps[0][1]) for pipeline in bundle.pipelines.values()}
+    shared: dict[Any, Any] | None = {} if len(steps) > 1 else None
     seed_docs: list[str] | None = None  # normalised once, for every task with seed terms
     for task, pipeline in bundle.pipelines.items():
         features, classifier = pipeline.steps[0][1], pipeline.steps[-1][1]

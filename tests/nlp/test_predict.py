@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -95,3 +96,33 @@ def test_batches_of_a_large_input_give_the_same_predictions(
     assert predict(bundle, sample, top_as_json=True)["department_top3"].tolist() == [
         json.dumps(v, ensure_ascii=False) for v in whole["department_top3"]
     ]
+
+
+def test_tasks_with_their_own_feature_steps_get_their_own_pipelines_answers(
+    bundle: Bundle, unseen: pd.DataFrame
+) -> None:
+    # The public recipe fits each task on its own data set, so each has its own feature step;
+    # predict shares the batch's cleaning and segmentation between them (nlp.fastpath).
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.pipeline import Pipeline
+    from sklearn.svm import LinearSVC
+
+    from nlp.features import make_features
+    from nlp.tokenize import default_tokenizer
+    from training.demo_corpus import generate
+
+    corpus, _ = generate(n=500, weeks=2, seed=3)
+    covid = Pipeline(
+        [
+            ("features", make_features(default_tokenizer(), char_ngrams=(1, 3))),
+            ("classifier", CalibratedClassifierCV(LinearSVC(), cv=3)),
+        ]
+    ).fit(corpus[["title", "text"]], corpus["covid"].astype(int))
+    apart = Bundle(pipelines={**bundle.pipelines, "covid": covid}, meta=bundle.meta)
+    tickets = unseen[["title", "text"]].head(120)
+    out = predict(apart, tickets)
+    expected = covid.predict_proba(tickets)[:, 1].round(4)
+    assert np.abs(out["covid_proba"].to_numpy() - expected).max() < 1e-9
+    assert out.drop(columns=["covid", "covid_proba"]).equals(
+        predict(bundle, tickets).drop(columns=["covid", "covid_proba"])
+    )
