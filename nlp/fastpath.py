@@ -138,10 +138,12 @@ def _block(vectorizer: Any, docs: list[str], column: str, shared: dict[Any, Any]
             shared[key] = [vectorizer.tokenizer(doc) for doc in docs]
         return vectorizer.transform_tokens(shared[key])
     if type(vectorizer) is CharNgramTfidf:
+        # Counted once (each document's distinct n-grams): every block then looks up each
+        # distinct n-gram of the batch once instead of every occurrence.
         key = (column, "chars", tuple(vectorizer.ngram_range))
         if key not in shared:
-            shared[key] = vectorizer.ngram_codes(docs)
-        return vectorizer.transform_codes(shared[key])
+            shared[key] = vectorizer.ngram_counts(docs)
+        return vectorizer.transform_counts(shared[key])
     return vectorizer.transform(docs)
 
 

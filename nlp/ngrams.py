@@ -27,7 +27,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.preprocessing import normalize
 from sklearn.utils.validation import check_is_fitted
 
-__all__ = ["CharNgramTfidf", "NgramCodes", "WordNgramTfidf"]
+__all__ = ["CharNgramTfidf", "NgramCounts", "WordNgramTfidf"]
 
 _WHITE_SPACES = re.compile(r"\s\s+")  # as scikit-learn's char analyzer
 _CHUNK_DOCS = 10_000  # documents are coded in chunks: memory stays bounded on any input
@@ -35,12 +35,21 @@ _CHUNK_DOCS = 10_000  # documents are coded in chunks: memory stays bounded on a
 _DERIVED = ("_index", "_lookup")
 
 
-class NgramCodes(NamedTuple):
-    """Every n-gram of a chunk of documents: the document of each (``owner``) and its exact code."""
+class NgramCounts(NamedTuple):
+    """The distinct n-grams of each document of a chunk and their counts (CSR layout over ``codes``)."""
 
-    owner: np.ndarray
-    code: np.ndarray
-    n_docs: int
+    indptr: np.ndarray
+    ids: np.ndarray  # document by document, the position in ``codes`` of each distinct n-gram
+    counts: np.ndarray
+    codes: np.ndarray  # the chunk's distinct codes, in order of first appearance
+
+
+def _count(owner: np.ndarray, code: np.ndarray, n_docs: int) -> NgramCounts:
+    """Each document's distinct n-grams with their counts (from every n-gram's document and code)."""
+    ids, distinct = pd.factorize(code)  # a hash pass: no sort of the codes
+    matrix = sparse.csr_matrix((np.ones(len(ids), dtype=np.float32), (owner, ids)), shape=(n_docs, len(distinct)))
+    matrix.sum_duplicates()
+    return NgramCounts(matrix.indptr, matrix.indices, matrix.data, np.asarray(distinct, dtype=np.uint64))
 
 
 def _chunks(docs: list[str]) -> Iterator[list[str]]:
@@ -250,22 +259,40 @@ class CharNgramTfidf(_NgramTfidf):
         self.sublinear_tf = sublinear_tf
         self.dtype = dtype
 
-    def ngram_codes(self, X: Iterable[str]) -> list[NgramCodes]:
-        """The n-grams of ``X``, chunk by chunk, for :meth:`transform_codes`.
+    def ngram_counts(self, X: Iterable[str]) -> list[NgramCounts]:
+        """The distinct n-grams of each document of ``X`` and their counts, chunk by chunk.
 
-        They depend only on the documents and ``ngram_range``, so several fitted character
-        blocks over the same documents can share them (:mod:`nlp.fastpath` does).
+        They depend only on the documents and ``ngram_range``: fitted character blocks over
+        the same documents share them, each looking up every distinct n-gram of a chunk once
+        (:meth:`transform_counts`; :mod:`nlp.fastpath` does this).
         """
         ngram_range = self._check_params()
-        return [
-            NgramCodes(*_ngram_codes(*self._units(chunk, fitting=False), ngram_range, self._bits), len(chunk))
-            for chunk in _chunks(_as_docs(X))
-        ]
+        counts = []
+        for chunk in _chunks(_as_docs(X)):
+            owner, code = _ngram_codes(*self._units(chunk, fitting=False), ngram_range, self._bits)
+            counts.append(_count(owner, code, len(chunk)))
+        return counts
 
-    def transform_codes(self, codes: list[NgramCodes]) -> sparse.csr_matrix:
-        """``transform`` of the documents whose :meth:`ngram_codes` are ``codes``."""
+    def transform_counts(self, counts: list[NgramCounts]) -> sparse.csr_matrix:
+        """``transform`` of the documents whose :meth:`ngram_counts` are ``counts``.
+
+        Each distinct n-gram of a chunk is looked up once; the columns of a row come in no
+        particular order (products and norms do not mind; ``sort_indices`` orders them).
+        """
         check_is_fitted(self, "codes_")
-        return self._tfidf([self._counts(c.owner, c.code, c.n_docs) for c in codes])
+        index = _index(self, "_code_index", lambda: self.codes_)
+        parts = []
+        for c in counts:
+            column = index.get_indexer(pd.Index(c.codes))[c.ids]
+            known = column >= 0
+            kept_before = np.concatenate(([0], np.cumsum(known)))
+            parts.append(
+                sparse.csr_matrix(
+                    (c.counts[known].astype(self.dtype), column[known], kept_before[c.indptr]),
+                    shape=(len(c.indptr) - 1, len(self.codes_)),
+                )
+            )
+        return self._tfidf(parts)
 
     def _units(self, docs: list[str], *, fitting: bool) -> tuple[np.ndarray, np.ndarray]:
         docs = [_WHITE_SPACES.sub(" ", d) for d in docs]

@@ -83,6 +83,18 @@ def test_unseen_text_and_chunks(docs: list[str], monkeypatch: pytest.MonkeyPatch
     assert unseen.shape == (2, len(vectorizer.codes_)) and unseen[0].nnz == 0 and unseen[1].nnz > 0
 
 
+def test_shared_counts_give_each_block_its_own_matrix(docs: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    # Blocks fitted on different documents, one counting of the batch's n-grams between them.
+    monkeypatch.setattr("nlp.ngrams._CHUNK_DOCS", 50)  # several chunks
+    blocks = [CharNgramTfidf((1, 3)).fit(docs[:150]), CharNgramTfidf((1, 3), min_df=1).fit(docs[150:])]
+    batch = [*docs, "☃☄☃", "哈哈哈哈哈", ""]  # unseen characters, repeated n-grams, an empty text
+    counts = blocks[0].ngram_counts(batch)
+    for block in blocks:
+        shared = block.transform_counts(counts)
+        assert shared.shape == (len(batch), len(block.codes_))
+        assert abs(shared - block.transform(batch)).max() == 0
+
+
 def test_pickle_keeps_the_vocabulary_and_drops_the_index(docs: list[str]) -> None:
     vectorizer = WordNgramTfidf(default_tokenizer(), (1, 2), min_df=2).fit(docs)
     before = vectorizer.transform(docs)  # builds the hash indexes
