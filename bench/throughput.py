@@ -17,7 +17,8 @@ steadiest estimate (a single run of the raw segmenter moved by 20 % between runs
 ratio compares like with like. Then the agreement of the backends on every text of ``teddy2020c`` (target >= 99.9 %
 identical), and the time and peak memory of training on ``--train-rows`` generated tickets
 (target < 15 minutes; 0 skips it). Without ``--model`` a bundle is trained on 6,000
-generated tickets first (three heads, default features).
+generated tickets first (three heads sharing one feature step). A bundle of ``train --recipe
+public`` has a feature step per task and is the slower case: pass it with ``--model``.
 """
 
 from __future__ import annotations
