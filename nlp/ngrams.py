@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.preprocessing import normalize
+from sklearn.utils.sparsefuncs_fast import inplace_csr_row_normalize_l2
 from sklearn.utils.validation import check_is_fitted
 
 __all__ = ["CharNgramTfidf", "NgramCounts", "WordNgramTfidf"]
@@ -177,13 +177,18 @@ class _NgramTfidf(TransformerMixin, BaseEstimator):
 
     def _tfidf(self, parts: list[sparse.csr_matrix]) -> sparse.csr_matrix:
         """The TF-IDF matrix of the count matrices of consecutive chunks of documents."""
-        counts = sparse.vstack(parts, format="csr") if parts else sparse.csr_matrix((0, len(self.codes_)))
-        counts = counts.astype(self.dtype)
+        if len(parts) == 1:  # one chunk, as for every batch of a service: no stacking
+            counts = parts[0].astype(self.dtype, copy=False)
+        else:
+            counts = sparse.vstack(parts, format="csr") if parts else sparse.csr_matrix((0, len(self.codes_)))
+            counts = counts.astype(self.dtype)
         if self.sublinear_tf:
             np.log(counts.data, counts.data)
             counts.data += 1
         counts.data *= self.idf_[counts.indices]
-        return normalize(counts, norm="l2", copy=False)
+        # What sklearn.preprocessing.normalize(norm="l2") runs, without its per-call parameter checks.
+        inplace_csr_row_normalize_l2(counts)
+        return counts
 
     def _counts(self, owner: np.ndarray, code: np.ndarray, n_docs: int) -> sparse.csr_matrix:
         """Counts of the vocabulary's n-grams among the (document, code) pairs of ``n_docs`` documents."""

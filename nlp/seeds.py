@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 
 import numpy as np
 
@@ -18,6 +19,12 @@ __all__ = ["seed_documents", "seed_hits", "seed_pattern"]
 
 def seed_pattern(seeds: Sequence[str]) -> re.Pattern[str] | None:
     """One regex for ``seeds`` (normalised, longest first, so that a substitution takes whole terms); None if empty."""
+    return _pattern(tuple(seeds))
+
+
+@lru_cache(maxsize=64)
+def _pattern(seeds: tuple[str, ...]) -> re.Pattern[str] | None:
+    # Remembered: every prediction of a task with seeds needs it, and building it normalises every seed.
     terms = [t for t in (normalize(s) for s in seeds) if t]
     if not terms:
         return None
