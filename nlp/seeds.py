@@ -12,7 +12,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from nlp.text import normalize
+from nlp.text import normalize, normalize_many
 
 __all__ = ["seed_documents", "seed_hits", "seed_pattern"]
 
@@ -35,7 +35,7 @@ def seed_documents(titles: Sequence[str], texts: Sequence[str]) -> list[str]:
     """The normalised ``title body`` each ticket's seeds are looked for in."""
     if len(titles) != len(texts):
         raise ValueError(f"expected as many titles as texts, got {len(titles)} and {len(texts)}")
-    return [normalize(f"{title} {text}") for title, text in zip(titles, texts, strict=True)]
+    return normalize_many([f"{title} {text}" for title, text in zip(titles, texts, strict=True)])
 
 
 def seed_hits(

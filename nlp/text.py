@@ -11,7 +11,7 @@ import unicodedata
 from functools import partial
 from itertools import compress, count, repeat
 
-__all__ = ["clean", "clean_many", "mask_pii", "normalize"]
+__all__ = ["clean", "clean_many", "mask_pii", "normalize", "normalize_many"]
 
 # Zero-width and byte-order-mark characters that survive NFKC.
 _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
@@ -164,24 +164,48 @@ def clean(text: str) -> str:
     return mask_pii(normalize(text))
 
 
-# Joins a batch into one string for clean_many. A control character that no step changes or
+# Joins a batch into one string for normalize_many and clean_many. A control character that no step changes or
 # matches: it is whitespace to \s and str.split (so the repeated-punctuation pattern never takes
 # it), is never produced by NFKC or lower(), composes with nothing, and no PII pattern admits it.
 _SEPARATOR = "\x1e"
 
 
-def clean_many(texts: list[str]) -> list[str]:
-    """``[clean(t) for t in texts]``, with most of the work done once on the batch joined into one string.
+def normalize_many(texts: list[str]) -> list[str]:
+    """``[normalize(t) for t in texts]``, with most of the work done once on the batch joined into one string.
 
-    On short tickets the per-call cost of a dozen string and regex operations is most of
-    the work of :func:`clean`. Here the character-level steps run once on the joined batch
-    (each acts within a text, see ``_SEPARATOR``); NFKC, whitespace folding and the PII
-    patterns other than plates run text by text, the PII patterns only on the texts that
-    hold an "@" or a run of digits. A batch holding the separator itself is cleaned text by text.
+    On short tickets the per-call cost of a dozen string and regex operations is most of the
+    work of :func:`normalize`. Here the character-level steps run once on the joined batch
+    (each acts within a text, see ``_SEPARATOR``); NFKC and whitespace folding run text by
+    text. A batch holding the separator itself is normalised text by text.
+    """
+    joined = _join(texts)
+    if joined is None:
+        return [normalize(t) for t in texts]  # also raises normalize's TypeError for a non-string
+    return _normalized(joined)
+
+
+def clean_many(texts: list[str]) -> list[str]:
+    """``[clean(t) for t in texts]``: :func:`normalize_many`, then the PII masks.
+
+    The PII patterns other than plates run text by text, on the texts that hold an "@" or a
+    run of digits; plates are masked on the joined batch.
     """
     joined = _join(texts)
     if joined is None:
         return [clean(t) for t in texts]  # also raises clean's TypeError for a non-string
+    out = _normalized(joined)
+    # A text without "@" and without a run of digits can only hold a plate (as mask_pii's gates).
+    may_hold = map(
+        operator.or_, map(bool, map(_MAY_HAVE_DIGIT_PII.search, out)), map(operator.contains, out, repeat("@"))
+    )
+    for i in compress(count(), may_hold):
+        out[i] = mask_pii(out[i])
+    # The plate pattern on every text; mask_pii is idempotent, so the texts masked above keep their mask.
+    return _PLATE.sub(MASKS["plate"], _SEPARATOR.join(out)).split(_SEPARATOR)
+
+
+def _normalized(joined: str) -> list[str]:
+    """:func:`normalize` of each text of a batch joined by ``_SEPARATOR``."""
     for full, half in _COMMON_FULL_WIDTH:
         if full in joined:
             joined = joined.replace(full, half)
@@ -192,15 +216,7 @@ def clean_many(texts: list[str]) -> list[str]:
     if lowered != joined:
         joined = _nfkc_each(lowered)  # NFKC is idempotent on the texts lower() left alone
     joined = _REPEATED_PUNCT.sub(r"\1", _INVISIBLE.sub("", joined))
-    out = list(map(" ".join, map(str.split, joined.split(_SEPARATOR))))  # whitespace folding, text by text
-    # A text without "@" and without a run of digits can only hold a plate (as mask_pii's gates).
-    may_hold = map(
-        operator.or_, map(bool, map(_MAY_HAVE_DIGIT_PII.search, out)), map(operator.contains, out, repeat("@"))
-    )
-    for i in compress(count(), may_hold):
-        out[i] = mask_pii(out[i])
-    # The plate pattern on every text; mask_pii is idempotent, so the texts masked above keep their mask.
-    return _PLATE.sub(MASKS["plate"], _SEPARATOR.join(out)).split(_SEPARATOR)
+    return list(map(" ".join, map(str.split, joined.split(_SEPARATOR))))  # whitespace folding, text by text
 
 
 def _nfkc_each(joined: str) -> str:

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from nlp.text import MASKS, clean, clean_many, mask_pii, normalize
+from nlp.text import MASKS, clean, clean_many, mask_pii, normalize, normalize_many
 
 
 @pytest.mark.parametrize(
@@ -126,6 +126,11 @@ def test_clean_many_equals_clean_of_each(texts: list[str]) -> None:
     assert clean_many(texts) == [clean(t) for t in texts]
 
 
+@given(st.lists(_TRICKY, max_size=8))
+def test_normalize_many_equals_normalize_of_each(texts: list[str]) -> None:
+    assert normalize_many(texts) == [normalize(t) for t in texts]
+
+
 def test_clean_many_keeps_texts_apart() -> None:
     # Marks repeated across two texts stay; a phone number split across them is not one.
     texts = ["请回电！", "！谢谢", "联系13812", "345678", "ΑΣ", "Β"]
@@ -133,6 +138,7 @@ def test_clean_many_keeps_texts_apart() -> None:
     assert clean_many(texts)[1:4] == ["!谢谢", "联系13812", "345678"]
 
 
-def test_clean_many_refuses_non_strings_as_clean() -> None:
+@pytest.mark.parametrize("func", [clean_many, normalize_many])
+def test_batches_refuse_non_strings_as_one_text_does(func: object) -> None:
     with pytest.raises(TypeError, match="expected str, got int"):
-        clean_many(["好", 3])  # type: ignore[list-item]
+        func(["好", 3])  # type: ignore[operator]
