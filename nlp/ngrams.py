@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Iterator
 from itertools import chain, repeat
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -33,6 +33,7 @@ _WHITE_SPACES = re.compile(r"\s\s+")  # as scikit-learn's char analyzer
 _CHUNK_DOCS = 10_000  # documents are coded in chunks: memory stays bounded on any input
 # Lookup structures derived from the fitted arrays: rebuilt after loading or refitting, never pickled.
 _DERIVED = ("_index", "_lookup")
+T = TypeVar("T")
 
 
 class NgramCounts(NamedTuple):
@@ -52,7 +53,7 @@ def _count(owner: np.ndarray, code: np.ndarray, n_docs: int) -> NgramCounts:
     return NgramCounts(matrix.indptr, matrix.indices, matrix.data, np.asarray(distinct, dtype=np.uint64))
 
 
-def _chunks(docs: list[str]) -> Iterator[list[str]]:
+def _chunks(docs: list[T]) -> Iterator[list[T]]:
     for start in range(0, len(docs), _CHUNK_DOCS):
         yield docs[start : start + _CHUNK_DOCS]
 
@@ -129,14 +130,13 @@ class _NgramTfidf(TransformerMixin, BaseEstimator):
 
     def fit(self, X: Iterable[str], y: Any = None) -> _NgramTfidf:
         """Learn the vocabulary and document frequencies of ``X``."""
-        ngram_range = self._check_params()
+        self._check_params()
         docs = _as_docs(X)
         for cached in [k for k in self.__dict__ if k.endswith(_DERIVED)]:  # built from an earlier fit
             del self.__dict__[cached]
         self._start_fit()
         seen_codes, seen_df, seen_tf = [], [], []
-        for chunk in _chunks(docs):
-            owner, code = _ngram_codes(*self._units(chunk, fitting=True), ngram_range, self._bits)
+        for owner, code, _ in self._coded_chunks(docs, self._units, fitting=True):
             # Document frequency: count the distinct (code, document) pairs of each code.
             order = np.lexsort((owner, code))
             owner, code = owner[order], code[order]
@@ -167,21 +167,24 @@ class _NgramTfidf(TransformerMixin, BaseEstimator):
     def transform(self, X: Iterable[str]) -> sparse.csr_matrix:
         """The L2-normalised TF-IDF matrix of ``X`` (one row per document)."""
         check_is_fitted(self, "codes_")
+        return self._tfidf([self._counts(*coded) for coded in self._coded_chunks(_as_docs(X), self._units)])
+
+    def _coded_chunks(
+        self, items: list[T], units: Callable[..., tuple[np.ndarray, np.ndarray]], *, fitting: bool = False
+    ) -> Iterator[tuple[np.ndarray, np.ndarray, int]]:
+        """``(owner, code, n_docs)`` of every n-gram of each chunk of ``items`` (documents, or token lists)."""
         ngram_range = self._check_params()
-        docs = _as_docs(X)
-        parts = []
-        for chunk in _chunks(docs):
-            owner, code = _ngram_codes(*self._units(chunk, fitting=False), ngram_range, self._bits)
-            parts.append(self._counts(owner, code, len(chunk)))
-        return self._tfidf(parts)
+        for chunk in _chunks(items):
+            yield (*_ngram_codes(*units(chunk, fitting=fitting), ngram_range, self._bits), len(chunk))
 
     def _tfidf(self, parts: list[sparse.csr_matrix]) -> sparse.csr_matrix:
         """The TF-IDF matrix of the count matrices of consecutive chunks of documents."""
-        if len(parts) == 1:  # one chunk, as for every batch of a service: no stacking
+        if not parts:
+            counts = sparse.csr_matrix((0, len(self.codes_)), dtype=self.dtype)
+        elif len(parts) == 1:  # one chunk, as for every batch of a service: no stacking
             counts = parts[0].astype(self.dtype, copy=False)
         else:
-            counts = sparse.vstack(parts, format="csr") if parts else sparse.csr_matrix((0, len(self.codes_)))
-            counts = counts.astype(self.dtype)
+            counts = sparse.vstack(parts, format="csr").astype(self.dtype, copy=False)
         if self.sublinear_tf:
             np.log(counts.data, counts.data)
             counts.data += 1
@@ -271,12 +274,7 @@ class CharNgramTfidf(_NgramTfidf):
         the same documents share them, each looking up every distinct n-gram of a chunk once
         (:meth:`transform_counts`; :mod:`nlp.fastpath` does this).
         """
-        ngram_range = self._check_params()
-        counts = []
-        for chunk in _chunks(_as_docs(X)):
-            owner, code = _ngram_codes(*self._units(chunk, fitting=False), ngram_range, self._bits)
-            counts.append(_count(owner, code, len(chunk)))
-        return counts
+        return [_count(*coded) for coded in self._coded_chunks(_as_docs(X), self._units)]
 
     def transform_counts(self, counts: list[NgramCounts]) -> sparse.csr_matrix:
         """``transform`` of the documents whose :meth:`ngram_counts` are ``counts``.
@@ -365,13 +363,7 @@ class WordNgramTfidf(_NgramTfidf):
         segmentation, the costliest step (:mod:`nlp.fastpath` does).
         """
         check_is_fitted(self, "codes_")
-        ngram_range = self._check_params()
-        parts = []
-        for start in range(0, len(lists), _CHUNK_DOCS):
-            chunk = lists[start : start + _CHUNK_DOCS]
-            owner, code = _ngram_codes(*self._units_of_lists(chunk, fitting=False), ngram_range, self._bits)
-            parts.append(self._counts(owner, code, len(chunk)))
-        return self._tfidf(parts)
+        return self._tfidf([self._counts(*coded) for coded in self._coded_chunks(lists, self._units_of_lists)])
 
     def _units(self, docs: list[str], *, fitting: bool) -> tuple[np.ndarray, np.ndarray]:
         return self._units_of_lists([self.tokenizer(doc) for doc in docs], fitting=fitting)
