@@ -8,6 +8,7 @@ from __future__ import annotations
 import operator
 import re
 import unicodedata
+from collections.abc import Callable
 from functools import partial
 from itertools import compress, count, repeat
 
@@ -170,18 +171,20 @@ def clean(text: str) -> str:
 _SEPARATOR = "\x1e"
 
 
+# Texts joined at a time: the joined string and its intermediate copies stay a few MB
+# whatever the number of texts (a training set of a million tickets is two million texts).
+_BATCH_TEXTS = 10_000
+
+
 def normalize_many(texts: list[str]) -> list[str]:
-    """``[normalize(t) for t in texts]``, with most of the work done once on the batch joined into one string.
+    """``[normalize(t) for t in texts]``, with most of the work done once per batch of texts joined into one string.
 
     On short tickets the per-call cost of a dozen string and regex operations is most of the
-    work of :func:`normalize`. Here the character-level steps run once on the joined batch
+    work of :func:`normalize`. Here the character-level steps run once on a joined batch
     (each acts within a text, see ``_SEPARATOR``); NFKC and whitespace folding run text by
     text. A batch holding the separator itself is normalised text by text.
     """
-    joined = _join(texts)
-    if joined is None:
-        return [normalize(t) for t in texts]  # also raises normalize's TypeError for a non-string
-    return _normalized(joined)
+    return _in_batches(texts, _normalize_batch)
 
 
 def clean_many(texts: list[str]) -> list[str]:
@@ -190,6 +193,23 @@ def clean_many(texts: list[str]) -> list[str]:
     The PII patterns other than plates run text by text, on the texts that hold an "@" or a
     run of digits; plates are masked on the joined batch.
     """
+    return _in_batches(texts, _clean_batch)
+
+
+def _in_batches(texts: list[str], work: Callable[[list[str]], list[str]]) -> list[str]:
+    if len(texts) <= _BATCH_TEXTS:
+        return work(texts)
+    return [out for start in range(0, len(texts), _BATCH_TEXTS) for out in work(texts[start : start + _BATCH_TEXTS])]
+
+
+def _normalize_batch(texts: list[str]) -> list[str]:
+    joined = _join(texts)
+    if joined is None:
+        return [normalize(t) for t in texts]  # also raises normalize's TypeError for a non-string
+    return _normalized(joined)
+
+
+def _clean_batch(texts: list[str]) -> list[str]:
     joined = _join(texts)
     if joined is None:
         return [clean(t) for t in texts]  # also raises clean's TypeError for a non-string

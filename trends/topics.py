@@ -139,14 +139,9 @@ def with_clean_text(tickets: pd.DataFrame) -> pd.DataFrame:
         return tickets
     out = tickets.copy()
     # .tolist() first: iterating pandas' Arrow-backed strings one by one is several times slower.
-    out["clean_title"] = _clean_in_batches(tickets["title"].fillna("").astype(str).tolist())
-    out["clean_text"] = _clean_in_batches(tickets["text"].fillna("").astype(str).tolist())
+    out["clean_title"] = clean_many(tickets["title"].fillna("").astype(str).tolist())
+    out["clean_text"] = clean_many(tickets["text"].fillna("").astype(str).tolist())
     return out
-
-
-def _clean_in_batches(texts: list[str], size: int = 10_000) -> list[str]:
-    """:func:`nlp.text.clean` of every text, a batch at a time (the joined batch stays small)."""
-    return [cleaned for start in range(0, len(texts), size) for cleaned in clean_many(texts[start : start + size])]
 
 
 def topic_documents(tickets: pd.DataFrame) -> list[str]:
