@@ -25,6 +25,7 @@ from sklearn.pipeline import Pipeline
 
 from nlp.errors import BundleError
 from nlp.io import file_sha256
+from nlp.tasks import ROUTING_TASKS
 
 __all__ = ["SCHEMA_VERSION", "Bundle", "copy_bundle", "library_versions", "load_bundle", "read_sidecar", "save_bundle"]
 
@@ -68,10 +69,20 @@ class Bundle:
     def task_meta(self, task: str) -> dict[str, Any]:
         return dict(self.meta["tasks"][task])
 
-    def route_threshold(self) -> float | None:
-        """Department confidence at or above which a ticket is routed automatically."""
-        value = self.meta["tasks"].get("department", {}).get("route_threshold")
+    def routing_task(self) -> str | None:
+        """The task whose confidence decides automatic routing: the unit, else the platform, else the department."""
+        return next((task for task in ROUTING_TASKS if task in self.pipelines), None)
+
+    def route_threshold(self, task: str | None = None) -> float | None:
+        """Confidence of ``task`` (default: the routing task) at or above which a ticket is routed automatically."""
+        task = task or self.routing_task()
+        value = self.meta["tasks"].get(task, {}).get("route_threshold") if task else None
         return None if value is None else float(value)
+
+    def seeds(self, task: str) -> list[str]:
+        """Seed terms of a binary task (analysts' flags, the COVID lexicon): a ticket naming one is positive."""
+        seeds: list[str] = self.meta.get("tasks", {}).get(task, {}).get("seeds") or []
+        return seeds
 
 
 def _write_atomic(path: Path, write: Any) -> None:

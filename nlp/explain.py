@@ -16,8 +16,9 @@ import numpy as np
 
 from nlp.bundle import Bundle
 from nlp.features import as_ticket_frame
+from nlp.scoring import Scores, score
 
-__all__ = ["explain"]
+__all__ = ["explain", "explain_tickets"]
 
 _names_cache: weakref.WeakKeyDictionary[Any, np.ndarray] = weakref.WeakKeyDictionary()
 _coef_cache: weakref.WeakKeyDictionary[Any, np.ndarray] = weakref.WeakKeyDictionary()
@@ -48,8 +49,17 @@ def _coefficients(classifier: Any) -> np.ndarray:
         return _coef_cache[classifier]
 
 
-def explain(bundle: Bundle, tickets: Any, *, task: str = "department", k: int = 5) -> list[list[dict[str, Any]]]:
+def explain(bundle: Bundle, scores: Scores, *, task: str = "department", k: int = 5) -> list[list[dict[str, Any]]]:
     """Top ``k`` terms pushing each ticket towards its predicted class of ``task``.
+
+    Parameters
+    ----------
+    bundle : Bundle
+    scores : Scores
+        The tickets' scores from :func:`nlp.scoring.score` with ``keep_features=True``: the
+        feature matrix the head saw is reused, not computed again.
+    task : str
+    k : int
 
     Returns
     -------
@@ -58,12 +68,16 @@ def explain(bundle: Bundle, tickets: Any, *, task: str = "department", k: int = 
     """
     if task not in bundle.pipelines:
         raise ValueError(f"expected a task of the bundle ({', '.join(bundle.tasks)}), got {task!r}")
+    if task not in scores.features:
+        raise ValueError(f"expected scores computed with keep_features=True, got none for {task!r}")
     pipeline = bundle.pipelines[task]
     features, classifier = pipeline.steps[0][1], pipeline.steps[-1][1]
-    matrix = features.transform(as_ticket_frame(tickets)).tocsr()
+    matrix = scores.features[task].tocsr()
     names = _feature_names(features)
     coef = _coefficients(classifier)
-    predicted = classifier.predict_proba(matrix).argmax(axis=1)
+    scored = scores.tasks[task]
+    # The predicted class's column of the head's weights (binary heads: class 1, or its negative).
+    predicted = scored.proba.argmax(axis=1)
     out = []
     for row, cls in enumerate(predicted):
         start, end = matrix.indptr[row], matrix.indptr[row + 1]
@@ -78,3 +92,12 @@ def explain(bundle: Bundle, tickets: Any, *, task: str = "department", k: int = 
         ranked = sorted(totals.items(), key=lambda kv: -kv[1])[:k]
         out.append([{"term": term, "weight": round(value, 4)} for term, value in ranked])
     return out
+
+
+def explain_tickets(
+    bundle: Bundle, tickets: Any, *, task: str = "department", k: int = 5
+) -> list[list[dict[str, Any]]]:
+    """:func:`explain` for raw tickets (anything :func:`nlp.features.as_ticket_frame` accepts)."""
+    frame = as_ticket_frame(tickets)
+    scores = score(bundle, frame["title"].tolist(), frame["text"].tolist(), keep_features=True)
+    return explain(bundle, scores, task=task, k=k)

@@ -1,16 +1,15 @@
-"""Prediction with a bundle: every task for a batch of tickets, features built once.
+"""Predictions as table columns: :func:`nlp.scoring.score` flattened, one row per ticket.
 
-The output follows one convention for every caller (CLI, API, trend miner): binary tasks
-give ``<task>`` (0/1) and ``<task>_proba`` (probability of 1); the department task gives
-``department``, ``department_proba``, ``department_top3`` (list of ``[label, proba]``) and
-``route`` (``auto`` when the top probability reaches the bundle's threshold, else ``manual``).
-A binary task with seed terms in the sidecar (an analysts' flag ``flag:<name>``, the public
-recipe's COVID lexicon) is positive by rule (probability 1.0) when a seed term is in the text.
+One convention for every table (files, the trend miner): a binary task gives ``<task>`` (0/1)
+and ``<task>_proba`` (probability of 1); a multi-class task (department, platform, unit)
+gives ``<task>``, ``<task>_proba`` and ``<task>_top<k>`` (list of ``[label, proba]``, most
+probable first); ``route`` is ``auto`` when the routing task's probability reaches the
+bundle's threshold, else ``manual``. Probabilities are rounded to 4 decimals.
 """
 
 from __future__ import annotations
 
-import json
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -18,33 +17,35 @@ import pandas as pd
 
 from nlp.bundle import Bundle
 from nlp.errors import BundleError
-from nlp.fastpath import FastFeatures, fast_features, fast_head
 from nlp.features import as_ticket_frame
-from nlp.seeds import seed_documents, seed_hits
-from nlp.tasks import DEPARTMENT, is_binary
+from nlp.scoring import Scores, score
 
-__all__ = ["SMOKE_TICKETS", "TOP_K", "predict", "predict_records", "smoke_check", "warm_up", "with_seed_rule"]
+__all__ = ["SMOKE_TICKETS", "TOP_K", "columns", "predict", "smoke_check", "top_k_for", "top_lists", "warm_up"]
 
 TOP_K = 3
+# The unit has hundreds of candidates: the routing service shows an operator five of them.
+TOP_K_BY_TASK = {"unit": 5}
 
 # Every bundle must answer these before it serves or is promoted: a load that unpickles but
 # cannot predict (missing task, broken tokenizer) is refused.
 SMOKE_TICKETS = ["我的苏康码变成黄码了，怎么转绿？", "楼上邻居半夜装修噪音太大", "请问公积金提取需要什么材料"]
 
 
-def predict(bundle: Bundle, tickets: Any, *, top_k: int = TOP_K, top_as_json: bool = False) -> pd.DataFrame:
-    """Predict every task of ``bundle`` for ``tickets``.
+def top_k_for(task: str, top_k: int | None = None) -> int:
+    """How many candidates of ``task`` to list: ``top_k`` when given, else the task's default."""
+    return top_k if top_k is not None else TOP_K_BY_TASK.get(task, TOP_K)
+
+
+def predict(bundle: Bundle, tickets: Any, *, top_k: int | None = None) -> pd.DataFrame:
+    """Predict every task of ``bundle`` for ``tickets``, as a table.
 
     Parameters
     ----------
     bundle : Bundle
     tickets : DataFrame or list
         Anything :func:`nlp.features.as_ticket_frame` accepts (``text``, optional ``title``).
-    top_k : int
-        How many departments to list in ``department_top3``.
-    top_as_json : bool
-        Give ``department_top3`` as the JSON text of the list (what a table cell holds),
-        built for the whole batch at once, instead of Python lists.
+    top_k : int, optional
+        How many candidates to list for each multi-class task (default: 3, the unit 5).
 
     Returns
     -------
@@ -54,18 +55,42 @@ def predict(bundle: Bundle, tickets: Any, *, top_k: int = TOP_K, top_as_json: bo
     frame = as_ticket_frame(tickets)
     if len(frame) == 0:
         return pd.DataFrame(index=range(0))
-    return pd.DataFrame(_predict_columns(bundle, frame["title"].tolist(), frame["text"].tolist(), top_k, top_as_json))
+    return pd.DataFrame(columns(score(bundle, frame["title"].tolist(), frame["text"].tolist()), top_k=top_k))
 
 
-def predict_records(bundle: Bundle, titles: list[str], texts: list[str], *, top_k: int = TOP_K) -> list[dict[str, Any]]:
-    """The same predictions as :func:`predict`, one plain dict per ticket (no pandas: the service's path)."""
-    if len(titles) != len(texts):
-        raise ValueError(f"expected as many titles as texts, got {len(titles)} and {len(texts)}")
-    if not texts:
-        return []
-    columns = _predict_columns(bundle, titles, texts, top_k)
-    values = {name: column.tolist() if isinstance(column, np.ndarray) else column for name, column in columns.items()}
-    return [dict(zip(values, row, strict=True)) for row in zip(*values.values(), strict=True)]
+def columns(scores: Scores, *, top_k: int | None = None, top_cells: TopCells | None = None) -> dict[str, Any]:
+    """The table columns of ``scores`` (see the module docstring).
+
+    ``top_cells(classes, order, probs)`` builds the top-k cells from the classes, each row's
+    top-k columns and their rounded probabilities; by default lists of ``[label, proba]``.
+    """
+    out: dict[str, Any] = {}
+    for task, scored in scores.tasks.items():
+        if scored.binary:
+            out[task] = scored.decision()
+            out[f"{task}_proba"] = scored.positive().round(4)
+            continue
+        k = top_k_for(task, top_k)
+        order, probs = scored.top_indices(k)
+        probs = probs.round(4)
+        out[task] = scored.classes[order[:, 0]]
+        out[f"{task}_proba"] = probs[:, 0]
+        out[f"{task}_top{k}"] = (top_cells or top_lists)(scored.classes, order, probs)
+    if scores.route is not None:
+        out["route"] = scores.route
+    return out
+
+
+TopCells = Callable[[np.ndarray, np.ndarray, np.ndarray], list[Any]]
+
+
+def top_lists(classes: np.ndarray, order: np.ndarray, probs: np.ndarray) -> list[list[list[Any]]]:
+    """Each row's ``[[label, proba], ...]`` as Python lists."""
+    # Whole arrays to Python lists first: per-row numpy indexing costs more than the rest.
+    return [
+        [[label, p] for label, p in zip(names, row, strict=True)]
+        for names, row in zip(classes[order].astype(str).tolist(), probs.tolist(), strict=True)
+    ]
 
 
 def warm_up(bundle: Bundle) -> None:
@@ -83,122 +108,3 @@ def smoke_check(bundle: Bundle) -> None:
         ) from exc
     if len(out) != len(SMOKE_TICKETS):
         raise BundleError(f"bundle {bundle.bundle_id} answered {len(out)} of {len(SMOKE_TICKETS)} smoke tickets")
-
-
-# Tickets scored together: the work their feature steps share (cleaned text, tokens, n-grams)
-# is kept for one batch, so memory stays bounded whatever the number of tickets.
-BATCH = 10_000
-
-
-def _predict_columns(
-    bundle: Bundle, titles: list[str], texts: list[str], top_k: int, top_as_json: bool = False
-) -> dict[str, Any]:
-    if len(texts) <= BATCH:
-        return _predict_batch(bundle, titles, texts, top_k, top_as_json)
-    batches = [
-        _predict_batch(bundle, titles[i : i + BATCH], texts[i : i + BATCH], top_k, top_as_json)
-        for i in range(0, len(texts), BATCH)
-    ]
-    return {
-        name: np.concatenate([b[name] for b in batches])
-        if isinstance(batches[0][name], np.ndarray)
-        else [value for b in batches for value in b[name]]
-        for name in batches[0]
-    }
-
-
-def _predict_batch(
-    bundle: Bundle, titles: list[str], texts: list[str], top_k: int, top_as_json: bool
-) -> dict[str, Any]:
-    columns: dict[str, Any] = {}
-    # Tasks whose pipelines share one fitted feature step are vectorised once; different
-    # feature steps share the cleaning, segmentation and n-grams of the batch.
-    matrices: dict[int, Any] = {}
-    steps = {id(pipeline.steps[0][1]) for pipeline in bundle.pipelines.values()}
-    shared: dict[Any, Any] | None = {} if len(steps) > 1 else None
-    seed_docs: list[str] | None = None  # normalised once, for every task with seed terms
-    for task, pipeline in bundle.pipelines.items():
-        features, classifier = pipeline.steps[0][1], pipeline.steps[-1][1]
-        if id(features) not in matrices:
-            fast = fast_features(features)
-            matrices[id(features)] = (
-                fast.transform_lists(titles, texts, shared)
-                if isinstance(fast, FastFeatures)
-                else fast.transform(pd.DataFrame({"title": titles, "text": texts}))
-            )
-        proba = fast_head(classifier).predict_proba(matrices[id(features)])
-        classes = list(classifier.classes_)
-        if is_binary(task):
-            positive = proba[:, classes.index(1)]
-            if _seeds(bundle, task):
-                seed_docs = seed_docs if seed_docs is not None else seed_documents(titles, texts)
-                positive = with_seed_rule(bundle, task, positive, titles, texts, documents=seed_docs)
-            columns[task] = (positive >= 0.5).astype(int)
-            columns[f"{task}_proba"] = positive.round(4)
-        else:
-            columns.update(_multiclass(task, proba, classes, top_k, bundle, top_as_json))
-    return columns
-
-
-def _seeds(bundle: Bundle, task: str) -> list[str]:
-    seeds: list[str] = bundle.meta.get("tasks", {}).get(task, {}).get("seeds") or []
-    return seeds
-
-
-def with_seed_rule(
-    bundle: Bundle,
-    task: str,
-    positive: np.ndarray,
-    titles: list[str],
-    texts: list[str],
-    *,
-    documents: list[str] | None = None,
-) -> np.ndarray:
-    """``positive`` (probabilities of class 1) set to 1.0 where a seed term of ``task`` is in the ticket.
-
-    Binary tasks with seed terms in the sidecar (analysts' flags, the public recipe's COVID
-    lexicon) are positive by rule when a seed matches; evaluation must score them the same way.
-    """
-    seeds = _seeds(bundle, task)
-    if not seeds:
-        return positive
-    return np.where(seed_hits(seeds, titles, texts, documents=documents), 1.0, positive)
-
-
-def _multiclass(
-    task: str, proba: np.ndarray, classes: list[Any], top_k: int, bundle: Bundle, top_as_json: bool
-) -> dict[str, Any]:
-    order = np.argsort(-proba, axis=1)[:, :top_k]
-    top = np.take_along_axis(proba, order, axis=1).round(4)
-    labels = np.asarray(classes, dtype=object)
-    out: dict[str, Any] = {
-        task: labels[order[:, 0]],
-        f"{task}_proba": top[:, 0],
-        f"{task}_top{top_k}": _top_json(labels, order, top)
-        if top_as_json
-        # Whole arrays to Python lists first: per-row numpy indexing costs more than the rest.
-        else [
-            [[label, p] for label, p in zip(names, probs, strict=True)]
-            for names, probs in zip(labels[order].astype(str).tolist(), top.tolist(), strict=True)
-        ],
-    }
-    if task == DEPARTMENT:
-        threshold = bundle.route_threshold()
-        auto = top[:, 0] >= threshold if threshold is not None else np.zeros(len(top), dtype=bool)
-        out["route"] = np.where(auto, "auto", "manual")
-    return out
-
-
-def _top_json(labels: np.ndarray, order: np.ndarray, top: np.ndarray) -> list[str]:
-    """``json.dumps`` of each row's ``[[label, proba], ...]``, built column by column with numpy strings.
-
-    numpy writes a float64 as its shortest repr, as json does (checked for every 4-decimal value).
-    """
-    text = np.dtypes.StringDType()
-    names = np.array([json.dumps(str(label), ensure_ascii=False) for label in labels], dtype=text)[order]
-    probs = top.astype(text)
-    cells = [np.strings.add(np.strings.add("[" + names[:, j], ", "), probs[:, j]) + "]" for j in range(order.shape[1])]
-    row = cells[0]
-    for cell in cells[1:]:
-        row = np.strings.add(row + ", ", cell)
-    return list(("[" + row + "]").tolist())

@@ -1,6 +1,8 @@
 """Task names and label conventions.
 
-Three built-in tasks; analysts' flags (``flag:<name>``) follow the binary convention.
+Built-in tasks: consultation and COVID (binary), the department group, and the two levels
+of dispatch: the platform (one of Suzhou's 10 district platforms or 市级) and the handling
+unit. Analysts' flags (``flag:<name>``) follow the binary convention.
 Label values such as department names are data, never identifiers in code.
 """
 
@@ -9,15 +11,28 @@ from __future__ import annotations
 import math
 from typing import Any
 
-__all__ = ["BINARY_TASKS", "MULTICLASS_TASKS", "TASKS", "flag_task", "is_binary", "parse_binary_label"]
+__all__ = [
+    "BINARY_TASKS",
+    "MULTICLASS_TASKS",
+    "ROUTING_TASKS",
+    "TASKS",
+    "flag_task",
+    "is_binary",
+    "parse_binary_label",
+]
 
 CONSULTATION = "consultation"
 COVID = "covid"
 DEPARTMENT = "department"
+PLATFORM = "platform"
+UNIT = "unit"
 
-TASKS = (CONSULTATION, COVID, DEPARTMENT)
+TASKS = (CONSULTATION, COVID, DEPARTMENT, PLATFORM, UNIT)
 BINARY_TASKS = (CONSULTATION, COVID)
-MULTICLASS_TASKS = (DEPARTMENT,)
+MULTICLASS_TASKS = (DEPARTMENT, PLATFORM, UNIT)
+# The task whose confidence decides automatic routing, most precise first: a bundle that
+# names the handling unit routes on it; one trained on department groups routes on those.
+ROUTING_TASKS = (UNIT, PLATFORM, DEPARTMENT)
 
 # Binary labels are 1 (consultation / COVID-related / flagged) or 0.
 _TRUE = {"1", "1.0", "true", "t", "yes", "y", "是", "真", "咨询", "涉疫", "疫情"}

@@ -17,7 +17,6 @@ import signal
 from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Annotated, Any
 
-import pandas as pd
 from fastapi import Depends, FastAPI, HTTPException, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse
@@ -28,8 +27,8 @@ from nlp import __version__
 from nlp.bundle import Bundle
 from nlp.errors import BundleError, InputError
 from nlp.explain import explain as explain_terms
-from nlp.predict import predict, predict_records
-from nlp.tasks import is_binary
+from nlp.predict import predict, top_k_for
+from nlp.scoring import score
 from serve.digests import DigestCache, DigestFailed, DigestPending
 from serve.metrics import Metrics, render
 from serve.model import SMOKE_TICKETS, ModelHolder
@@ -130,32 +129,31 @@ def _check_sizes(tickets: Sequence[TicketIn], settings: Settings) -> None:
 
 def _score(bundle: Bundle, tickets: Sequence[TicketIn], *, explain: bool) -> list[dict[str, Any]]:
     titles, texts = [t.title or "" for t in tickets], [t.text for t in tickets]
-    rows = predict_records(bundle, titles, texts)
-    terms = (
-        explain_terms(bundle, pd.DataFrame({"title": titles, "text": texts}))
-        if explain and "department" in bundle.pipelines
-        else None
-    )
-    out = []
-    for i, (ticket, row) in enumerate(zip(tickets, rows, strict=True)):
-        result: dict[str, Any] = {"ticket_id": ticket.ticket_id, "model_version": bundle.bundle_id, "flags": {}}
-        for task in bundle.tasks:
-            if is_binary(task):
-                scored = {"value": int(row[task]), "proba": float(row[f"{task}_proba"])}
+    explained = explain and "department" in bundle.pipelines
+    scores = score(bundle, titles, texts, keep_features=explained)
+    terms = explain_terms(bundle, scores) if explained else None
+    results: list[dict[str, Any]] = [
+        {"ticket_id": t.ticket_id, "model_version": bundle.bundle_id, "flags": {}} for t in tickets
+    ]
+    for task, scored in scores.tasks.items():
+        if scored.binary:
+            values, probs = scored.decision().tolist(), scored.positive().round(4).tolist()
+            for result, value, p in zip(results, values, probs, strict=True):
+                entry = {"value": value, "proba": p}
                 if task.startswith("flag:"):
-                    result["flags"][task.removeprefix("flag:")] = scored
+                    result["flags"][task.removeprefix("flag:")] = entry
                 else:
-                    result[task] = scored
-            else:
-                result[task] = {
-                    "label": row[task],
-                    "proba": float(row[f"{task}_proba"]),
-                    "top3": [{"label": label, "proba": p} for label, p in row[f"{task}_top3"]],
-                }
-        result["route"] = row.get("route")
+                    result[task] = entry
+            continue
+        labels, probs = scored.top(top_k_for(task))
+        for result, names, row in zip(results, labels.astype(str).tolist(), probs.round(4).tolist(), strict=True):
+            top = [{"label": name, "proba": p} for name, p in zip(names, row, strict=True)]
+            result[task] = {"label": names[0], "proba": row[0], "top": top, "top3": top[:3]}
+    routes = scores.route.tolist() if scores.route is not None else [None] * len(results)
+    for i, result in enumerate(results):
+        result["route"] = routes[i]
         result["explanation"] = terms[i] if terms is not None else None
-        out.append(result)
-    return out
+    return results
 
 
 def _answer(request: Request, tickets: Sequence[TicketIn], *, explain: bool) -> tuple[list[dict[str, Any]], str]:

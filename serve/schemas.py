@@ -10,11 +10,11 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 __all__ = [
     "BatchIn",
     "BatchOut",
-    "DepartmentOut",
     "ErrorBody",
     "ErrorOut",
     "PendingOut",
     "Prediction",
+    "RankedOut",
     "Scored",
     "Term",
     "TicketIn",
@@ -56,10 +56,13 @@ class Candidate(BaseModel):
     proba: float
 
 
-class DepartmentOut(BaseModel):
+class RankedOut(BaseModel):
+    """A multi-class decision: the most probable label and the runners-up."""
+
     label: str
-    proba: float
-    top3: list[Candidate]
+    proba: float = Field(description="probability of label")
+    top: list[Candidate] = Field(description="the most probable labels, best first (3; the unit 5)")
+    top3: list[Candidate] = Field(description="the first three of top (kept for clients of the first release)")
 
 
 class Term(BaseModel):
@@ -71,9 +74,15 @@ class Prediction(BaseModel):
     ticket_id: str | None
     consultation: Scored | None = None
     covid: Scored | None = None
-    department: DepartmentOut | None = None
+    department: RankedOut | None = Field(None, description="department group (bundles trained on groups)")
+    platform: RankedOut | None = Field(
+        None, description="dispatch platform: one of the 10 district platforms, or 市级 (city level)"
+    )
+    unit: RankedOut | None = Field(None, description="handling unit (bundles trained on units)")
     route: Literal["auto", "manual"] | None = Field(
-        None, description="auto: confident enough to route without an operator"
+        None,
+        description="auto: the routing decision (the unit, else the platform, else the department) is confident "
+        "enough to route without an operator",
     )
     flags: dict[str, Scored] = Field(default_factory=dict, description="analysts' flags carried by the bundle")
     model_version: str

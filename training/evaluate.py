@@ -18,8 +18,7 @@ from sklearn.metrics import (
 )
 
 from nlp.bundle import Bundle
-from nlp.predict import with_seed_rule
-from nlp.tasks import is_binary
+from nlp.scoring import score
 from training.calibrate import coverage_curve
 
 __all__ = ["classification_report", "department_report", "evaluate_bundle", "format_report"]
@@ -115,23 +114,18 @@ def evaluate_bundle(bundle: Bundle, frame: pd.DataFrame, tasks: Sequence[str]) -
     """The report of each of ``tasks`` for ``bundle`` on the labelled rows of ``frame``.
 
     ``frame`` has ``title``, ``text`` and one label column per task (missing where a row has
-    no label). Binary tasks are scored as ``predict`` scores them, seed-term rules included.
+    no label). Tickets are scored as ``predict`` scores them (:func:`nlp.scoring.score`:
+    seed-term rules included).
     """
+    scores = score(bundle, frame["title"].tolist(), frame["text"].tolist())
     reports: dict[str, dict[str, Any]] = {}
-    matrices: dict[int, Any] = {}  # the tasks' pipelines share one fitted feature step: vectorise once
     for task in tasks:
         rows = frame[task].notna().to_numpy()
-        labelled = frame[rows]
-        features, classifier = bundle.pipelines[task].steps[0][1], bundle.pipelines[task].steps[-1][1]
-        if id(features) not in matrices:
-            matrices[id(features)] = features.transform(frame[["title", "text"]])
-        classes = list(classifier.classes_)
-        proba = classifier.predict_proba(matrices[id(features)][rows])
-        if is_binary(task):
-            titles, texts = labelled["title"].tolist(), labelled["text"].tolist()
-            positive = with_seed_rule(bundle, task, proba[:, classes.index(1)], titles, texts)
-            reports[task] = binary_report(labelled[task].astype(int).to_numpy(), positive)
+        scored = scores.tasks[task]
+        if scored.binary:
+            reports[task] = binary_report(frame.loc[rows, task].astype(int).to_numpy(), scored.positive()[rows])
         else:
-            y = labelled[task].astype(str).to_numpy()
-            reports[task] = department_report(y, proba, classes, bundle.route_threshold())
+            y = frame.loc[rows, task].astype(str).to_numpy()
+            threshold = bundle.route_threshold(task)
+            reports[task] = department_report(y, scored.proba[rows], list(scored.classes), threshold)
     return reports

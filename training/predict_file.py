@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -25,9 +26,13 @@ from tqdm.auto import tqdm
 
 from nlp.bundle import Bundle, load_bundle
 from nlp.errors import InputError
+from nlp.explain import explain as explain_terms
 from nlp.io import ColumnMap, map_columns, rejection_reasons
 from nlp.parallel import predict_chunks
+from nlp.predict import columns
+from nlp.scoring import score
 from nlp.stream import CHUNK_ROWS, TableWriter, iter_table
+from nlp.tasks import is_binary
 
 __all__ = ["PredictSummary", "predict_file"]
 
@@ -90,15 +95,11 @@ class _RepeatedIds:
 
 def _score(bundle: Bundle, rows: pd.DataFrame, *, explain: bool, jsonl: bool, id_name: str) -> pd.DataFrame:
     """Predictions for one chunk (``line``, ``id``, ``title``, ``text``, ``error``), formatted for the output."""
-    from nlp.explain import explain as explain_terms
-    from nlp.predict import predict
-
-    scored = rows["error"] == ""
-    accepted = rows.loc[scored]
-    # Tables hold the top-3 list as JSON text, built for the whole chunk at once.
-    predictions = predict(bundle, accepted[["title", "text"]], top_as_json=not jsonl).set_index(accepted.index)
+    accepted = rows.loc[rows["error"] == ""]
+    scores = score(bundle, accepted["title"].tolist(), accepted["text"].tolist(), keep_features=explain)
+    predictions = pd.DataFrame(columns(scores, top_cells=None if jsonl else _top_json), index=accepted.index)
     if explain and len(accepted):
-        terms = explain_terms(bundle, accepted[["title", "text"]])
+        terms = explain_terms(bundle, scores)
         predictions["department_explanation"] = pd.Series(
             [[[t["term"], t["weight"]] for t in row] for row in terms], index=accepted.index, dtype=object
         )
@@ -107,12 +108,31 @@ def _score(bundle: Bundle, rows: pd.DataFrame, *, explain: bool, jsonl: bool, id
     for column in out.columns:
         if column.endswith("_explanation") and not jsonl:  # lists become JSON text in tables
             out[column] = [json.dumps(v, ensure_ascii=False) if isinstance(v, list) else "" for v in out[column]]
-        elif column.endswith("_top3") and not jsonl:
+        elif _TOP_COLUMN.search(column) and not jsonl:
             out[column] = out[column].fillna("")  # rows not scored
-    for task in ("consultation", "covid"):
-        if task in out.columns:
+    for task in bundle.tasks:
+        if is_binary(task) and task in out.columns:
             out[task] = out[task].astype("Int8")
     return out.rename(columns={"id": id_name}).reset_index(drop=True)
+
+
+_TOP_COLUMN = re.compile(r"_top\d+$")
+
+
+def _top_json(classes: np.ndarray, order: np.ndarray, top: np.ndarray) -> list[str]:
+    """``json.dumps`` of each row's ``[[label, proba], ...]``, built column by column with numpy strings.
+
+    Tables hold the top-k lists as JSON text, built for the whole chunk at once. numpy writes
+    a float64 as its shortest repr, as json does (checked for every 4-decimal value).
+    """
+    text = np.dtypes.StringDType()
+    names = np.array([json.dumps(str(label), ensure_ascii=False) for label in classes], dtype=text)[order]
+    probs = top.astype(text)
+    cells = [np.strings.add(np.strings.add("[" + names[:, j], ", "), probs[:, j]) + "]" for j in range(order.shape[1])]
+    row = cells[0]
+    for cell in cells[1:]:
+        row = np.strings.add(row + ", ", cell)
+    return list(("[" + row + "]").tolist())
 
 
 def _chunks(path: Path, columns: ColumnMap, chunk_rows: int, state: dict[str, object]) -> Iterator[pd.DataFrame]:
@@ -151,7 +171,7 @@ def predict_file(
     first = next(chunks)  # column errors surface here, before any worker starts
     id_name = str(state["id_col"]) if state["id_col"] else "line"  # generated ids are line numbers
     job = partial(_score, explain=explain, jsonl=Path(output).suffix.lower() == ".jsonl", id_name=id_name)
-    summary = PredictSummary(bundle_id=bundle.bundle_id, has_route="department" in bundle.pipelines)
+    summary = PredictSummary(bundle_id=bundle.bundle_id, has_route=bundle.routing_task() is not None)
     bar = tqdm(desc="predicting", unit="ticket", disable=not progress or None, leave=False, file=sys.stderr)
 
     repeated = _RepeatedIds() if state["id_col"] else None  # generated ids (line numbers) never repeat

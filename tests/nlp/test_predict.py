@@ -4,7 +4,6 @@ import json
 
 import numpy as np
 import pandas as pd
-import pytest
 
 from nlp.bundle import Bundle
 from nlp.predict import predict
@@ -30,13 +29,6 @@ def test_top3_is_sorted_and_consistent(bundle: Bundle, unseen: pd.DataFrame) -> 
         assert probs == sorted(probs, reverse=True) and len(probs) == 3
         assert row["department_top3"][0] == [row["department"], row["department_proba"]]
         json.dumps(row["department_top3"], ensure_ascii=False)
-
-
-def test_top3_as_json_is_the_json_of_the_lists(bundle: Bundle, unseen: pd.DataFrame) -> None:
-    lists = predict(bundle, unseen.head(200))
-    texts = predict(bundle, unseen.head(200), top_as_json=True)
-    assert list(texts["department_top3"]) == [json.dumps(v, ensure_ascii=False) for v in lists["department_top3"]]
-    assert texts.drop(columns="department_top3").equals(lists.drop(columns="department_top3"))
 
 
 def test_route_follows_the_stored_threshold(bundle: Bundle, unseen: pd.DataFrame) -> None:
@@ -72,30 +64,11 @@ def test_empty_batch(bundle: Bundle) -> None:
     assert len(predict(bundle, pd.DataFrame({"text": []}))) == 0
 
 
-def test_records_equal_the_frame(bundle: Bundle, unseen: pd.DataFrame) -> None:
-    from nlp.predict import predict_records
-
-    sample = unseen.head(40)
-    frame = predict(bundle, sample)
-    records = predict_records(bundle, sample["title"].tolist(), sample["text"].tolist())
-    assert len(records) == 40
-    for i, record in enumerate(records):
-        expected = frame.iloc[i].to_dict()
-        assert record.keys() == expected.keys()
-        for key, value in record.items():
-            assert value == expected[key], key
-
-
-def test_batches_of_a_large_input_give_the_same_predictions(
-    bundle: Bundle, unseen: pd.DataFrame, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    sample = unseen.head(50)
-    whole = predict(bundle, sample)
-    monkeypatch.setattr("nlp.predict.BATCH", 7)  # 50 tickets in 8 batches
-    assert predict(bundle, sample).equals(whole)
-    assert predict(bundle, sample, top_as_json=True)["department_top3"].tolist() == [
-        json.dumps(v, ensure_ascii=False) for v in whole["department_top3"]
-    ]
+def test_top_k_is_honoured(bundle: Bundle, unseen: pd.DataFrame) -> None:
+    out = predict(bundle, unseen.head(10), top_k=5)
+    assert "department_top5" in out.columns and "department_top3" not in out.columns
+    assert all(len(row) == 5 for row in out["department_top5"])
+    assert [row[:3] for row in out["department_top5"]] == list(predict(bundle, unseen.head(10))["department_top3"])
 
 
 def test_tasks_with_their_own_feature_steps_get_their_own_pipelines_answers(

@@ -47,6 +47,10 @@ def test_chunked_parallel_prediction_equals_one_shot(
     assert (chunked["covid_proba"].astype(float) - one_shot["covid_proba"]).abs().max() < 1e-9
     top3 = [json.loads(t) if isinstance(t, str) else [list(x) for x in t] for t in chunked["department_top3"]]
     assert top3 == list(one_shot["department_top3"])  # labels and probabilities, whatever the format
+    if suffix != ".jsonl":  # tables hold exactly the JSON text of the lists
+        assert list(chunked["department_top3"]) == [
+            json.dumps(v, ensure_ascii=False) for v in one_shot["department_top3"]
+        ]
     if suffix != ".jsonl":  # tables hold the list as JSON text, empty for a row not scored
         assert list(result.loc[~scored, "department_top3"]) == ["", ""]
     assert summary.auto == int((one_shot["route"] == "auto").sum())

@@ -1,0 +1,186 @@
+"""The scoring core: every task of a bundle for a batch of tickets, as typed results.
+
+Everything that scores tickets goes through :func:`score`: file prediction, the service,
+evaluation and explanations. It cleans, segments and vectorises each batch once per fitted
+feature step (see :mod:`nlp.fastpath`), runs every head, applies the seed-term rules of binary
+tasks, and decides the route. Callers format :class:`Scores` as they need (table columns in
+:mod:`nlp.predict`, nested JSON in the service) instead of parsing each other's keys.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from scipy import sparse
+
+from nlp.bundle import Bundle
+from nlp.fastpath import FastFeatures, fast_features, fast_head
+from nlp.seeds import seed_documents, seed_hits
+from nlp.tasks import is_binary
+
+__all__ = ["BATCH", "Scores", "TaskScores", "score"]
+
+# Tickets scored together: the work their feature steps share (cleaned text, tokens, n-grams)
+# is kept for one batch, so memory stays bounded whatever the number of tickets.
+BATCH = 10_000
+
+
+@dataclass(frozen=True)
+class TaskScores:
+    """One task's probabilities for a batch of tickets.
+
+    Attributes
+    ----------
+    task : str
+    classes : ndarray
+        The labels, in the column order of ``proba`` (``[0, 1]`` for a binary task).
+    proba : ndarray of shape (n_tickets, n_classes)
+        Calibrated probabilities; for a binary task with seed terms, a ticket naming a seed
+        has probability 1.0 of class 1.
+    """
+
+    task: str
+    classes: np.ndarray
+    proba: np.ndarray
+
+    @property
+    def binary(self) -> bool:
+        return is_binary(self.task)
+
+    def positive(self) -> np.ndarray:
+        """Probability of class 1 (binary tasks)."""
+        return self.proba[:, list(self.classes).index(1)]
+
+    def decision(self) -> np.ndarray:
+        """The predicted value per ticket: 0/1 at 0.5 for a binary task, else the most probable label."""
+        if self.binary:
+            return (self.positive() >= 0.5).astype(int)
+        return self.classes[self.proba.argmax(axis=1)]
+
+    def top_indices(self, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """The columns of the ``k`` most probable classes per ticket and their probabilities, most probable first."""
+        if k < 1:
+            raise ValueError(f"expected k >= 1, got {k}")
+        order = np.argsort(-self.proba, axis=1, kind="stable")[:, :k]
+        return order, np.take_along_axis(self.proba, order, axis=1)
+
+    def top(self, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """The ``k`` most probable labels per ticket and their probabilities, most probable first."""
+        order, probs = self.top_indices(k)
+        return self.classes[order], probs
+
+
+@dataclass(frozen=True)
+class Scores:
+    """Every task's :class:`TaskScores` for a batch, the route decision and, when asked, the features.
+
+    Attributes
+    ----------
+    tasks : dict
+        Task name to its scores, in the bundle's task order.
+    route : ndarray of str or None
+        ``"auto"`` where the routing task's top probability reaches the bundle's threshold,
+        else ``"manual"``; None for a bundle without a routing task.
+    features : dict
+        With ``keep_features=True``: task name to the feature matrix its head saw (tasks
+        sharing a feature step share the matrix object).
+    """
+
+    tasks: dict[str, TaskScores]
+    route: np.ndarray | None
+    features: dict[str, Any]
+
+    def __len__(self) -> int:
+        return len(next(iter(self.tasks.values())).proba) if self.tasks else 0
+
+
+def score(bundle: Bundle, titles: Sequence[str], texts: Sequence[str], *, keep_features: bool = False) -> Scores:
+    """Score every task of ``bundle`` for the tickets ``(titles[i], texts[i])``.
+
+    Parameters
+    ----------
+    bundle : Bundle
+    titles, texts : sequence of str
+        Raw ticket titles (``""`` when none) and bodies; cleaning happens inside.
+    keep_features : bool
+        Keep each task's feature matrix in :attr:`Scores.features` (explanations, evaluation).
+
+    Returns
+    -------
+    Scores
+    """
+    if len(titles) != len(texts):
+        raise ValueError(f"expected as many titles as texts, got {len(titles)} and {len(texts)}")
+    titles, texts = list(titles), list(texts)
+    if len(texts) <= BATCH:
+        return _score_batch(bundle, titles, texts, keep_features)
+    parts = [
+        _score_batch(bundle, titles[i : i + BATCH], texts[i : i + BATCH], keep_features)
+        for i in range(0, len(texts), BATCH)
+    ]
+    first = parts[0]
+    tasks = {
+        task: TaskScores(task, s.classes, np.concatenate([p.tasks[task].proba for p in parts]))
+        for task, s in first.tasks.items()
+    }
+    route = np.concatenate([p.route for p in parts if p.route is not None]) if first.route is not None else None
+    features: dict[str, Any] = {}
+    stacked: dict[int, Any] = {}  # tasks that shared a matrix still share one
+    for task, matrix in first.features.items():
+        if id(matrix) not in stacked:
+            stacked[id(matrix)] = sparse.vstack([p.features[task] for p in parts], format="csr")
+        features[task] = stacked[id(matrix)]
+    return Scores(tasks=tasks, route=route, features=features)
+
+
+def _score_batch(bundle: Bundle, titles: list[str], texts: list[str], keep_features: bool) -> Scores:
+    # Tasks whose pipelines share one fitted feature step are vectorised once; different
+    # feature steps share the cleaning, segmentation and n-grams of the batch.
+    matrices: dict[int, Any] = {}
+    steps = {id(pipeline.steps[0][1]) for pipeline in bundle.pipelines.values()}
+    shared: dict[Any, Any] | None = {} if len(steps) > 1 else None
+    seed_docs: list[str] | None = None  # normalised once, for every task with seed terms
+    tasks: dict[str, TaskScores] = {}
+    features: dict[str, Any] = {}
+    for task, pipeline in bundle.pipelines.items():
+        step, classifier = pipeline.steps[0][1], pipeline.steps[-1][1]
+        if id(step) not in matrices:
+            matrices[id(step)] = _vectorise(step, titles, texts, shared)
+        matrix = matrices[id(step)]
+        proba = fast_head(classifier).predict_proba(matrix)
+        classes = np.asarray(classifier.classes_, dtype=int if is_binary(task) else object)
+        seeds = bundle.seeds(task)
+        if seeds:
+            seed_docs = seed_docs if seed_docs is not None else seed_documents(titles, texts)
+            hits = seed_hits(seeds, titles, texts, documents=seed_docs)
+            positive = list(classes).index(1)
+            proba[hits] = 0.0
+            proba[hits, positive] = 1.0
+        tasks[task] = TaskScores(task, classes, proba)
+        if keep_features:
+            features[task] = matrix
+    return Scores(tasks=tasks, route=_route(bundle, tasks), features=features)
+
+
+def _vectorise(step: Any, titles: list[str], texts: list[str], shared: dict[Any, Any] | None) -> Any:
+    fast = fast_features(step)
+    if isinstance(fast, FastFeatures):
+        return fast.transform_lists(titles, texts, shared)
+    import pandas as pd  # only a feature step the fast path does not know needs a frame
+
+    return fast.transform(pd.DataFrame({"title": titles, "text": texts}))
+
+
+def _route(bundle: Bundle, tasks: dict[str, TaskScores]) -> np.ndarray | None:
+    """``auto`` where the routing task's top probability reaches its threshold (None: no routing task)."""
+    task = bundle.routing_task()
+    if task is None or task not in tasks:
+        return None
+    threshold = bundle.route_threshold(task)
+    # The probability callers are shown (4 decimals) is the one compared, so they can check the decision.
+    confidence = tasks[task].proba.max(axis=1).round(4)
+    auto = confidence >= threshold if threshold is not None else np.zeros(len(confidence), dtype=bool)
+    return np.where(auto, "auto", "manual")
