@@ -19,7 +19,7 @@ accuracy on held-out tickets.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -36,12 +36,13 @@ from tqdm.auto import tqdm
 
 from nlp.errors import InputError
 from nlp.features import make_features
-from nlp.tasks import DEPARTMENT, is_binary
+from nlp.routing import TwoLevelRouter
+from nlp.tasks import DEPARTMENT, PLATFORM, UNIT, is_binary
 from nlp.tokenize import Tokenizer, cached_tokens
 from training.calibrate import choose_route_threshold
 from training.evaluate import binary_report, department_report
 
-__all__ = ["FitResult", "TrainConfig", "check_labels", "fit_tasks", "make_head"]
+__all__ = ["FitResult", "TrainConfig", "check_labels", "fit_tasks", "make_head", "make_router", "platform_of_units"]
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,38 @@ def make_head(config: TrainConfig) -> CalibratedClassifierCV:
     return CalibratedClassifierCV(svm, method="sigmoid", cv=config.calibration_folds)
 
 
+def make_router(head: Any, unit_platforms: dict[str, str], config: TrainConfig) -> TwoLevelRouter:
+    """The unit task's head: the platform, then the unit within it (see :mod:`nlp.routing`)."""
+    # A unit needs as many tickets as the calibration has folds to get a calibrated probability.
+    return TwoLevelRouter(head=head, unit_platforms=unit_platforms, min_unit_count=max(3, config.calibration_folds))
+
+
+def platform_of_units(frame: pd.DataFrame, catalogue: dict[str, str] | None = None) -> dict[str, str]:
+    """The platform of each unit: the catalogue's, else the one most of the unit's tickets carry.
+
+    Raises
+    ------
+    InputError
+        When a unit of ``frame`` has no platform in either.
+    """
+    mapping: dict[str, str] = {}
+    if PLATFORM in frame.columns:
+        pairs = frame[[UNIT, PLATFORM]].dropna().astype(str)
+        if len(pairs):
+            mapping = {
+                str(k): str(v)
+                for k, v in pairs.groupby(UNIT)[PLATFORM].agg(lambda s: s.value_counts().index[0]).items()
+            }
+    mapping.update(catalogue or {})
+    missing = sorted(set(frame[UNIT].dropna().astype(str)) - set(mapping))
+    if missing:
+        raise InputError(
+            f"expected the platform of every unit, got none for {len(missing)} units ({', '.join(missing[:3])}, ...): "
+            "add a platform column to the export or pass a unit catalogue (--units) that lists them"
+        )
+    return mapping
+
+
 def check_labels(
     frame: pd.DataFrame, tasks: Sequence[str], config: TrainConfig, *, drop_rare: bool = False
 ) -> tuple[pd.DataFrame, list[str]]:
@@ -128,7 +161,7 @@ def check_labels(
                 f"label column for {task!r} has {len(counts)} distinct value(s) ({', '.join(map(str, counts.index))}); at least 2 are needed: add examples of the other class or leave the column out"
             )
         rare = counts[counts < config.min_label_count]
-        if rare.empty:
+        if rare.empty or task == UNIT:  # hundreds of units, many rare: the router leaves those out itself
             continue
         listed = ", ".join(f"{label!r} ({n})" for label, n in rare.items())
         if not drop_rare or len(counts) - len(rare) < 2:
@@ -162,7 +195,13 @@ def _labels_by_row(mask: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 
 def fit_tasks(
-    frame: pd.DataFrame, tasks: Sequence[str], tokenizer: Tokenizer, config: TrainConfig, *, progress: bool = True
+    frame: pd.DataFrame,
+    tasks: Sequence[str],
+    tokenizer: Tokenizer,
+    config: TrainConfig,
+    *,
+    progress: bool = True,
+    catalogue: dict[str, str] | None = None,
 ) -> FitResult:
     """Cross-validate, choose thresholds and fit the final pipelines for ``tasks``.
 
@@ -176,6 +215,9 @@ def fit_tasks(
     config : TrainConfig
     progress : bool
         Show a progress bar over the folds.
+    catalogue : dict, optional
+        The platform of each unit (the unit catalogue); units it lacks take the platform
+        their tickets carry.
 
     Notes
     -----
@@ -191,12 +233,39 @@ def fit_tasks(
     if len(groups) > 1:
         return _merge(
             frame,
-            [(rows, fit_tasks(frame[rows], group, tokenizer, config, progress=progress)) for group, rows in groups],
+            [
+                (rows, fit_tasks(frame[rows], group, tokenizer, config, progress=progress, catalogue=catalogue))
+                for group, rows in groups
+            ],
         )
+    mapping = platform_of_units(frame, catalogue) if UNIT in tasks else {}
     if len(frame) > config.holdout_above:
-        return _fit_holdout(frame, tasks, tokenizer, config, progress=progress)
+        return _fit_holdout(frame, tasks, tokenizer, config, mapping, progress=progress)
     with cached_tokens():  # each text is segmented once, not once per fold
-        return _fit_tasks(frame, tasks, tokenizer, config, progress=progress)
+        return _fit_tasks(frame, tasks, tokenizer, config, mapping, progress=progress)
+
+
+def _fit_heads(
+    x: Any,
+    labels: dict[str, tuple[np.ndarray, np.ndarray]],
+    new_head: Callable[[], Any],
+    mapping: dict[str, str],
+    config: TrainConfig,
+) -> dict[str, Any]:
+    """One fitted head per task on its labelled rows of ``x`` (``labels``: task to rows and labels).
+
+    The unit's head is the two-level router; a bundle with units takes its platform head
+    from the router (the same object), so the platform is learned once.
+    """
+    heads: dict[str, Any] = {}
+    for task, (rows, y) in labels.items():
+        if task == PLATFORM and UNIT in labels:
+            continue
+        head = make_router(new_head(), mapping, config) if task == UNIT else new_head()
+        heads[task] = head.fit(x[rows], y)
+    if PLATFORM in labels and UNIT in heads:
+        heads[PLATFORM] = heads[UNIT].platform_head_
+    return heads
 
 
 def _disjoint_groups(frame: pd.DataFrame, tasks: Sequence[str]) -> list[tuple[list[str], np.ndarray]]:
@@ -226,7 +295,13 @@ def _merge(frame: pd.DataFrame, parts: list[tuple[np.ndarray, FitResult]]) -> Fi
 
 
 def _fit_tasks(
-    frame: pd.DataFrame, tasks: Sequence[str], tokenizer: Tokenizer, config: TrainConfig, *, progress: bool
+    frame: pd.DataFrame,
+    tasks: Sequence[str],
+    tokenizer: Tokenizer,
+    config: TrainConfig,
+    mapping: dict[str, str],
+    *,
+    progress: bool,
 ) -> FitResult:
     features = make_features(tokenizer, char_ngrams=config.char_ngrams)
     tickets = frame[["title", "text"]].reset_index(drop=True)
@@ -245,10 +320,12 @@ def _fit_tasks(
         fold_features = clone(features)
         x_train = fold_features.fit_transform(tickets.iloc[train_idx])
         x_test = fold_features.transform(tickets.iloc[test_idx])
+        fold = {
+            task: (mask[train_idx], by_row[task][train_idx][mask[train_idx]]) for task, (mask, _y) in labels.items()
+        }
+        heads = _fit_heads(x_train, fold, lambda: make_head(config), mapping, config)
         for task, (mask, _y) in labels.items():
-            train_rows = mask[train_idx]
-            y_train = by_row[task][train_idx][train_rows]
-            head = make_head(config).fit(x_train[train_rows], y_train)
+            head = heads[task]
             test_rows = mask[test_idx]
             proba = head.predict_proba(x_test[test_rows])
             # Align the head's columns with all classes (a fold can miss a rare class).
@@ -265,8 +342,7 @@ def _fit_tasks(
 
     final_features = features.fit(tickets)
     x_all = final_features.transform(tickets)
-    for task, (mask, y) in labels.items():
-        head = make_head(config).fit(x_all[mask], y)
+    for task, head in _fit_heads(x_all, labels, lambda: make_head(config), mapping, config).items():
         result.pipelines[task] = Pipeline([("features", final_features), ("classifier", head)])
     steps.update(1)
     steps.close()
@@ -281,11 +357,7 @@ def _summarise(
         result.reports[task] = binary_report(y, proba[:, classes.index(1)])
         result.task_meta[task] = {"labels": [0, 1], "decision_threshold": 0.5}
     else:
-        route = (
-            choose_route_threshold(y, proba, classes, target_precision=config.target_precision)
-            if task == DEPARTMENT
-            else {}
-        )
+        route = choose_route_threshold(y, proba, classes, target_precision=config.target_precision)
         result.reports[task] = department_report(y, proba, classes, route.get("route_threshold"))
         result.task_meta[task] = {"labels": [str(c) for c in classes], **route}
     result.task_meta[task]["metrics"] = {k: v for k, v in result.reports[task].items() if k not in ("confusion",)}
@@ -299,8 +371,27 @@ def _split(rows: np.ndarray, size: int, strata: np.ndarray, seed: int) -> tuple[
     return np.sort(kept), np.sort(taken)
 
 
+def _sgd(config: TrainConfig, rows: int) -> SGDClassifier:
+    """The linear SVM of large exports, fitted by stochastic gradient descent (see the module docstring)."""
+    return SGDClassifier(
+        loss="hinge",
+        alpha=1.0 / (config.c * rows),
+        class_weight="balanced",
+        max_iter=config.sgd_epochs,
+        tol=None,
+        n_jobs=-1,
+        random_state=config.seed,
+    )
+
+
 def _fit_holdout(
-    frame: pd.DataFrame, tasks: Sequence[str], tokenizer: Tokenizer, config: TrainConfig, *, progress: bool
+    frame: pd.DataFrame,
+    tasks: Sequence[str],
+    tokenizer: Tokenizer,
+    config: TrainConfig,
+    mapping: dict[str, str],
+    *,
+    progress: bool,
 ) -> FitResult:
     frame = frame.reset_index(drop=True)
     tickets = frame[["title", "text"]]
@@ -314,23 +405,29 @@ def _fit_holdout(
     x_all = features.transform(tickets)
     steps.update(1)
     result = FitResult(pipelines={}, reports={})
+    heads: dict[str, Any] = {}
+    if UNIT in tasks:
+        # The router fits a platform head and a head per platform: each its own SVM calibrated
+        # on held-out halves of its rows (the fixed split above serves single heads only).
+        mask, y = _labels(frame, UNIT)
+        rows = np.sort(np.concatenate([fitting, calibration]))
+        rows = rows[mask[rows]]
+        sgd_head = CalibratedClassifierCV(_sgd(config, len(rows)), method="sigmoid", cv=2, ensemble=False)
+        heads[UNIT] = make_router(sgd_head, mapping, config).fit(x_all[rows], _labels_by_row(mask, y)[rows])
+        if PLATFORM in tasks:
+            heads[PLATFORM] = heads[UNIT].platform_head_
     for task in tasks:
         mask, y = _labels(frame, task)
         y_all = _labels_by_row(mask, y)
         fit_rows, cal_rows, eval_rows = (rows[mask[rows]] for rows in (fitting, calibration, evaluation))
-        svm = SGDClassifier(
-            loss="hinge",
-            alpha=1.0 / (config.c * len(fit_rows)),
-            class_weight="balanced",
-            max_iter=config.sgd_epochs,
-            tol=None,
-            n_jobs=-1,
-            random_state=config.seed,
-        ).fit(x_all[fit_rows], y_all[fit_rows])
-        # A frozen SVM: calibration fits one sigmoid per class on the calibration rows (the
-        # splitter only orders the rows; nothing is refitted).
-        frozen = CalibratedClassifierCV(FrozenEstimator(svm), method="sigmoid", cv=2)
-        head = frozen.fit(x_all[cal_rows], y_all[cal_rows])
+        head = heads.get(task)
+        if head is None:
+            svm = _sgd(config, len(fit_rows)).fit(x_all[fit_rows], y_all[fit_rows])
+            # A frozen SVM: calibration fits one sigmoid per class on the calibration rows (the
+            # splitter only orders the rows; nothing is refitted).
+            head = CalibratedClassifierCV(FrozenEstimator(svm), method="sigmoid", cv=2).fit(
+                x_all[cal_rows], y_all[cal_rows]
+            )
         classes = list(head.classes_)
         _summarise(result, task, y_all[eval_rows], head.predict_proba(x_all[eval_rows]), classes, config)
         result.task_meta[task].update(

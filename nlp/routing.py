@@ -1,0 +1,146 @@
+"""Two-level routing: the platform, then the handling unit within it.
+
+Suzhou dispatches every work order to one of about 900 units through 11 platforms (its 10
+districts and county-level cities, and the city level, 市级). One classifier over 900 units
+would hold 900 weight vectors over every feature and learn each district's streets from a
+handful of tickets. Here the decision is split the way dispatch is:
+
+    P(unit | ticket) = P(platform of the unit | ticket) * P(unit | platform, ticket)
+
+The platform head sees every ticket (11 classes, where place features weigh most); each
+platform's unit head sees only that platform's tickets and separates its units by content,
+on the features that tell them apart most (chi-squared selection per platform), which keeps
+the model small. The unit's probability can never exceed its platform's, so a ticket whose
+platform is uncertain is never routed to a unit automatically.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.feature_selection import chi2
+from sklearn.utils.validation import check_is_fitted
+
+from nlp.fastpath import fast_head  # the same arrays the service evaluates for any calibrated head
+
+__all__ = ["TwoLevelRouter"]
+
+
+class _Constant:
+    """The unit head of a platform with a single unit: it always answers that unit."""
+
+    classes_: np.ndarray
+
+    def __init__(self, label: Any) -> None:
+        self.classes_ = np.array([label], dtype=object)
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        return np.ones((X.shape[0], 1))
+
+
+class TwoLevelRouter(ClassifierMixin, BaseEstimator):
+    """Unit probabilities as platform probability times the unit's probability within its platform.
+
+    Parameters
+    ----------
+    head : classifier
+        Unfitted probabilistic classifier, cloned for the platform head and for each
+        platform's unit head (the project's calibrated linear SVM).
+    unit_platforms : dict
+        The platform of every unit (from the unit catalogue or the training export).
+    max_features : int
+        Features each platform's unit head keeps (chi-squared on that platform's tickets).
+    min_unit_count : int
+        Units with fewer training tickets are left out of their platform's unit head (their
+        tickets still train the platform head); see ``rare_units_``.
+
+    Attributes
+    ----------
+    classes_ : ndarray
+        Every unit the router can answer, sorted.
+    platform_head_ : classifier
+        The fitted platform head (its ``classes_`` are the platforms).
+    unit_heads_ : dict
+        Platform to ``(selected feature columns, fitted unit head)``.
+    rare_units_ : dict
+        Units left out for having fewer than ``min_unit_count`` tickets, with their counts.
+    """
+
+    def __init__(
+        self,
+        head: Any = None,
+        unit_platforms: dict[str, str] | None = None,
+        max_features: int = 20_000,
+        min_unit_count: int = 3,
+    ) -> None:
+        self.head = head
+        self.unit_platforms = unit_platforms
+        self.max_features = max_features
+        self.min_unit_count = min_unit_count
+
+    def fit(self, X: Any, y: Any) -> TwoLevelRouter:
+        """Fit the platform head on every ticket and one unit head per platform on its tickets."""
+        units = np.asarray(y, dtype=object)
+        mapping = self.unit_platforms or {}
+        unknown = sorted(set(units.tolist()) - set(mapping))
+        if unknown:
+            raise ValueError(f"expected a platform for every unit, got none for {unknown[:5]} ({len(unknown)} units)")
+        platforms = np.array([mapping[u] for u in units], dtype=object)
+        self.platform_head_ = clone(self.head).fit(X, platforms)
+        labels, counts = np.unique(units, return_counts=True)
+        self.rare_units_ = {str(u): int(n) for u, n in zip(labels, counts, strict=True) if n < self.min_unit_count}
+        kept = ~np.isin(units, list(self.rare_units_))
+        self.unit_heads_: dict[str, tuple[np.ndarray, Any]] = {}
+        for platform in self.platform_head_.classes_:
+            rows = np.flatnonzero((platforms == platform) & kept)
+            present = np.unique(units[rows])
+            if len(present) == 0:
+                continue
+            if len(present) == 1:
+                self.unit_heads_[platform] = (np.arange(0), _Constant(present[0]))
+                continue
+            columns = self._select(X[rows], units[rows])
+            self.unit_heads_[platform] = (columns, clone(self.head).fit(X[rows][:, columns], units[rows]))
+        self.classes_ = np.array(
+            sorted(str(c) for _, head in self.unit_heads_.values() for c in head.classes_), dtype=object
+        )
+        return self
+
+    def _select(self, X: Any, units: np.ndarray) -> np.ndarray:
+        """The columns that tell this platform's units apart most (all columns when few)."""
+        used = np.flatnonzero(np.asarray(abs(X).sum(axis=0)).ravel() > 0)  # terms these tickets use
+        if len(used) <= self.max_features:
+            return used
+        scores, _ = chi2(X[:, used], units)
+        best = np.argsort(-np.nan_to_num(scores), kind="stable")[: self.max_features]
+        return np.sort(used[best])
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """Probability of each unit of :attr:`classes_`: its platform's times its own within the platform.
+
+        Rows sum to less than 1 when a platform has no unit the router learned (its share is nobody's).
+        """
+        check_is_fitted(self, "unit_heads_")
+        platform_proba = fast_head(self.platform_head_).predict_proba(X)
+        position = {label: i for i, label in enumerate(self.classes_)}
+        out = np.zeros((X.shape[0], len(self.classes_)))
+        for p, platform in enumerate(self.platform_head_.classes_):
+            if platform not in self.unit_heads_:
+                continue
+            columns, head = self.unit_heads_[platform]
+            within = (
+                head.predict_proba(X) if isinstance(head, _Constant) else fast_head(head).predict_proba(X[:, columns])
+            )
+            targets = [position[str(c)] for c in head.classes_]
+            out[:, targets] = platform_proba[:, [p]] * within
+        return out
+
+    def predict(self, X: Any) -> np.ndarray:
+        return np.asarray(self.classes_[self.predict_proba(X).argmax(axis=1)])
+
+    def platform_proba(self, X: Any) -> np.ndarray:
+        """Probabilities of the platforms (columns: ``platform_head_.classes_``)."""
+        check_is_fitted(self, "platform_head_")
+        return np.asarray(fast_head(self.platform_head_).predict_proba(X))

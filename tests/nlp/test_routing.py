@@ -1,0 +1,83 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import sparse
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.svm import LinearSVC
+
+from nlp.routing import TwoLevelRouter
+
+# Three platforms; unit u<p><k> belongs to platform p. Feature p marks the platform, feature
+# 3 + k the unit's function: the router must combine both.
+PLATFORMS = {f"u{p}{k}": f"p{p}" for p in range(3) for k in range(3)}  # u<p>2 are spare units
+
+
+def _tickets(n: int, seed: int) -> tuple[sparse.csr_matrix, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    units = rng.choice([u for u in sorted(PLATFORMS) if u[2] != "2"], size=n)
+    X = np.zeros((n, 8))
+    for i, unit in enumerate(units):
+        X[i, int(unit[1])] = 1.0
+        X[i, 3 + int(unit[2])] = 1.0
+        X[i, 5 + rng.integers(3)] = rng.random()  # noise
+    return sparse.csr_matrix(X), units
+
+
+def _router(**params: object) -> TwoLevelRouter:
+    head = CalibratedClassifierCV(LinearSVC(), cv=3)
+    return TwoLevelRouter(head=head, unit_platforms=PLATFORMS, **params)
+
+
+def test_learns_platform_and_unit_within_it() -> None:
+    X, y = _tickets(300, 0)
+    router = _router().fit(X, y)
+    X_new, y_new = _tickets(100, 1)
+    assert (router.predict(X_new) == y_new).mean() > 0.95
+    assert list(router.classes_) == sorted(u for u in PLATFORMS if u[2] != "2")
+    proba = router.predict_proba(X_new)
+    assert np.allclose(proba.sum(axis=1), 1.0)
+    # A unit's probability is its platform's share times its own: never above its platform's.
+    platforms = router.platform_proba(X_new)
+    for j, unit in enumerate(router.classes_):
+        column = list(router.platform_head_.classes_).index(PLATFORMS[unit])
+        assert (proba[:, j] <= platforms[:, column] + 1e-12).all()
+
+
+def test_units_too_rare_are_left_out_but_still_train_the_platform() -> None:
+    X, y = _tickets(300, 0)
+    y = y.copy()
+    y[:2] = "u22"  # a unit seen twice
+    X = X.tolil()
+    for i in range(2):
+        X[i, :] = 0
+        X[i, 2], X[i, 5] = 1.0, 1.0
+    router = _router(min_unit_count=3).fit(X.tocsr(), y)
+    assert router.rare_units_ == {"u22": 2} and "u22" not in router.classes_
+    assert "p2" in router.platform_head_.classes_
+
+
+def test_a_platform_with_one_unit_answers_it_with_the_platforms_probability() -> None:
+    X, y = _tickets(300, 0)
+    keep = ~np.isin(y, ["u21"])  # platform p2 keeps only u20
+    router = _router().fit(X[keep], y[keep])
+    proba = router.predict_proba(X[:20])
+    column = list(router.classes_).index("u20")
+    platform = router.platform_proba(X[:20])[:, list(router.platform_head_.classes_).index("p2")]
+    assert np.allclose(proba[:, column], platform)
+
+
+def test_feature_selection_keeps_what_tells_units_apart() -> None:
+    X, y = _tickets(300, 0)
+    router = _router(max_features=2).fit(X, y)
+    for columns, _head in router.unit_heads_.values():
+        assert len(columns) <= 2 and set(columns) <= {3, 4, 5, 6, 7}
+    assert (router.predict(X) == y).mean() > 0.9  # the function features survive the selection
+
+
+def test_every_unit_needs_a_platform() -> None:
+    X, y = _tickets(30, 0)
+    y = y.astype(object)
+    y[0] = "nowhere"
+    with pytest.raises(ValueError, match="expected a platform for every unit"):
+        _router().fit(X, y)
