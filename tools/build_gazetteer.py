@@ -5,8 +5,9 @@
 
 The argument is the tarball or its unpacked folder (the one holding ``dist/``). Writes
 ``areas.csv``, ``streets.csv`` and ``villages.csv`` (the source rows, unchanged), the package's
-``LICENSE``, and ``common_words.txt``: the bare names (横塘 of 横塘街道) that jieba's dictionary
-knows as words at least ``--min-freq`` times, which the resolver matches only with backing.
+``LICENSE``, and ``common_words.txt``: the bare names (横塘 of 横塘街道) and community names
+(新农村) that jieba's dictionary knows as words at least ``--min-freq`` times, which the
+resolver matches only with backing.
 ``landmarks.csv`` and ``SOURCE.md`` are written by hand and left alone.
 """
 
@@ -22,6 +23,8 @@ from pathlib import Path
 OUT = Path(__file__).resolve().parent.parent / "nlp" / "gazetteer"
 FILES = ("areas.csv", "streets.csv", "villages.csv")
 PREFIX = "3205"  # Suzhou
+# Common phrases that are also a village's name but that jieba's dictionary lacks as words.
+PHRASES = frozenset({"新农村"})
 
 
 def _read(source: Path, name: str) -> str:
@@ -52,8 +55,14 @@ def _common_words(min_freq: int) -> list[str]:
     gazetteer._divisions.cache_clear()
     jieba.initialize()
     freq = jieba.dt.FREQ
-    names = {text for _place, forms in gazetteer._divisions() for text, strength in forms if strength != "full"}
-    return sorted(n for n in names if freq.get(n, 0) >= min_freq)
+    # Bare names, and every name of a community (新农村 is a village and a common phrase).
+    names = {
+        text
+        for place, forms in gazetteer._divisions()
+        for text, strength in forms
+        if place.level != "district" and (strength != "full" or place.level == "community")
+    }
+    return sorted({n for n in names if freq.get(n, 0) >= min_freq} | (PHRASES & names))
 
 
 def main() -> None:

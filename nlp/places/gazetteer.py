@@ -293,10 +293,10 @@ def parse_places_csv(text: str, *, source: str = "custom", where: str = "<places
 
 
 def landmark_forms(place: Place) -> Iterator[tuple[str, str]]:
-    """A landmark's name and aliases, all full forms."""
-    yield place.name, "full"
-    for alias in place.aliases:
-        yield alias, "full"
+    """A landmark's name and aliases: full forms, but a name of two characters is held to the
+    boundary rules of bare names (同里 in 合同里, 留园 in 留园路)."""
+    for text in (place.name, *place.aliases):
+        yield text, "bare" if len(text) <= 2 else "full"
 
 
 def load_custom_places(path: str | Path) -> tuple[Place, ...]:
@@ -331,8 +331,10 @@ def builtin_places() -> tuple[Place, ...]:
 def all_forms(custom: Iterable[Place] = ()) -> list[Form]:
     """The forms of every shipped place and of ``custom`` places (which replace landmarks of the same name).
 
-    A bare name that is a common word (``common_words.txt``) is ``weak``, as is a bare
-    community name of two characters that another place also bears.
+    Weak (matched only with backing): a bare name that is a common word (``common_words.txt``),
+    every bare community name of two characters (on 19,000 messages of another city, 2-character
+    community names matched inside words far more often than they named a place: 宅基 in
+    住宅基本, 李市 in 李市长), and a community's full name that is a common phrase (新农村).
     """
     custom = tuple(custom)
     replaced = {p.name for p in custom}
@@ -342,14 +344,12 @@ def all_forms(custom: Iterable[Place] = ()) -> list[Form]:
         forms.extend(Form(text, place, strength) for text, strength in dict(pairs).items())
     for place in (*(p for p in _landmarks() if p.name not in replaced), *custom):
         forms.extend(Form(text, place, strength) for text, strength in landmark_forms(place))
-    bearers: dict[str, set[Place]] = {}
-    for form in forms:
-        bearers.setdefault(form.text, set()).add(form.place)
     out = []
     for form in forms:
-        weak = form.strength == "bare" and (
-            form.text in common
-            or (form.place.level == "community" and len(form.text) <= 2 and len(bearers[form.text]) > 1)
-        )
+        community = form.place.level == "community"
+        if form.strength == "bare" and form.place.level in ("street", "community"):
+            weak = form.text in common or (community and len(form.text) <= 2)
+        else:
+            weak = form.strength == "full" and community and form.text in common
         out.append(Form(form.text, form.place, "weak") if weak else form)
     return out

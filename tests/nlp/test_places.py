@@ -56,7 +56,8 @@ def test_the_gazetteer_holds_suzhou() -> None:
         ("苏州火车站出租车拒载", ("苏州火车站", "苏州站", "landmark", "姑苏区")),
         ("苏州北站停车费太贵", ("苏州北站", "苏州北站", "landmark", "相城区")),
         ("周庄古镇门票", ("周庄古镇", "周庄", "landmark", "昆山市")),
-        ("甪直的河道有垃圾", ("甪直", "甪直古镇", "landmark", "吴中区")),
+        ("甪直的河道有垃圾", ("甪直", "甪直镇", "street", "吴中区")),  # the town before the landmark 甪直古镇
+        ("木渎古镇门票太贵", ("木渎古镇", "木渎古镇", "landmark", "吴中区")),
         ("沙家浜风景区", ("沙家浜风景区", "沙家浜", "landmark", "常熟市")),
     ],
 )
@@ -85,6 +86,12 @@ def test_names_as_people_write_them(text: str, expected: tuple[str, str, str, st
         "香山红叶很美",
         "东山再起",
         "凤凰传奇演唱会门票",
+        "合同里没有写清楚",  # 同里 (同里古镇)
+        "已支付26000元和保险费",  # 元和 (元和街道)
+        "镇江东村的村民",  # 东村, a village of 常熟
+        "住宅基本农田",  # 宅基, a village
+        "建设美丽新农村",  # 新农村, a village
+        "向县人民政府申请",  # 人民, a community
     ],
 )
 def test_ordinary_sentences_name_no_place(text: str) -> None:
