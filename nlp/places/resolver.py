@@ -1,0 +1,382 @@
+"""Find the places a ticket names and resolve them to Suzhou's divisions.
+
+Matching
+--------
+Every form of every place (:mod:`nlp.places.gazetteer`) goes into one Aho-Corasick automaton
+(ahocorasick-rs: on these 7,700 names it scans about 10 M characters/s, pyahocorasick 1 M,
+since its root node looks its 1,500 first characters up one by one). A text's hits are then
+filtered and chosen, longest first:
+
+* a *bare* or *weak* form (a name without its suffix), and any name of two characters, is
+  dropped when the next character is a
+  place suffix (平江 in 平江路, 横塘 in 横塘路: part of another name), or when the previous
+  character is a digit (26000元和保险) or an ideograph that is neither a function word (在, 住,
+  到 ...), a place suffix (区, 市, 镇 ...) nor the end of another place's name (吴中木渎 keeps
+  木渎; 城南环境 drops 南环; 镇江东村 drops 东村);
+* the aliases 高新区, 新区, 工业园区 and 园区 are dropped when glued to a preceding name
+  (常熟高新区, 相城工业园区), unless that name is 苏州;
+* of overlapping hits the longest wins (苏州工业园区 over 园区, 学府社区 over 学府);
+* a *weak* hit (a bare name that is a common word, such as 学府 or 太平, a community name of
+  two characters without its suffix, the village 新农村) is kept only when the ticket backs it:
+  a place of the same district within 30 characters, its street anywhere, or a cue next to it
+  (住在学府, 学府附近, 学府那边).
+
+Ambiguity
+---------
+A name several places bear (香山, 独墅湖) keeps all its candidates unless another place of the
+ticket (title and text together) decides: a district, street or landmark of one candidate's
+district, or the street of a community candidate. Nothing is guessed: an undecided match has
+no ``district`` and lists its ``candidates``.
+
+The problem's place
+-------------------
+A match is a *residence* when the text between its clause's start and the match holds a
+residence cue (我住在, 家住, 户籍, 居住 ...); every other match is about the problem. The
+problem's place is, in this order: the first non-residence match in a clause that names a
+problem (施工, 噪音, 积水, 路口, 停水 ...), the first non-residence match in the title, the
+first non-residence match, the first residence match (a caller who names only home is
+complaining about home). Matches of the same role in the same district refine it (the street
+of 吴中区郭巷街道).
+
+``how_given`` says how precisely the ticket gave the problem's place, by the coarsest level
+named among the places of its district (where the caller lives included): ``district`` (its
+district is named), else ``street``, ``community`` or ``landmark``; ``two_places`` when places
+of two districts are named, ``none`` when none.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from functools import cache, cached_property, lru_cache
+from typing import Any
+
+from nlp.places.gazetteer import GLUED_ALIASES, PLATFORMS, Form, Place, all_forms
+
+__all__ = [
+    "HOW_GIVEN",
+    "PlaceMatch",
+    "PlaceResolver",
+    "TicketPlaces",
+    "default_resolver",
+    "find_places",
+    "resolve_ticket",
+    "resolver_for",
+    "settle",
+]
+
+HOW_GIVEN = ("district", "street", "community", "landmark", "two_places", "none")
+
+_STRENGTH = {"full": 2, "bare": 1, "weak": 0}
+_LEVEL_RANK = {"district": 4, "street": 3, "landmark": 2, "community": 1}
+_PRECISION = {"district": 0, "street": 1, "community": 2, "landmark": 3}
+# A bare name followed by one of these is the start of another name (平江路, 横塘桥, 东山村).
+_SUFFIX_CHARS = frozenset("路街道巷弄桥河湖山塘浜港泾村镇区园苑城庄湾里坊门寺楼厦苑府邸墅亭阁")
+# Ideographs that may stand right before a place's name without being part of it.
+_BEFORE_OK = frozenset("在住是为于的了到对向从往去来回近和与及或跟同经过由至自离家我你他她们区市县镇乡村州道街")
+_HAN = re.compile("[\u3400-\u9fff]")
+_CLAUSE = re.compile(r"[，。！？；,.!?;\n]")
+_RESIDENCE = re.compile(r"(?:住在|家住|我住|本人住|居住|户籍|户口|老家|我家在|家在|住址)[^，。！？；,.!?;\n]*$")
+_RESIDENCE_REACH = 24  # characters before a place searched for a residence cue of its clause
+_PROBLEM = re.compile(
+    r"施工|噪音|噪声|扰民|路口|积水|停水|停电|漏水|占道|违建|违章|垃圾|路灯|堵塞|拥堵|臭|污染|破损|损坏|坏了|乱|投诉|举报|"
+    r"无人管|不通|断|塌|渗水|油烟|排放|工地|安全隐患"
+)
+_WEAK_BEFORE = ("住在", "家住", "位于", "地处", "搬到", "来到", "我住")
+_WEAK_AFTER = ("这边", "那边", "附近", "一带", "周边", "片区", "地区", "那里", "这里", "这块", "境内", "辖区")
+_NEAR = 30  # characters: a place this close backs a weak name of its district (高新区横塘街道学府)
+
+
+@dataclass(frozen=True)
+class PlaceMatch:
+    """One place named in a text.
+
+    Attributes
+    ----------
+    text : str
+        The name as written (横塘).
+    start, end : int
+        Its span in the field it was found in.
+    candidates : tuple of Place
+        The places it may be (one when resolved; several when the name is ambiguous).
+    field : str
+        ``title`` or ``text`` (:func:`resolve_ticket`), ``text`` for :meth:`PlaceResolver.find`.
+    strength : str
+        ``full``, ``bare`` or ``weak``: how the name was written (see :mod:`nlp.places.gazetteer`).
+    residence : bool
+        True when a residence cue (我住在, 家住 ...) precedes it in its clause.
+    districts : tuple of str
+        The candidates' districts, in platform order.
+    district : str
+        The district when the candidates agree on one, else "".
+    """
+
+    text: str
+    start: int
+    end: int
+    candidates: tuple[Place, ...]
+    field: str = "text"
+    strength: str = "full"
+    residence: bool = False
+
+    # Read for every match of every ticket: computed once, when the match is made.
+    districts: tuple[str, ...] = dataclasses.field(init=False, repr=False, compare=False)
+    district: str = dataclasses.field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        candidates = self.candidates
+        if len(candidates) == 1:
+            districts: tuple[str, ...] = (candidates[0].district,)
+        else:
+            found = {p.district for p in candidates}
+            districts = tuple(d for d in PLATFORMS if d in found)
+        object.__setattr__(self, "districts", districts)
+        object.__setattr__(self, "district", districts[0] if len(districts) == 1 else "")
+
+    @property
+    def ambiguous(self) -> bool:
+        """True when the candidates lie in more than one district."""
+        return len(self.districts) > 1
+
+    @cached_property
+    def name(self) -> str:
+        """The canonical name when the candidates agree on one, else the name as written."""
+        names = {p.name for p in self.candidates}
+        return names.pop() if len(names) == 1 else self.text
+
+    @cached_property
+    def level(self) -> str:
+        """The most precise level among the candidates (a landmark counts as most precise)."""
+        return max((p.level for p in self.candidates), key=_PRECISION.__getitem__)
+
+    @cached_property
+    def street(self) -> str:
+        """The street or town, when the candidates agree on one ("" otherwise)."""
+        streets = {p.name if p.level == "street" else p.street for p in self.candidates}
+        return streets.pop() if len(streets) == 1 else ""
+
+    @cached_property
+    def source(self) -> str:
+        """``gazetteer``, ``landmark`` or ``custom`` (of the first candidate)."""
+        return self.candidates[0].source
+
+
+@dataclass(frozen=True)
+class TicketPlaces:
+    """The places of one ticket and the problem's place among them.
+
+    ``district`` is "" when no place is named or the problem's place is ambiguous (then
+    ``districts`` lists its candidates). ``street``, ``community`` and ``landmark`` are
+    canonical names or "". ``how_given``: one of :data:`HOW_GIVEN` (module docstring).
+    """
+
+    district: str = ""
+    districts: tuple[str, ...] = ()
+    street: str = ""
+    community: str = ""
+    landmark: str = ""
+    how_given: str = "none"
+    problem: PlaceMatch | None = None
+    matches: tuple[PlaceMatch, ...] = field(default_factory=tuple)
+
+
+class PlaceResolver:
+    """A matcher over the shipped gazetteer and landmarks, plus ``custom`` places.
+
+    Build it with :func:`default_resolver` (cached) or, for an operator's list,
+    ``PlaceResolver(load_custom_places(path))``. Building takes a fraction of a second.
+    """
+
+    def __init__(self, custom: Iterable[Place] = ()) -> None:
+        import ahocorasick_rs  # imported on first build: nothing happens at import of nlp.places
+
+        grouped: dict[str, list[Form]] = {}
+        for form in all_forms(custom):
+            grouped.setdefault(form.text, []).append(form)
+        self._readings: list[tuple[str, tuple[Place, ...]]] = []
+        for forms in grouped.values():
+            # Of a string's readings keep the strongest, then the coarsest level (a division
+            # before a landmark): 横塘 is the street 横塘街道 (bare) before the communities
+            # 横塘社区 and 横塘村 (weak); 甪直 is the town 甪直镇 before the landmark 甪直古镇.
+            best = max(_STRENGTH[f.strength] for f in forms)
+            forms = [f for f in forms if _STRENGTH[f.strength] == best]
+            rank = max(_LEVEL_RANK[f.place.level] for f in forms)
+            places = tuple(dict.fromkeys(f.place for f in forms if _LEVEL_RANK[f.place.level] == rank))
+            self._readings.append((forms[0].strength, places))
+        self._automaton: Any = ahocorasick_rs.AhoCorasick(list(grouped), matchkind=ahocorasick_rs.MatchKind.Standard)
+
+    def find(self, text: str, *, field: str = "text") -> list[PlaceMatch]:
+        """The places named in ``text``, in order, backed and disambiguated within ``text`` alone."""
+        return settle(self.scan(text, field=field))
+
+    def scan(self, text: str, *, field: str = "text", title_end: int = -1) -> list[PlaceMatch]:
+        """Hits of ``text`` after the boundary rules and longest-first choice (weak hits unchecked).
+
+        With ``title_end``, ``text`` is a title, one separator and a body, scanned at once: hits
+        before ``title_end`` are the title's, the others the body's (``field="text"``, spans
+        counted from the body's start).
+        """
+        if not text:
+            return []
+        found = self._automaton.find_matches_as_indexes(text, overlapping=True)
+        if not found:
+            return []
+        readings = self._readings
+        hits = [(start, end, *readings[i]) for i, start, end in found]
+        sure_ends = {end for start, end, strength, _ in hits if strength != "weak"}
+        kept = [h for h in hits if _bounded(text, h[0], h[1], h[2], sure_ends)]
+        kept.sort(key=lambda h: (h[0] - h[1], h[0]))  # longest first, then leftmost
+        taken = bytearray(len(text))
+        chosen = []
+        for start, end, strength, places in kept:
+            if any(taken[start:end]):
+                continue
+            taken[start:end] = b"\x01" * (end - start)
+            residence = _is_residence(text, start)
+            if start < title_end:
+                chosen.append(PlaceMatch(text[start:end], start, end, places, "title", strength, residence))
+            else:
+                shift = title_end + 1 if title_end >= 0 else 0
+                chosen.append(
+                    PlaceMatch(text[start:end], start - shift, end - shift, places, field, strength, residence)
+                )
+        chosen.sort(key=lambda m: m.start)
+        return chosen
+
+
+def _bounded(text: str, start: int, end: int, strength: str, sure_ends: set[int]) -> bool:
+    """The boundary rules of the module docstring."""
+    name = text[start:end]
+    if strength != "full" or len(name) <= 2:
+        if end < len(text) and text[end] in _SUFFIX_CHARS:
+            return False
+        before = text[start - 1] if start else ""
+        if before.isdigit():  # 26000元和保险 is money, not 元和
+            return False
+        return not (before and _HAN.match(before) and before not in _BEFORE_OK and start not in sure_ends)
+    if name in GLUED_ALIASES and start:
+        before = text[start - 1]
+        return not (_HAN.match(before) and before not in _BEFORE_OK) or text[max(0, start - 3) : start].endswith(
+            ("苏州", "苏州市")
+        )
+    return True
+
+
+def _is_residence(text: str, start: int) -> bool:
+    """A residence cue in the clause before ``start`` (within a short reach: cues stand close)."""
+    return _RESIDENCE.search(text, max(0, start - _RESIDENCE_REACH), start) is not None
+
+
+def _backed_by_cue(match: PlaceMatch, text: str) -> bool:
+    return text[: match.start].endswith(_WEAK_BEFORE) or text[match.end :].startswith(_WEAK_AFTER)
+
+
+def settle(matches: Sequence[PlaceMatch], texts: dict[str, str] | None = None) -> list[PlaceMatch]:
+    """Keep the backed weak matches and narrow ambiguous ones by the other matches (module docstring).
+
+    A weak match is backed by a cue next to it (``texts`` maps each match's field to its
+    text; without it only places back), by a sure place of one of its candidates' districts
+    within 30 characters, or by a sure place anywhere in one of its candidates' streets.
+    """
+    sure = [m for m in matches if m.strength != "weak" and not m.ambiguous]
+    context = {m.district for m in sure}
+    streets = {m.street for m in sure if m.street}
+    out = []
+    for m in matches:
+        if m.strength == "weak":
+            near = {b.district for b in sure if b.field == m.field and _distance(b, m) <= _NEAR}
+            backed = [p for p in m.candidates if p.district in near or (p.street or p.name) in streets]
+            if backed:
+                m = replace(m, candidates=tuple(backed))
+            elif not (texts is not None and _backed_by_cue(m, texts.get(m.field, ""))):
+                continue
+        if m.ambiguous:
+            narrowed = [p for p in m.candidates if p.district in context] or [
+                p for p in m.candidates if p.street and p.street in streets
+            ]
+            if narrowed:
+                m = replace(m, candidates=tuple(narrowed))
+        out.append(m)
+    return out
+
+
+def _distance(a: PlaceMatch, b: PlaceMatch) -> int:
+    return max(a.start - b.end, b.start - a.end, 0)
+
+
+@cache
+def default_resolver() -> PlaceResolver:
+    """The resolver over the shipped gazetteer and landmarks (built once per process)."""
+    return PlaceResolver()
+
+
+@lru_cache(maxsize=8)
+def _custom_resolver(custom: tuple[Place, ...]) -> PlaceResolver:
+    return PlaceResolver(custom)
+
+
+def resolver_for(custom: Sequence[Place] = ()) -> PlaceResolver:
+    """The resolver with ``custom`` places (cached per list, so that a transformer's copies share it)."""
+    return _custom_resolver(tuple(custom)) if custom else default_resolver()
+
+
+def find_places(text: str, *, resolver: PlaceResolver | None = None) -> list[PlaceMatch]:
+    """The places named in ``text`` (weak names backed by cues or other places, ambiguities narrowed)."""
+    resolver = resolver or default_resolver()
+    return settle(resolver.scan(text), {"text": text})
+
+
+def resolve_ticket(title: str, text: str, *, resolver: PlaceResolver | None = None) -> TicketPlaces:
+    """The places of a ticket and the problem's place among them (module docstring)."""
+    resolver = resolver or default_resolver()
+    title, text = title or "", text or ""
+    raw = resolver.scan(f"{title}\n{text}", title_end=len(title))  # one scan: a call costs more than a title
+    if not raw:
+        return _NO_PLACE
+    matches = tuple(settle(raw, {"title": title, "text": text}))
+    if not matches:
+        return _NO_PLACE
+    anchor = _anchor(matches, text)
+    group = [m for m in matches if m.residence == anchor.residence and set(m.districts) & set(anchor.districts)]
+    districts = anchor.districts
+    if len(districts) > 1:  # another match of the group may decide (阳澄湖 ... 唯亭)
+        decided = {m.district for m in group if m.district}
+        districts = tuple(d for d in districts if d in decided) or districts
+    named = {m.district for m in matches if m.district}
+    district = districts[0] if len(districts) == 1 else ""
+    # How precisely it was given counts every match of its district, where the caller lives too.
+    levels = {m.level for m in matches if district and m.district == district} | {anchor.level}
+    how = "two_places" if len(named) > 1 else min(levels, key=_PRECISION.__getitem__)
+    in_district = [m for m in group if not district or m.district == district]
+    return TicketPlaces(
+        district=district,
+        districts=districts,
+        street=next((m.street for m in in_district if m.street), ""),
+        community=next((m.name for m in in_district if m.level == "community"), ""),
+        landmark=next((m.name for m in in_district if m.level == "landmark"), ""),
+        how_given=how,
+        problem=anchor,
+        matches=matches,
+    )
+
+
+_NO_PLACE = TicketPlaces()
+
+
+def _anchor(matches: Sequence[PlaceMatch], text: str) -> PlaceMatch:
+    """The match that names the problem's place (module docstring)."""
+    if len(matches) == 1:
+        return matches[0]
+    away = [m for m in matches if not m.residence]
+    for m in away:
+        if m.field == "text" and _PROBLEM.search(_clause(text, m.start)):
+            return m
+    return next((m for m in away if m.field == "title"), None) or (away or list(matches))[0]
+
+
+def _clause(text: str, at: int) -> str:
+    start = max((m.end() for m in _CLAUSE.finditer(text, 0, at)), default=0)
+    end = _CLAUSE.search(text, at)
+    return text[start : end.start() if end else len(text)]
