@@ -28,6 +28,7 @@ from sklearn.preprocessing import normalize
 
 from nlp.features import TicketText, clean_tickets
 from nlp.ngrams import CharNgramTfidf, WordNgramTfidf
+from nlp.places import PlaceFeatures
 from nlp.tokenize import Tokenizer
 
 __all__ = ["fast_features", "fast_head"]
@@ -93,6 +94,16 @@ class _Tfidf:
             counts.data += 1.0
         counts.data *= self.idf[counts.indices]
         return normalize(counts, norm=self.norm, copy=False) if self.norm else counts
+
+
+@dataclass(frozen=True)
+class _PlaceBlock:
+    """A fitted place block, fed the cleaned documents as the one-column frame it was fitted on."""
+
+    places: PlaceFeatures
+
+    def transform(self, docs: list[str]) -> Any:
+        return self.places.transform(pd.DataFrame({self.places.text_col: docs}))
 
 
 @dataclass(frozen=True)
@@ -199,6 +210,9 @@ def _compile_features(features: Any) -> FastFeatures | None:
     blocks = []
     for name, transformer, column in vectors.transformers_:
         if transformer == "drop" or name == "remainder":
+            continue
+        if isinstance(transformer, PlaceFeatures) and list(column) == [transformer.text_col]:
+            blocks.append((_PlaceBlock(transformer), transformer.text_col, float(weights.get(name, 1.0))))
             continue
         if transformer == "passthrough" or not isinstance(column, str):
             return None

@@ -18,6 +18,7 @@ from sklearn.compose import ColumnTransformer
 from sklearn.pipeline import Pipeline
 
 from nlp.ngrams import CharNgramTfidf, WordNgramTfidf
+from nlp.places import PlaceFeatures
 from nlp.text import clean_many
 from nlp.tokenize import Tokenizer
 
@@ -94,6 +95,8 @@ def make_features(
     char_weight: float = 0.6,
     min_df: int = 2,
     max_features: int | None = 300_000,
+    places: bool = False,
+    place_weight: float = 0.5,
 ) -> Pipeline:
     """Build the (unfitted) feature pipeline.
 
@@ -109,6 +112,13 @@ def make_features(
         Terms in fewer documents are ignored (also keeps rare personal data out).
     max_features : int or None
         Vocabulary cap per block, so memory stays bounded on large exports.
+    places : bool
+        Add the problem's place of each ticket as indicator columns (district, street,
+        community; :class:`nlp.places.PlaceFeatures`): the evidence routing to a platform needs,
+        resolved through the gazetteer so that a street never seen in training still names
+        its district.
+    place_weight : float
+        Weight of the place block.
     """
 
     def words(ngrams: tuple[int, int]) -> WordNgramTfidf:
@@ -124,7 +134,7 @@ def make_features(
             dtype=np.float32,
         )
 
-    blocks: list[tuple[str, Any, str]] = [("words", words(word_ngrams), "doc"), ("title", words((1, 1)), "title")]
+    blocks: list[tuple[str, Any, Any]] = [("words", words(word_ngrams), "doc"), ("title", words((1, 1)), "title")]
     weights = {"words": 1.0, "title": title_weight}
     if char_ngrams is not None:
         # The same matrix as TfidfVectorizer(analyzer="char"), built in bulk (see nlp.ngrams).
@@ -133,5 +143,9 @@ def make_features(
         )
         blocks.append(("chars", chars, "doc"))
         weights["chars"] = char_weight
+    if places:
+        # The cleaned document holds title and body; the title column is only its headline.
+        blocks.append(("places", PlaceFeatures(title_col="", text_col="doc"), ["doc"]))
+        weights["places"] = place_weight
     vectors = ColumnTransformer(blocks, transformer_weights=weights, sparse_threshold=1.0)
     return Pipeline([("text", TicketText()), ("vectors", vectors)])

@@ -19,9 +19,17 @@ from sklearn.metrics import (
 
 from nlp.bundle import Bundle
 from nlp.scoring import score
+from nlp.tasks import PLATFORM, UNIT
 from training.calibrate import coverage_curve
 
-__all__ = ["classification_report", "department_report", "evaluate_bundle", "format_report"]
+__all__ = [
+    "classification_report",
+    "department_report",
+    "evaluate_bundle",
+    "format_report",
+    "platform_by_place",
+    "transfer_report",
+]
 
 
 def classification_report(y_true: ArrayLike, y_pred: ArrayLike, labels: Sequence[Any]) -> dict[str, Any]:
@@ -104,10 +112,65 @@ def format_report(reports: dict[str, dict[str, Any]]) -> str:
                 for row in report["coverage_curve"]
             )
             lines.append(f"{'':<14} coverage/precision by threshold: {curve}")
+        if "by_place" in report:
+            lines.append(
+                f"{'':<14} accuracy by how the place was given: "
+                + "  ".join(f"{how}={v['accuracy']:.3f} (n={v['n']})" for how, v in report["by_place"].items())
+            )
+        if "transfers" in report:
+            t = report["transfers"]
+            lines.append(
+                f"{'':<14} transfers in the history: {t['transfers']} of {t['n']}; the model would have avoided "
+                f"{t['avoided']} and caused {t['caused']}"
+                + (
+                    f" (routed automatically: avoided {t['auto']['avoided']}, caused {t['auto']['caused']})"
+                    if "auto" in t
+                    else ""
+                )
+            )
         weakest = sorted(report["per_class"].items(), key=lambda kv: kv[1]["f1"])[:3]
         if len(report["per_class"]) > 2:
             lines.append(f"{'':<14} weakest classes: " + ", ".join(f"{k} F1={v['f1']:.2f}" for k, v in weakest))
     return "\n".join(lines)
+
+
+def platform_by_place(y_true: ArrayLike, y_pred: ArrayLike, how_given: ArrayLike) -> dict[str, dict[str, Any]]:
+    """Platform accuracy by how the ticket gave its place (district, street, landmark, none, two places ...)."""
+    frame = pd.DataFrame({"right": np.asarray(y_true) == np.asarray(y_pred), "how": np.asarray(how_given, dtype=str)})
+    return {
+        str(how): {"n": len(group), "accuracy": round(float(group["right"].mean()), 4)}
+        for how, group in frame.groupby("how", sort=True)
+    }
+
+
+def transfer_report(
+    first_unit: ArrayLike, final_unit: ArrayLike, predicted: ArrayLike, route: ArrayLike | None = None
+) -> dict[str, Any]:
+    """What the model would have done to transfers, from an export's dispatch history.
+
+    A transfer is a ticket whose first unit is not its final one (it bounced back and was
+    sent again). The model *avoids* a transfer when the first unit was wrong and the model
+    names the final unit; it *causes* one when the first unit was right and the model is
+    wrong. With ``route``, the same counts among the tickets the model would route itself.
+    """
+    first, final, model = (np.asarray(a, dtype=object) for a in (first_unit, final_unit, predicted))
+    known = pd.notna(first) & (first != "")
+    first, final, model = first[known], final[known], model[known]
+    transferred = first != final
+    report: dict[str, Any] = {
+        "n": int(known.sum()),
+        "transfers": int(transferred.sum()),
+        "avoided": int((transferred & (model == final)).sum()),
+        "caused": int((~transferred & (model != final)).sum()),
+    }
+    if route is not None:
+        auto = np.asarray(route)[known] == "auto"
+        report["auto"] = {
+            "n": int(auto.sum()),
+            "avoided": int((auto & transferred & (model == final)).sum()),
+            "caused": int((auto & ~transferred & (model != final)).sum()),
+        }
+    return report
 
 
 def evaluate_bundle(bundle: Bundle, frame: pd.DataFrame, tasks: Sequence[str]) -> dict[str, dict[str, Any]]:
@@ -115,7 +178,9 @@ def evaluate_bundle(bundle: Bundle, frame: pd.DataFrame, tasks: Sequence[str]) -
 
     ``frame`` has ``title``, ``text`` and one label column per task (missing where a row has
     no label). Tickets are scored as ``predict`` scores them (:func:`nlp.scoring.score`:
-    seed-term rules included).
+    seed-term rules included). With a ``first_unit`` column (the dispatch history), the unit's
+    report has a ``transfers`` entry (:func:`transfer_report`); with ``place_given`` (how each
+    ticket gave its place), the platform's report has ``by_place`` (:func:`platform_by_place`).
     """
     scores = score(bundle, frame["title"].tolist(), frame["text"].tolist())
     reports: dict[str, dict[str, Any]] = {}
@@ -128,4 +193,16 @@ def evaluate_bundle(bundle: Bundle, frame: pd.DataFrame, tasks: Sequence[str]) -
             y = frame.loc[rows, task].astype(str).to_numpy()
             threshold = bundle.route_threshold(task)
             reports[task] = department_report(y, scored.proba[rows], list(scored.classes), threshold)
+    if PLATFORM in reports and "place_given" in frame.columns:
+        rows = frame[PLATFORM].notna().to_numpy()
+        predicted = scores.tasks[PLATFORM].decision()[rows]
+        reports[PLATFORM]["by_place"] = platform_by_place(
+            frame.loc[rows, PLATFORM].astype(str), predicted, frame.loc[rows, "place_given"].fillna("none")
+        )
+    if UNIT in reports and "first_unit" in frame.columns:
+        rows = frame[UNIT].notna().to_numpy()
+        route = scores.route[rows] if scores.route is not None else None
+        reports[UNIT]["transfers"] = transfer_report(
+            frame.loc[rows, "first_unit"], frame.loc[rows, UNIT].astype(str), scores.tasks[UNIT].decision()[rows], route
+        )
     return reports

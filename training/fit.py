@@ -245,6 +245,11 @@ def fit_tasks(
         return _fit_tasks(frame, tasks, tokenizer, config, mapping, progress=progress)
 
 
+def _routes(tasks: Sequence[str]) -> bool:
+    """Whether the tasks route to platforms or units: then the ticket's place is a feature."""
+    return PLATFORM in tasks or UNIT in tasks
+
+
 def _fit_heads(
     x: Any,
     labels: dict[str, tuple[np.ndarray, np.ndarray]],
@@ -303,7 +308,7 @@ def _fit_tasks(
     *,
     progress: bool,
 ) -> FitResult:
-    features = make_features(tokenizer, char_ngrams=config.char_ngrams)
+    features = make_features(tokenizer, char_ngrams=config.char_ngrams, places=_routes(tasks))
     tickets = frame[["title", "text"]].reset_index(drop=True)
     frame = frame.reset_index(drop=True)
     labels = {task: _labels(frame, task) for task in tasks}
@@ -400,7 +405,9 @@ def _fit_holdout(
     rest, evaluation = _split(np.arange(len(frame)), size, strata, config.seed)
     fitting, calibration = _split(rest, size, strata, config.seed + 1)
     steps = tqdm(total=2 + len(tasks), desc="training", unit="step", disable=not progress or None, leave=False)
-    features = make_features(tokenizer, char_ngrams=config.char_ngrams).fit(tickets.iloc[fitting])
+    features = make_features(tokenizer, char_ngrams=config.char_ngrams, places=_routes(tasks)).fit(
+        tickets.iloc[fitting]
+    )
     steps.update(1)
     x_all = features.transform(tickets)
     steps.update(1)

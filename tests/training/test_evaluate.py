@@ -35,3 +35,31 @@ def test_department_report_has_the_routing_figures(bundle: Bundle, unseen: pd.Da
     report = evaluate_bundle(bundle, unseen, ["department"])["department"]
     assert report["n"] == len(unseen) and report["accuracy"] > 0.8
     assert report["route_threshold"] == bundle.route_threshold() and 0 < report["auto_coverage"] <= 1
+
+
+def test_transfer_report_counts_avoided_and_caused_transfers() -> None:
+    from training.evaluate import transfer_report
+
+    first = ["a", "b", "a", "c", None, "a"]
+    final = ["a", "a", "a", "a", "a", "b"]
+    model = ["a", "a", "b", "c", "b", "b"]
+    report = transfer_report(first, final, model, route=["auto", "auto", "manual", "auto", "auto", "auto"])
+    # Row 5 has no first unit: left out. Transfers: rows 2, 4 and 6 (first != final).
+    assert report == {
+        "n": 5,
+        "transfers": 3,
+        "avoided": 2,  # rows 2 and 6: first unit wrong, the model names the final one
+        "caused": 1,  # row 3: first unit right, the model wrong
+        "auto": {"n": 4, "avoided": 2, "caused": 0},
+    }
+
+
+def test_platform_accuracy_by_how_the_place_was_given() -> None:
+    from training.evaluate import platform_by_place
+
+    report = platform_by_place(["x", "x", "y", "y"], ["x", "y", "y", "y"], ["street", "street", "none", "district"])
+    assert report == {
+        "district": {"n": 1, "accuracy": 1.0},
+        "none": {"n": 1, "accuracy": 1.0},
+        "street": {"n": 2, "accuracy": 0.5},
+    }
