@@ -34,7 +34,7 @@ from pathlib import Path
 import pandas as pd
 
 from bench.common import run_hotline
-from nlp.io import write_table
+from nlp.tables import write_table
 from nlp.text import clean
 from nlp.tokenize import BACKENDS, default_tokenizer
 from training.demo_corpus import generate

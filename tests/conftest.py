@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from nlp.bundle import Bundle
-from nlp.io import ColumnMap, read_tickets
+from nlp.tickets import ColumnMap, read_tickets
 from training.demo_corpus import generate, write_corpus
 from training.fit import TrainConfig
 from training.train import train_bundle

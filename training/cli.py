@@ -18,8 +18,9 @@ from typing import Any
 import pandas as pd
 
 from nlp.errors import HotlineError, InputError
-from nlp.io import Column, ColumnMap, Tickets, read_tickets, write_table
+from nlp.tables import write_table
 from nlp.tasks import TASKS
+from nlp.tickets import Column, ColumnMap, Tickets, read_tickets
 
 __all__ = ["build_parser", "main"]
 

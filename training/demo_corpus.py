@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from nlp.io import write_table
+from nlp.tables import write_table
 from training.demo_topics import (
     CHANNELS,
     CONFUSABLE,

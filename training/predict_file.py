@@ -25,9 +25,9 @@ from tqdm.auto import tqdm
 
 from nlp.bundle import Bundle, load_bundle
 from nlp.errors import InputError
-from nlp.io import ColumnMap, map_columns, rejection_reasons
 from nlp.parallel import predict_chunks
 from nlp.stream import CHUNK_ROWS, TableWriter, iter_table
+from nlp.tickets import ColumnMap, map_columns, rejection_reasons
 
 __all__ = ["PredictSummary", "predict_file"]
 

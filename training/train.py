@@ -12,7 +12,7 @@ import pandas as pd
 
 from nlp.bundle import Bundle, save_bundle
 from nlp.errors import InputError
-from nlp.io import Tickets
+from nlp.tickets import Tickets
 from nlp.tokenize import Tokenizer, default_tokenizer
 from training.fit import FitResult, TrainConfig, check_labels, fit_tasks
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from nlp.io import write_table
+from nlp.tables import write_table
 from training.cli import main
 
 

@@ -8,8 +8,9 @@ import pytest
 
 from nlp.bundle import Bundle, load_bundle
 from nlp.errors import InputError
-from nlp.io import ColumnMap, Tickets, read_tickets, write_table
 from nlp.predict import predict
+from nlp.tables import write_table
+from nlp.tickets import ColumnMap, Tickets, read_tickets
 from training.demo_corpus import generate
 from training.flags import read_seeds, train_flag
 

@@ -9,7 +9,8 @@ import pytest
 
 from nlp.bundle import load_bundle, read_sidecar
 from nlp.errors import BundleError
-from nlp.io import ColumnMap, read_tickets, write_table
+from nlp.tables import write_table
+from nlp.tickets import ColumnMap, read_tickets
 from training.demo_corpus import generate
 from training.fit import TrainConfig
 from training.promote import PromoteRefused, promote
