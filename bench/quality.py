@@ -18,10 +18,10 @@ import time
 import pandas as pd
 from sklearn.metrics import f1_score
 
+from demo.probes import covid_probe
 from nlp.bundle import Bundle
 from nlp.predict import predict
 from nlp.tokenize import default_tokenizer
-from training.covid_probe import covid_probe
 from training.evaluate import binary_report
 from training.fit import FitResult, TrainConfig, fit_tasks
 from training.recipes import public

@@ -7,9 +7,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from demo.corpus import generate, write_corpus
 from nlp.bundle import Bundle
 from nlp.tickets import ColumnMap, read_tickets
-from training.demo_corpus import generate, write_corpus
 from training.fit import TrainConfig
 from training.train import train_bundle
 

@@ -66,7 +66,7 @@ def _read(args: argparse.Namespace, path: str, *, labels: bool) -> Tickets:
 
 
 def cmd_demo_data(args: argparse.Namespace) -> int:
-    from training.demo_corpus import write_corpus
+    from demo.corpus import write_corpus
 
     out, side, frame = write_corpus(args.out, n=args.n, weeks=args.weeks, seed=args.seed, start=args.start)
     print(

@@ -6,12 +6,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from demo.corpus import generate
 from nlp.bundle import Bundle, load_bundle
 from nlp.errors import InputError
 from nlp.predict import predict
 from nlp.tables import write_table
 from nlp.tickets import ColumnMap, Tickets, read_tickets
-from training.demo_corpus import generate
 from training.flags import read_seeds, train_flag
 
 NAME = "water_outage"

@@ -3,8 +3,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from demo.corpus import generate
 from nlp.tokenize import Tokenizer, default_tokenizer
-from training.demo_corpus import generate
 
 
 @pytest.fixture(scope="session")
