@@ -168,7 +168,7 @@ def demo_model(work: Path) -> Path:
         [
             sys.executable,
             "-m",
-            "training.cli",
+            "cli.main",
             "train",
             "--tickets",
             str(path),

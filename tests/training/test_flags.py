@@ -100,7 +100,7 @@ def test_seed_files_and_names_are_checked(tmp_path: Path, tickets: Tickets) -> N
 
 
 def test_cli_writes_bundle_and_review(tmp_path: Path, tickets: Tickets, capsys) -> None:
-    from training.cli import main
+    from cli.main import main
 
     (tmp_path / "seeds.txt").write_text("停水\n", encoding="utf-8")
     code = main(
