@@ -23,6 +23,12 @@ def corpus_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def stream() -> tuple[pd.DataFrame, list[dict[str, object]]]:
+    """Twelve weeks of demo tickets with four injected emerging topics."""
+    return generate(n=6000, weeks=12, seed=0)
+
+
+@pytest.fixture(scope="session")
 def unseen() -> pd.DataFrame:
     """Tickets from another seed: written from the same topics, never seen in training."""
     frame, _ = generate(n=600, weeks=2, seed=99)
