@@ -21,7 +21,7 @@ import numpy as np
 _HOTLINE_CHILD = """
 import importlib, json, re, resource, sys, time
 from pathlib import Path
-from training.cli import main
+from cli.main import main
 preload, args = sys.argv[1], sys.argv[2:]
 for module in filter(None, preload.split(",")):
     importlib.import_module(module)

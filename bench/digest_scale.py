@@ -29,7 +29,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from bench.common import run_hotline
-from training.demo_corpus import generate
+from demo.corpus import generate
 from trends.digest import week_label
 from trends.store import TicketStore
 

@@ -25,8 +25,8 @@ from pathlib import Path
 import pandas as pd
 
 from bench.throughput import teddy_tickets
+from demo.corpus import generate
 from nlp.places import PlaceFeatures, PlaceResolver, find_places, resolve_ticket
-from training.demo_corpus import generate
 
 
 def _best(seconds: list[float]) -> float:

@@ -18,10 +18,10 @@ import time
 import pandas as pd
 from sklearn.metrics import f1_score
 
+from demo.probes import covid_probe
 from nlp.bundle import Bundle
 from nlp.predict import predict
 from nlp.tokenize import default_tokenizer
-from training.covid_probe import covid_probe
 from training.evaluate import binary_report
 from training.fit import FitResult, TrainConfig, fit_tasks
 from training.recipes import public
@@ -98,7 +98,7 @@ def _covid(result: FitResult, rules: dict[str, list[str]]) -> None:
     predicted = predict(bundle, probe[["title", "text"]])["covid"].to_numpy()
     truth = probe["covid"].to_numpy()
     report = binary_report(truth, predicted.astype(float))
-    print("\ncovid, hotline-style probe tickets written by training/covid_probe.py (never trained on)")
+    print("\ncovid, hotline-style probe tickets written by demo/probes.py (never trained on)")
     print(f"  F1 of the COVID class {report['per_class']['1']['f1']:.3f}  (target >= 0.95)")
     for kind, rows in probe.groupby("kind").groups.items():
         share = predicted[probe.index.get_indexer(rows)].mean()

@@ -24,9 +24,9 @@ import httpx
 import numpy as np
 
 from bench.common import percentiles, served
+from demo.corpus import generate
 from nlp.bundle import load_bundle
 from nlp.predict import predict
-from training.demo_corpus import generate
 
 
 def tickets(n: int) -> list[dict[str, str]]:

@@ -28,14 +28,15 @@ from pathlib import Path
 from typing import Any
 
 from bench.throughput import demo_model, teddy_tickets
+from demo.corpus import generate
 from nlp.bundle import Bundle, load_bundle
 from nlp.fastpath import FastFeatures, fast_features, fast_head
 from nlp.features import clean_tickets
-from nlp.io import ColumnMap, write_table
 from nlp.ngrams import CharNgramTfidf, WordNgramTfidf
 from nlp.stream import CHUNK_ROWS, TableWriter
+from nlp.tables import write_table
+from nlp.tickets import ColumnMap
 from nlp.tokenize import Tokenizer
-from training.demo_corpus import generate
 from training.predict_file import _chunks, _score
 
 

@@ -34,10 +34,10 @@ from pathlib import Path
 import pandas as pd
 
 from bench.common import run_hotline
-from nlp.io import write_table
+from demo.corpus import generate
+from nlp.tables import write_table
 from nlp.text import clean
 from nlp.tokenize import BACKENDS, default_tokenizer
-from training.demo_corpus import generate
 
 JIEBA_SAMPLE_CHARS = 3_000_000
 
@@ -168,7 +168,7 @@ def demo_model(work: Path) -> Path:
         [
             sys.executable,
             "-m",
-            "training.cli",
+            "cli.main",
             "train",
             "--tickets",
             str(path),

@@ -14,7 +14,6 @@ import json
 import os
 import platform
 import shutil
-import tempfile
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -23,8 +22,9 @@ from typing import Any
 import joblib
 from sklearn.pipeline import Pipeline
 
+from nlp.atomic import atomic_path, write_atomic
 from nlp.errors import BundleError
-from nlp.io import file_sha256
+from nlp.tables import file_sha256
 from nlp.tasks import ROUTING_TASKS
 
 __all__ = ["SCHEMA_VERSION", "Bundle", "copy_bundle", "library_versions", "load_bundle", "read_sidecar", "save_bundle"]
@@ -85,20 +85,6 @@ class Bundle:
         return seeds
 
 
-def _write_atomic(path: Path, write: Any) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    os.close(fd)
-    try:
-        write(tmp)
-        with open(tmp, "rb") as handle:
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o644)  # mkstemp makes files private; a bundle is read by the service's user
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def save_bundle(bundle: Bundle, directory: str | os.PathLike[str]) -> Path:
     """Write ``bundle`` to ``directory`` atomically and return the directory.
 
@@ -110,7 +96,8 @@ def save_bundle(bundle: Bundle, directory: str | os.PathLike[str]) -> Path:
         raise BundleError(f"{directory}: expected a directory for the bundle, got a file")
     directory.mkdir(parents=True, exist_ok=True)
     payload = directory / PAYLOAD
-    _write_atomic(payload, lambda tmp: joblib.dump(bundle.pipelines, tmp, compress=3))
+    with atomic_path(payload) as tmp:
+        joblib.dump(bundle.pipelines, tmp, compress=3)
     meta = dict(bundle.meta)
     meta.update(
         producer=PRODUCER,
@@ -119,7 +106,7 @@ def save_bundle(bundle: Bundle, directory: str | os.PathLike[str]) -> Path:
         payload={"file": PAYLOAD, "sha256": file_sha256(payload)},
     )
     text = json.dumps(meta, ensure_ascii=False, indent=2, default=str)
-    _write_atomic(directory / SIDECAR, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
+    write_atomic(directory / SIDECAR, text)
     bundle.meta = meta
     return directory
 
@@ -133,7 +120,8 @@ def copy_bundle(source: str | os.PathLike[str], target: str | os.PathLike[str]) 
     source, target = Path(source), Path(target)
     target.mkdir(parents=True, exist_ok=True)
     for name in (PAYLOAD, SIDECAR):
-        _write_atomic(target / name, lambda tmp, name=name: shutil.copyfile(source / name, tmp))
+        with atomic_path(target / name) as tmp:
+            shutil.copyfile(source / name, tmp)
     return target
 
 

@@ -9,16 +9,17 @@ sees half an output and a failed run leaves no output behind.
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 import pandas as pd
 
+from nlp.atomic import atomic_path
 from nlp.errors import InputError
-from nlp.io import WRITE_FORMATS, _check_path, detect_encoding, read_table
+from nlp.tables import DELIMITED, check_readable, check_writable, delimited_options, read_table, reading
 
 __all__ = ["TableWriter", "iter_table"]
 
@@ -29,22 +30,14 @@ def iter_table(path: str | os.PathLike[str], *, chunk_rows: int = CHUNK_ROWS) ->
     """Yield ``(rows, first_line)`` chunks of a table, every cell a string.
 
     ``first_line`` is the file line of the chunk's first row (the header is line 1), so that
-    messages and outputs can point at lines as :func:`nlp.io.read_tickets` does.
+    messages and outputs can point at lines as :func:`nlp.tickets.read_tickets` does.
     """
     path = Path(path)
-    _check_path(path)
+    check_readable(path)
     suffix = path.suffix.lower()
-    try:
-        if suffix in (".csv", ".tsv", ".txt"):
-            reader = pd.read_csv(
-                path,
-                sep="\t" if suffix == ".tsv" else ",",
-                dtype=str,
-                keep_default_na=False,
-                encoding=detect_encoding(path),
-                chunksize=chunk_rows,
-            )
-            chunks: Iterator[pd.DataFrame] = iter(reader)
+    with reading(path):
+        if suffix in DELIMITED:
+            chunks: Iterator[pd.DataFrame] = iter(pd.read_csv(path, **delimited_options(path), chunksize=chunk_rows))
         elif suffix == ".jsonl":
             chunks = iter(pd.read_json(path, lines=True, dtype=False, chunksize=chunk_rows))
         elif suffix == ".parquet":
@@ -63,12 +56,6 @@ def iter_table(path: str | os.PathLike[str], *, chunk_rows: int = CHUNK_ROWS) ->
             yield chunk.reset_index(drop=True), line
             line += len(chunk)
             seen = True
-    except InputError:
-        raise
-    except pd.errors.EmptyDataError as exc:
-        raise InputError(f"{path}: no header and no rows; export the tickets again") from exc
-    except Exception as exc:  # a parser's own message, with where it happened
-        raise InputError(f"{path}: could not be read as {suffix[1:]}: {exc}") from exc
     if not seen:
         raise InputError(f"{path}: no rows after the header; export the tickets again")
 
@@ -85,21 +72,17 @@ class TableWriter:
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
-        self.suffix = self.path.suffix.lower()
-        if self.suffix not in WRITE_FORMATS:
-            raise InputError(
-                f"{self.path}: expected an output ending in {', '.join(WRITE_FORMATS)}, got {self.suffix or 'none'!r}"
-            )
+        self.suffix = check_writable(self.path)
         self.rows = 0
         self._tmp: Path | None = None
         self._parquet: Any = None
         self._excel: list[pd.DataFrame] = []
+        self._stack = ExitStack()
 
     def __enter__(self) -> TableWriter:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.", suffix=self.suffix)
-        os.close(fd)
-        self._tmp = Path(name)
+        self._tmp = self._stack.enter_context(atomic_path(self.path, suffix=self.suffix))
+        self._stack.push(self._finish)  # runs first: the temporary file is complete before it is renamed
         return self
 
     def write(self, frame: pd.DataFrame) -> None:
@@ -127,17 +110,16 @@ class TableWriter:
             self._excel.append(frame)
         self.rows += len(frame)
 
+    def _finish(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        if self._parquet is not None:
+            self._parquet.close()
+        if kind is None and self.suffix == ".xlsx":
+            assert self._tmp is not None
+            pd.concat(self._excel, ignore_index=True).to_excel(self._tmp, index=False)
+
     def __exit__(
         self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
     ) -> None:
-        assert self._tmp is not None
-        try:
-            if self._parquet is not None:
-                self._parquet.close()
-            if kind is None:
-                if self.suffix == ".xlsx":
-                    pd.concat(self._excel, ignore_index=True).to_excel(self._tmp, index=False)
-                os.chmod(self._tmp, 0o644)  # mkstemp makes files private
-                os.replace(self._tmp, self.path)
-        finally:
-            self._tmp.unlink(missing_ok=True)
+        self._stack.__exit__(kind, error, trace)

@@ -7,19 +7,32 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from demo.corpus import generate, write_corpus
 from nlp.bundle import Bundle
-from nlp.io import ColumnMap, read_tickets
-from training.demo_corpus import generate, write_corpus
+from nlp.tables import write_table
+from nlp.tickets import ColumnMap, read_tickets
 from training.fit import TrainConfig
 from training.train import train_bundle
 
 SMALL = TrainConfig(folds=3)
 
 
+# The dispatch columns of the demo corpus; without them an export trains department groups.
+ROUTING_COLUMNS = ["platform", "unit", "first_unit", "place_given"]
+
+
 @pytest.fixture(scope="session")
 def corpus_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path, _side, _frame = write_corpus(tmp_path_factory.mktemp("corpus") / "tickets.csv", n=2000, weeks=8, seed=11)
+    """An export labelled with department groups (the routing columns dropped: their tests train their own)."""
+    path, _side, frame = write_corpus(tmp_path_factory.mktemp("corpus") / "tickets.csv", n=2000, weeks=8, seed=11)
+    write_table(frame.drop(columns=ROUTING_COLUMNS), path)
     return path
+
+
+@pytest.fixture(scope="session")
+def stream() -> tuple[pd.DataFrame, list[dict[str, object]]]:
+    """Twelve weeks of demo tickets with four injected emerging topics."""
+    return generate(n=6000, weeks=12, seed=0)
 
 
 @pytest.fixture(scope="session")

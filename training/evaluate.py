@@ -18,6 +18,7 @@ from sklearn.metrics import (
 )
 
 from nlp.bundle import Bundle
+from nlp.places import resolve_ticket
 from nlp.scoring import score
 from nlp.tasks import PLATFORM, UNIT
 from training.calibrate import coverage_curve
@@ -193,12 +194,16 @@ def evaluate_bundle(bundle: Bundle, frame: pd.DataFrame, tasks: Sequence[str]) -
             y = frame.loc[rows, task].astype(str).to_numpy()
             threshold = bundle.route_threshold(task)
             reports[task] = department_report(y, scored.proba[rows], list(scored.classes), threshold)
-    if PLATFORM in reports and "place_given" in frame.columns:
+    if PLATFORM in reports:
         rows = frame[PLATFORM].notna().to_numpy()
         predicted = scores.tasks[PLATFORM].decision()[rows]
-        reports[PLATFORM]["by_place"] = platform_by_place(
-            frame.loc[rows, PLATFORM].astype(str), predicted, frame.loc[rows, "place_given"].fillna("none")
+        labelled = frame[rows]
+        how = (
+            labelled["place_given"].fillna("none").tolist()
+            if "place_given" in labelled.columns
+            else [resolve_ticket(t, x).how_given for t, x in zip(labelled["title"], labelled["text"], strict=True)]
         )
+        reports[PLATFORM]["by_place"] = platform_by_place(labelled[PLATFORM].astype(str), predicted, how)
     if UNIT in reports and "first_unit" in frame.columns:
         rows = frame[UNIT].notna().to_numpy()
         route = scores.route[rows] if scores.route is not None else None

@@ -29,11 +29,11 @@ import pandas as pd
 
 from nlp.bundle import Bundle, load_bundle, save_bundle
 from nlp.errors import InputError
-from nlp.io import Tickets
 from nlp.predict import predict
 from nlp.seeds import seed_hits, seed_pattern
 from nlp.tasks import flag_task
 from nlp.text import mask_pii, normalize
+from nlp.tickets import Tickets
 from nlp.tokenize import default_tokenizer
 from training.fit import FitResult, TrainConfig, fit_tasks
 from training.train import bundle_identity

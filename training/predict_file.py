@@ -27,12 +27,12 @@ from tqdm.auto import tqdm
 from nlp.bundle import Bundle, load_bundle
 from nlp.errors import InputError
 from nlp.explain import explain as explain_terms
-from nlp.io import ColumnMap, map_columns, rejection_reasons
 from nlp.parallel import predict_chunks
 from nlp.predict import columns
 from nlp.scoring import score
 from nlp.stream import CHUNK_ROWS, TableWriter, iter_table
 from nlp.tasks import is_binary
+from nlp.tickets import ColumnMap, map_columns, rejection_reasons
 
 __all__ = ["PredictSummary", "predict_file"]
 

@@ -26,9 +26,9 @@ from typing import Any
 import pandas as pd
 
 from nlp.errors import InputError
-from nlp.io import file_sha256, read_table
 from nlp.lexicon import load_words
 from nlp.seeds import seed_hits
+from nlp.tables import file_sha256, read_table
 from nlp.text import normalize
 
 __all__ = [

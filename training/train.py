@@ -8,12 +8,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from nlp.bundle import Bundle, save_bundle
 from nlp.errors import InputError
-from nlp.io import Tickets
+from nlp.tasks import UNIT
+from nlp.tickets import Tickets
 from nlp.tokenize import Tokenizer, default_tokenizer
+from training.evaluate import transfer_report
 from training.fit import FitResult, TrainConfig, check_labels, fit_tasks
 
 __all__ = ["MIN_ROWS", "bundle_identity", "git_commit", "train_bundle", "train_frame"]
@@ -99,6 +102,7 @@ def train_frame(
         raise InputError(f"{len(frame)} usable rows; at least {MIN_ROWS} labelled tickets are needed to train")
     frame, notes = check_labels(frame, tasks, config, drop_rare=drop_rare)
     result = fit_tasks(frame, tasks, tokenizer, config, progress=progress)
+    _report_transfers(frame, result)
     for task, seeds in (rules or {}).items():  # applied by nlp.predict before the classifier
         if task in result.task_meta:
             result.task_meta[task]["seeds"] = list(seeds)
@@ -118,6 +122,19 @@ def train_frame(
     bundle = Bundle(pipelines=result.pipelines, meta=meta)
     save_bundle(bundle, out)  # also completes bundle.meta with versions and the payload hash
     return bundle, result, notes
+
+
+def _report_transfers(frame: pd.DataFrame, result: FitResult) -> None:
+    """With a dispatch history (``first_unit``), what the held-out unit predictions would have done to its transfers."""
+    if "first_unit" not in frame.columns or UNIT not in result.held_out:
+        return
+    proba = result.held_out[UNIT]
+    rows = ~np.isnan(proba).any(axis=1)
+    classes = np.asarray(result.task_meta[UNIT]["labels"], dtype=object)
+    predicted = classes[proba[rows].argmax(axis=1)]
+    report = transfer_report(frame["first_unit"].to_numpy()[rows], frame[UNIT].astype(str).to_numpy()[rows], predicted)
+    result.reports[UNIT]["transfers"] = report
+    result.task_meta[UNIT]["metrics"]["transfers"] = report
 
 
 def _counts(series: pd.Series) -> dict[str, int]:

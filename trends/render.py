@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import html
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
+
+from nlp.atomic import write_atomic
 
 __all__ = ["sparkline_svg", "to_html", "to_markdown", "write_digest"]
 
@@ -136,14 +136,6 @@ def to_markdown(digest: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _write(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
-    os.chmod(tmp, 0o644)
-    os.replace(tmp, path)
-
-
 def write_digest(digest: dict[str, Any], out: str | Path) -> list[Path]:
     """Write ``digest.json``, ``digest.md`` and ``digest.html`` into ``out`` (each atomically)."""
     out = Path(out)
@@ -154,5 +146,5 @@ def write_digest(digest: dict[str, Any], out: str | Path) -> list[Path]:
         "digest.html": to_html(digest),
     }
     for name, text in files.items():
-        _write(out / name, text)
+        write_atomic(out / name, text)
     return [out / name for name in files]

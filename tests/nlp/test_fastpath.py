@@ -37,9 +37,9 @@ def test_unrecognised_heads_fall_back_to_scikit_learn() -> None:
 def test_feature_steps_fitted_apart_share_work_and_give_their_own_matrices(unseen: pd.DataFrame) -> None:
     # A bundle trained on several data sets has a feature step per task: they clean, segment
     # and cut characters once per batch between them, and each still gives its own matrix.
+    from demo.corpus import generate
     from nlp.features import make_features
     from nlp.tokenize import Tokenizer, default_tokenizer
-    from training.demo_corpus import generate
 
     corpus, _ = generate(n=400, weeks=2, seed=5)
     fitted = [

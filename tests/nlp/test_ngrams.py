@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 from sklearn.feature_extraction.text import TfidfVectorizer
 
+from demo.corpus import generate
 from nlp.features import clean_tickets
 from nlp.ngrams import CharNgramTfidf, WordNgramTfidf
 from nlp.tokenize import Tokenizer, default_tokenizer
-from training.demo_corpus import generate
 
 
 @pytest.fixture(scope="module")

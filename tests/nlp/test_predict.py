@@ -80,9 +80,9 @@ def test_tasks_with_their_own_feature_steps_get_their_own_pipelines_answers(
     from sklearn.pipeline import Pipeline
     from sklearn.svm import LinearSVC
 
+    from demo.corpus import generate
     from nlp.features import make_features
     from nlp.tokenize import default_tokenizer
-    from training.demo_corpus import generate
 
     corpus, _ = generate(n=500, weeks=2, seed=3)
     covid = Pipeline(

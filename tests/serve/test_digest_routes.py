@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 
+from demo.corpus import generate
 from serve.app import create_app
 from serve.settings import Settings
-from training.demo_corpus import generate
 from trends.store import TicketStore
 
 

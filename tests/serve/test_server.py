@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx
 
-from bench.common import free_port, wait_ready
+from tests.helpers import free_port, wait_ready
 
 
 def test_hotline_serve_answers_over_http(bundle_dir: Path, tmp_path: Path) -> None:

@@ -4,9 +4,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from demo.corpus import generate
 from nlp.errors import InputError
 from nlp.tokenize import default_tokenizer
-from training.demo_corpus import generate
 from training.fit import TrainConfig, check_labels, fit_tasks
 
 FAST = TrainConfig(folds=3, char_ngrams=None)

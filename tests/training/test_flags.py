@@ -6,11 +6,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from demo.corpus import generate
 from nlp.bundle import Bundle, load_bundle
 from nlp.errors import InputError
-from nlp.io import ColumnMap, Tickets, read_tickets, write_table
 from nlp.predict import predict
-from training.demo_corpus import generate
+from nlp.tables import write_table
+from nlp.tickets import ColumnMap, Tickets, read_tickets
 from training.flags import read_seeds, train_flag
 
 NAME = "water_outage"
@@ -99,7 +100,7 @@ def test_seed_files_and_names_are_checked(tmp_path: Path, tickets: Tickets) -> N
 
 
 def test_cli_writes_bundle_and_review(tmp_path: Path, tickets: Tickets, capsys) -> None:
-    from training.cli import main
+    from cli.main import main
 
     (tmp_path / "seeds.txt").write_text("停水\n", encoding="utf-8")
     code = main(

@@ -8,8 +8,9 @@ import pytest
 
 from nlp.bundle import Bundle
 from nlp.errors import InputError
-from nlp.io import ColumnMap, write_table
 from nlp.predict import predict
+from nlp.tables import write_table
+from nlp.tickets import ColumnMap
 from training.predict_file import predict_file
 
 

@@ -7,10 +7,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from demo.corpus import generate
 from nlp.bundle import load_bundle, read_sidecar
 from nlp.errors import BundleError
-from nlp.io import ColumnMap, read_tickets, write_table
-from training.demo_corpus import generate
+from nlp.tables import write_table
+from nlp.tickets import ColumnMap, read_tickets
 from training.fit import TrainConfig
 from training.promote import PromoteRefused, promote
 from training.train import train_bundle

@@ -8,11 +8,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from cli.main import main
+from demo.corpus import generate
+from demo.probes import covid_probe
 from nlp.errors import InputError
 from nlp.lexicon import load_words
-from training.cli import main
-from training.covid_probe import covid_probe
-from training.demo_corpus import generate
 from training.recipes import consultation_examples, covid_examples, dedupe_by_text, public, teddy_department
 
 CLASSES = ["城乡建设", "环境保护", "交通运输"]

@@ -1,16 +1,8 @@
 from __future__ import annotations
 
-import pandas as pd
 import pytest
 
 from nlp.tokenize import Tokenizer, default_tokenizer
-from training.demo_corpus import generate
-
-
-@pytest.fixture(scope="session")
-def stream() -> tuple[pd.DataFrame, list[dict[str, object]]]:
-    """Twelve weeks of demo tickets with four injected emerging topics."""
-    return generate(n=6000, weeks=12, seed=0)
 
 
 @pytest.fixture(scope="session")

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from training.demo_topics import DISTRICTS
+from demo.topics import districts
 
 __all__ = ["CITY", "PLACE_GIVEN", "catalogue", "dispatch"]
 
@@ -220,7 +220,7 @@ def catalogue() -> pd.DataFrame:
         add(name, CITY, "organisation" if name == "市红十字会" else kind, "苏州市人民政府")
     for name in _UTILITIES:
         add(name, CITY, "enterprise", "苏州市人民政府")
-    for district, streets in DISTRICTS.items():
+    for district, streets in districts().items():
         for function in _DISTRICT_DEPARTMENTS:
             kind = "organisation" if function in organisations else "department"
             kind = "enterprise" if function.endswith("公司") else kind
@@ -239,7 +239,7 @@ def dispatch(frame: pd.DataFrame, *, seed: int) -> pd.DataFrame:
     """
     rng = random.Random(seed)
     platform_of = dict(zip(*(catalogue()[c] for c in ("name", "platform")), strict=True))
-    all_streets = [(d, s) for d, streets in DISTRICTS.items() for s in streets]
+    all_streets = [(d, s) for d, streets in districts().items() for s in streets]
     rows = []
     for ticket in frame.itertuples(index=False):
         district, street, topic = str(ticket.district), str(ticket.street), str(ticket.topic)
@@ -275,7 +275,7 @@ def _misrouted(rng: random.Random, unit: str, topic: str, district: str) -> str:
     """A plausible wrong first unit: the same function in another district, or a neighbouring department."""
     level, function = _ROUTING[topic]
     if level == "district":
-        other = rng.choice([d for d in DISTRICTS if d != district])
+        other = rng.choice([d for d in districts() if d != district])
         return f"{other}{function}"
     if level == "street":
         return f"{district}城市管理局"

@@ -1,17 +1,13 @@
-"""Reading ticket exports and writing tables.
+"""Tickets from an export: the export's columns mapped to canonical ones, unusable rows set aside.
 
-Exports come as CSV (UTF-8 or GB18030, as Chinese government systems write them),
-Excel, Parquet or JSON Lines. :func:`read_tickets` maps the export's columns to the
-canonical names (``id``, ``title``, ``text``, ``created_at`` and the label columns),
-rejects unusable rows with a reason, and refuses whole files with one clear message.
+:func:`read_tickets` maps the columns of a table (read by :mod:`nlp.tables`) to the canonical
+names (``id``, ``title``, ``text``, ``created_at`` and the label columns), parses labels and
+times, rejects unusable rows with a reason, and refuses whole files with one clear message.
 """
 
 from __future__ import annotations
 
-import codecs
-import hashlib
 import os
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,25 +16,10 @@ import numpy as np
 import pandas as pd
 
 from nlp.errors import InputError
+from nlp.tables import file_sha256, read_table
 from nlp.tasks import TASKS, is_binary, parse_binary_label
 
-__all__ = [
-    "Column",
-    "ColumnMap",
-    "Tickets",
-    "detect_encoding",
-    "file_sha256",
-    "map_columns",
-    "read_table",
-    "read_tickets",
-    "rejection_reasons",
-    "split_rejected",
-    "write_table",
-]
-
-READ_FORMATS = (".csv", ".tsv", ".txt", ".xlsx", ".xls", ".parquet", ".jsonl", ".json")
-WRITE_FORMATS = (".csv", ".xlsx", ".parquet", ".jsonl")
-_ENCODINGS = ("utf-8-sig", "gb18030")
+__all__ = ["Column", "ColumnMap", "Tickets", "map_columns", "read_tickets", "rejection_reasons", "split_rejected"]
 
 
 @dataclass(frozen=True)
@@ -103,75 +84,6 @@ class Tickets:
             listed = ", ".join(f"{n} {r}" for r, n in reasons.items())
             text += f", {len(self.rejected)} rejected ({listed})"
         return text
-
-
-def file_sha256(path: Path) -> str:
-    """Return the SHA-256 of a file's bytes."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def _check_path(path: Path) -> None:
-    if not path.exists():
-        raise InputError(f"{path}: no such file; check the path")
-    if path.is_dir():
-        raise InputError(f"{path}: expected a file, got a directory")
-    if path.suffix.lower() not in READ_FORMATS:
-        raise InputError(f"{path}: expected one of {', '.join(READ_FORMATS)}, got {path.suffix or 'no extension'!r}")
-    if path.stat().st_size == 0:
-        raise InputError(f"{path}: the file is empty; export the tickets again")
-
-
-def read_table(path: str | os.PathLike[str]) -> pd.DataFrame:
-    """Read a table, every cell as a string (ids such as ``00123`` keep their zeros).
-
-    CSV is tried as UTF-8 (with or without BOM), then GB18030.
-    """
-    path = Path(path)
-    _check_path(path)
-    suffix = path.suffix.lower()
-    try:
-        if suffix in (".csv", ".tsv", ".txt"):
-            frame = _read_delimited(path, sep="\t" if suffix == ".tsv" else ",")
-        elif suffix in (".xlsx", ".xls"):
-            frame = pd.read_excel(path, dtype=str)
-        elif suffix == ".parquet":
-            frame = pd.read_parquet(path)
-        else:
-            frame = pd.read_json(path, lines=suffix == ".jsonl", dtype=False)
-    except InputError:
-        raise
-    except Exception as exc:  # a parser's own message, with where it happened
-        raise InputError(f"{path}: could not be read as {suffix[1:]}: {exc}") from exc
-    if frame.empty:
-        raise InputError(f"{path}: no rows after the header; export the tickets again")
-    frame.columns = [str(c).strip() for c in frame.columns]
-    return frame
-
-
-def detect_encoding(path: Path) -> str:
-    """The first of UTF-8 and GB18030 that decodes the whole file (read in blocks, not held)."""
-    for encoding in _ENCODINGS:
-        decoder = codecs.getincrementaldecoder(encoding)()
-        try:
-            with open(path, "rb") as handle:
-                for block in iter(lambda: handle.read(1 << 20), b""):
-                    decoder.decode(block)
-                decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            continue
-        return encoding
-    raise InputError(f"{path}: could not be decoded as UTF-8 or GB18030; re-export it in one of those encodings")
-
-
-def _read_delimited(path: Path, *, sep: str) -> pd.DataFrame:
-    try:
-        return pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, encoding=detect_encoding(path))
-    except pd.errors.EmptyDataError as exc:
-        raise InputError(f"{path}: no header and no rows; export the tickets again") from exc
 
 
 def _resolve(frame: pd.DataFrame, column: Column | None, path: Path) -> str | None:
@@ -318,29 +230,3 @@ def _check_duplicate_ids(frame: pd.DataFrame, path: Path, id_col: str | None) ->
         f"{path}: column {id_col!r} has {duplicated.nunique()} duplicated ids ({'; '.join(examples)}); "
         "ids must be unique: remove the repeated rows or pass --id-col with a unique column"
     )
-
-
-def write_table(frame: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
-    """Write ``frame`` atomically (temporary file, then rename), format by extension."""
-    path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix not in WRITE_FORMATS:
-        raise InputError(f"{path}: expected an output ending in {', '.join(WRITE_FORMATS)}, got {suffix or 'none'!r}")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=suffix)
-    os.close(fd)
-    try:
-        if suffix == ".csv":
-            frame.to_csv(tmp_name, index=False, encoding="utf-8")
-        elif suffix == ".xlsx":
-            frame.to_excel(tmp_name, index=False)
-        elif suffix == ".parquet":
-            frame.to_parquet(tmp_name, index=False)
-        else:
-            frame.to_json(tmp_name, orient="records", lines=True, force_ascii=False, date_format="iso")
-        os.chmod(tmp_name, 0o644)  # mkstemp makes files private
-        os.replace(tmp_name, path)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
-    return path

@@ -5,7 +5,7 @@ import json
 import pandas as pd
 import pytest
 
-from training.demo_corpus import CONSULTATION_SHARE, COVID_SHARE, generate, write_corpus
+from demo.corpus import CONSULTATION_SHARE, COVID_SHARE, generate, write_corpus
 
 
 @pytest.fixture(scope="module")

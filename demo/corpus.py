@@ -1,6 +1,7 @@
 """Generate the demo corpus: Suzhou-style hotline tickets with known labels and injected trends.
 
-The corpus is written by this project from :mod:`training.demo_topics`; it holds no real
+The corpus is written by this project from :mod:`demo.topics` and the names and wording in
+``demo/data/`` (:func:`names`, :func:`wording`); it holds no real
 ticket. It is deterministic for a seed, has the consultation and COVID shares of Suzhou's
 2022 work orders, mixes confusable departments and ambiguous wording so that no classifier
 is perfect, and injects emerging topics whose weekly counts go to a side file
@@ -18,18 +19,21 @@ from pathlib import Path
 
 import pandas as pd
 
-from nlp.io import write_table
-from training.demo_topics import (
-    CHANNELS,
-    CONFUSABLE,
-    DISTRICT_WEIGHTS,
-    DISTRICTS,
-    EMERGING,
-    TOPICS,
-    VAGUE,
+from demo.data import read_pools
+from demo.topics import (
     Emerging,
     Topic,
+    channels,
+    confusable,
+    district_weights,
+    districts,
+    emerging_topics,
+    topics,
+    vague_wordings,
 )
+from demo.units import dispatch
+from nlp.atomic import write_atomic
+from nlp.tables import write_table
 
 __all__ = ["CONSULTATION_SHARE", "COVID_SHARE", "generate", "write_corpus"]
 
@@ -43,84 +47,17 @@ COVID_NOISE = 0.01
 REFILED = 0.03  # share of tickets filed again by the same reporter with small edits
 DEFAULT_START = date(2022, 3, 7)  # a Monday (2022-W10)
 
-_COMPOUND_A = (
-    "金色",
-    "阳光",
-    "翡翠",
-    "湖畔",
-    "东方",
-    "新城",
-    "锦绣",
-    "碧水",
-    "枫林",
-    "星湖",
-    "紫薇",
-    "万科",
-    "中海",
-    "绿城",
-    "香樟",
-)
-_COMPOUND_B = ("花园", "家园", "新村", "公馆", "名邸", "雅苑", "湾", "华府", "壹号", "小区", "苑", "天地")
-_ROADS = (
-    "干将路",
-    "人民路",
-    "东环路",
-    "金鸡湖大道",
-    "星湖街",
-    "现代大道",
-    "长江路",
-    "宝带西路",
-    "东吴北路",
-    "太湖东路",
-    "苏州大道",
-    "何山路",
-    "狮山路",
-    "中山北路",
-    "玉山路",
-    "前进西路",
-)
-_COMPANIES = ("恒远", "鑫达", "华盛", "瑞丰", "博雅", "优学", "乐活", "康力", "天成", "宏达", "佳禾")
-_COMPANY_KIND = ("科技有限公司", "电子厂", "健身会所", "教育培训中心", "美发店", "超市", "建筑公司", "物流公司")
-_SCHOOLS = ("实验小学", "第一中学", "外国语学校", "星港学校", "东沙湖小学", "景城学校", "平江实验学校")
-_HOSPITALS = (
-    "苏大附一院",
-    "苏州市立医院",
-    "苏州市中医医院",
-    "苏大附二院",
-    "苏州大学附属儿童医院",
-    "苏州市第九人民医院",
-)
-_SURNAMES = "王李张刘陈杨黄赵吴周徐孙朱马胡郭何高林沈顾陆钱"
-_GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华建国志红"
-
-_OPENERS = (
-    "",
-    "",
-    "您好，",
-    "你好，",
-    "市民来电反映：",
-    "来电人反映，",
-    "我是{district}{street}的居民，",
-    "本人住在{district}{compound}，",
-    "我们是{compound}的业主，",
-)
-_DETAILS = (
-    "这个情况已经持续了{days}天。",
-    "之前打过12345反映过，一直没有解决。",
-    "多次沟通无果。",
-    "周围很多居民都有意见。",
-    "",
-    "",
-    "",
-    "情况比较紧急。",
-    "社区说不归他们管。",
-)
-_CONSULT_PREFIX = ("咨询", "请问", "咨询：")
-_COMPLAINT_PREFIX = ("投诉", "反映", "举报", "求助", "关于")
-_RHETORICAL = ("为什么一直没人管？", "难道就没人管吗？", "这合理吗？")
-_PLAIN_CONSULT = ("想了解一下相关政策。", "想了解具体的办理流程。", "想知道需要准备哪些材料。")
-_INCIDENTAL_COVID = ("疫情期间", "因为疫情", "受疫情影响")
 _SLOT = re.compile(r"\{(\w+)\}")
+
+
+def names() -> dict[str, tuple[str, ...]]:
+    """Names that fill slots: compounds (two halves), roads, companies, schools, hospitals, people."""
+    return read_pools("names")
+
+
+def wording() -> dict[str, tuple[str, ...]]:
+    """Openers, details, title prefixes and other wording around a ticket's facts (some items empty)."""
+    return read_pools("wording")
 
 
 class _Writer:
@@ -133,8 +70,9 @@ class _Writer:
         return items[self.rng.randrange(len(items))]
 
     def place(self) -> tuple[str, str]:
-        district = self.rng.choices(list(DISTRICT_WEIGHTS), weights=list(DISTRICT_WEIGHTS.values()))[0]
-        return district, self.pick(DISTRICTS[district])
+        weights = district_weights()
+        district = self.rng.choices(list(weights), weights=list(weights.values()))[0]
+        return district, self.pick(districts()[district])
 
     def phone(self) -> str:
         return (
@@ -154,12 +92,13 @@ class _Writer:
 
     def slot(self, key: str) -> str:
         r = self.rng
+        pools = names()
         makers = {
-            "compound": lambda: self.pick(_COMPOUND_A) + self.pick(_COMPOUND_B),
-            "road": lambda: self.pick(_ROADS),
-            "company": lambda: self.pick(_COMPANIES) + self.pick(_COMPANY_KIND),
-            "school": lambda: self.pick(_SCHOOLS),
-            "hospital": lambda: self.pick(_HOSPITALS),
+            "compound": lambda: self.pick(pools["compound_a"]) + self.pick(pools["compound_b"]),
+            "road": lambda: self.pick(pools["road"]),
+            "company": lambda: self.pick(pools["company"]) + self.pick(pools["company_kind"]),
+            "school": lambda: self.pick(pools["school"]),
+            "hospital": lambda: self.pick(pools["hospital"]),
             "building": lambda: str(r.randint(1, 36)),
             "days": lambda: str(r.choice((2, 3, 5, 7, 10, 15, 20))),
             "n": lambda: str(r.randint(2, 6)),
@@ -176,9 +115,9 @@ class _Writer:
 
     def contact(self) -> str:
         name = (
-            self.pick(tuple(_SURNAMES))
-            + self.pick(tuple(_GIVEN))
-            + (self.pick(tuple(_GIVEN)) if self.rng.random() < 0.6 else "")
+            self.pick(names()["surname"])
+            + self.pick(names()["given_name"])
+            + (self.pick(names()["given_name"]) if self.rng.random() < 0.6 else "")
         )
         plate = (
             "苏" + self.pick(("E", "U", "B", "D")) + "".join(self.pick(tuple("0123456789ABCDEFGHJK")) for _ in range(5))
@@ -196,17 +135,19 @@ class _Writer:
 
 def _topic_weights() -> tuple[list[float], list[float]]:
     """Scale COVID topics' weights and every consultation rate to Suzhou's 2022 shares."""
-    covid_w = sum(t.weight for t in TOPICS if t.covid)
-    other_w = sum(t.weight for t in TOPICS if not t.covid)
+    base = topics()
+    covid_w = sum(t.weight for t in base if t.covid)
+    other_w = sum(t.weight for t in base if not t.covid)
     covid_scale = COVID_SHARE / (1 - COVID_SHARE) * other_w / covid_w
-    weights = [t.weight * (covid_scale if t.covid else 1.0) for t in TOPICS]
-    expected = sum(w * t.consult_rate for w, t in zip(weights, TOPICS, strict=True)) / sum(weights)
-    rates = [min(0.95, t.consult_rate * CONSULTATION_SHARE / expected) for t in TOPICS]
+    weights = [t.weight * (covid_scale if t.covid else 1.0) for t in base]
+    expected = sum(w * t.consult_rate for w, t in zip(weights, base, strict=True)) / sum(weights)
+    rates = [min(0.95, t.consult_rate * CONSULTATION_SHARE / expected) for t in base]
     return weights, rates
 
 
 def _ticket(w: _Writer, topic: Topic | Emerging, consult_rate: float) -> dict[str, object]:
     rng = w.rng
+    words = wording()
     slots: dict[str, str] = {}
     if isinstance(topic, Emerging):
         district, street = topic.district, topic.street
@@ -219,7 +160,8 @@ def _ticket(w: _Writer, topic: Topic | Emerging, consult_rate: float) -> dict[st
         title = w.fill(w.pick(topic.titles), slots)
     department = topic.department
     if not isinstance(topic, Emerging) and not topic.covid and rng.random() < VAGUE_SHARE:
-        fact, departments = VAGUE[rng.randrange(len(VAGUE))]
+        vague = vague_wordings()
+        fact, departments = vague[rng.randrange(len(vague))]
         title = fact[:8]
         department = w.pick(departments)
     slots.setdefault("district", district)
@@ -227,21 +169,21 @@ def _ticket(w: _Writer, topic: Topic | Emerging, consult_rate: float) -> dict[st
     consultation = rng.random() < consult_rate
     if not isinstance(topic, Emerging):
         if consultation:
-            ask = w.pick(_PLAIN_CONSULT) if rng.random() < 0.12 else w.fill(w.pick(topic.questions), slots)
+            ask = w.pick(words["plain_consult"]) if rng.random() < 0.12 else w.fill(w.pick(topic.questions), slots)
         else:
-            ask = w.pick(_RHETORICAL) if rng.random() < 0.08 else w.fill(w.pick(topic.demands), slots)
-    opener = w.fill(w.pick(_OPENERS), slots)
-    detail = w.fill(w.pick(_DETAILS), slots) if not consultation else ""
-    incidental = w.pick(_INCIDENTAL_COVID) + "，" if (not topic.covid and rng.random() < 0.03) else ""
+            ask = w.pick(words["rhetorical"]) if rng.random() < 0.08 else w.fill(w.pick(topic.demands), slots)
+    opener = w.fill(w.pick(words["opener"]), slots)
+    detail = w.fill(w.pick(words["detail"]), slots) if not consultation else ""
+    incidental = w.pick(words["incidental_covid"]) + "，" if (not topic.covid and rng.random() < 0.03) else ""
     parts = [opener + incidental + fact + "。", detail, ask]
     if rng.random() < 0.3:
         parts.append(w.contact())
     text = "".join(p for p in parts if p).replace("。。", "。").replace("？。", "？")
     if rng.random() < 0.3:
-        prefixes = _CONSULT_PREFIX if consultation else _COMPLAINT_PREFIX
+        prefixes = words["consult_prefix"] if consultation else words["complaint_prefix"]
         title = w.pick(prefixes) + title
     if rng.random() < DEPARTMENT_NOISE:
-        department = w.pick(CONFUSABLE[department])
+        department = w.pick(confusable()[department])
     if rng.random() < CONSULTATION_NOISE:
         consultation = not consultation
     covid = topic.covid != (rng.random() < COVID_NOISE)
@@ -261,7 +203,7 @@ def _refile(w: _Writer, ticket: dict[str, object]) -> dict[str, object]:
     """The same demand filed again: same reporter and labels, slightly edited text."""
     again = dict(ticket)
     text = str(ticket["text"])
-    again["text"] = w.pick(("再次反映：", "之前反映的问题还没解决，", "第二次投诉，", "")) + text
+    again["text"] = w.pick(wording()["refile"]) + text
     return again
 
 
@@ -270,7 +212,7 @@ def _emerging_schedule(weeks: int) -> list[tuple[Emerging, int]]:
     if weeks < 4:
         return []
     scheduled = []
-    for topic in EMERGING:
+    for topic in emerging_topics():
         start = topic.start_week if weeks >= 12 else max(2, round(topic.start_week * weeks / 12))
         if start < weeks:
             scheduled.append((topic, start))
@@ -286,7 +228,9 @@ def generate(
     -------
     tickets : DataFrame
         Columns ``id, created_at, district, street, channel, reporter, title, text,
-        consultation, covid, department, topic``, ordered by ``created_at``.
+        consultation, covid, department, topic, platform, unit, first_unit, place_given``,
+        ordered by ``created_at``: ``department`` is the function group, ``platform`` and
+        ``unit`` where the ticket is dispatched (:mod:`demo.units`).
     trends : list of dict
         The injected emerging topics, with their start week (ISO) and weekly counts.
     """
@@ -297,7 +241,7 @@ def generate(
     rng = random.Random(seed)
     w = _Writer(rng)
     monday = start - timedelta(days=start.weekday())
-    weights, rates = _topic_weights()
+    base, (weights, rates), shares = topics(), _topic_weights(), channels()
     schedule = _emerging_schedule(weeks)
     per_week = n / weeks
     extra: dict[tuple[str, int], int] = {}
@@ -315,7 +259,7 @@ def generate(
     reporters = [f"U{rng.randrange(10**7, 10**8)}" for _ in range(max(50, n // 3))]
     for week in range(weeks):
         plan: list[tuple[Topic | Emerging, float]] = [
-            (TOPICS[i], rates[i]) for i in rng.choices(range(len(TOPICS)), weights=weights, k=base_counts[week])
+            (base[i], rates[i]) for i in rng.choices(range(len(base)), weights=weights, k=base_counts[week])
         ]
         for emerging, _first in schedule:
             plan += [(emerging, 0.08)] * extra.get((emerging.key, week), 0)
@@ -326,7 +270,7 @@ def generate(
                 day.year, day.month, day.day, rng.choice(range(7, 23)), rng.randrange(60), rng.randrange(60)
             )
             ticket["created_at"] = moment
-            ticket["channel"] = rng.choices(list(CHANNELS), weights=list(CHANNELS.values()))[0]
+            ticket["channel"] = rng.choices(list(shares), weights=list(shares.values()))[0]
             ticket["reporter"] = w.pick(reporters)
             rows.append(ticket)
             if rng.random() < REFILED:
@@ -352,7 +296,7 @@ def generate(
         "department",
         "topic",
     ]
-    frame = frame[columns]
+    frame = dispatch(frame[columns], seed=seed)
     return frame, _trend_record(frame, schedule, monday, weeks)
 
 
@@ -386,8 +330,7 @@ def write_corpus(
     frame, trends = generate(n=n, weeks=weeks, seed=seed, start=start)
     out = write_table(frame, out)
     side = out.with_name(out.name + ".trends.json")
-    side.write_text(
-        json.dumps({"seed": seed, "n": n, "weeks": weeks, "emerging": trends}, ensure_ascii=False, indent=2),
-        encoding="utf-8",
+    write_atomic(
+        side, json.dumps({"seed": seed, "n": n, "weeks": weeks, "emerging": trends}, ensure_ascii=False, indent=2)
     )
     return out, side, frame

@@ -6,8 +6,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from nlp.io import write_table
-from training.cli import main
+from cli.main import main
+from nlp.tables import write_table
 
 
 def test_ingest_then_digest_from_the_store(stream, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from demo.corpus import generate
+from demo.units import CITY, catalogue
 from nlp.bundle import Bundle, load_bundle
 from nlp.errors import InputError
 from nlp.predict import predict
-from training.demo_corpus import generate
-from training.demo_units import CITY, catalogue, dispatch
 from training.evaluate import evaluate_bundle
 from training.fit import TrainConfig, platform_of_units
 from training.train import train_frame
@@ -20,11 +20,10 @@ TASKS = ["department", "platform", "unit"]
 @pytest.fixture(scope="module")
 def routed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Bundle, pd.DataFrame]:
     frame, _ = generate(n=1500, weeks=4, seed=5)
-    frame = dispatch(frame, seed=5)
     out = tmp_path_factory.mktemp("routed") / "model"
     train_frame(frame, TASKS, out, data={"sha256": "0" * 64}, config=TrainConfig(folds=3), progress=False)
     unseen, _ = generate(n=400, weeks=2, seed=6)
-    return load_bundle(out), dispatch(unseen, seed=6)
+    return load_bundle(out), unseen
 
 
 def test_bundle_routes_on_the_unit_and_shares_the_platform_head(routed: tuple[Bundle, pd.DataFrame]) -> None:

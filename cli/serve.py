@@ -1,0 +1,56 @@
+"""``hotline serve``: the prediction service (:mod:`serve.app`) under uvicorn."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+from pathlib import Path
+
+from cli.options import Subcommands, number
+
+__all__ = ["add_serve"]
+
+
+def add_serve(sub: Subcommands) -> None:
+    p = sub.add_parser("serve", help="serve predictions over HTTP (FastAPI)")
+    p.add_argument(
+        "--model",
+        required=True,
+        help="bundle directory (reloaded from the same path on SIGHUP or POST /v1/admin/reload)",
+    )
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=number(int, 1, 65535), default=8000, help="port (default 8000)")
+    p.add_argument("--workers", type=number(int, 1), default=1, help="worker processes (default 1)")
+    p.add_argument(
+        "--prediction-log", help="SQLite file of every prediction (default predictions.sqlite3; HOTLINE_PREDICTION_LOG)"
+    )
+    p.set_defaults(func=run_serve)
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from nlp.bundle import read_sidecar
+
+    meta = read_sidecar(args.model)  # refuse a bad directory here, before any worker starts
+    os.environ["HOTLINE_MODEL_DIR"] = str(Path(args.model).resolve())
+    if args.prediction_log:
+        os.environ["HOTLINE_PREDICTION_LOG"] = args.prediction_log
+    if args.workers > 1:  # /metrics must add up every worker's figures
+        os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="hotline-metrics-"))
+    url = f"http://{args.host}:{args.port}"
+    print(
+        f"serving model {meta['bundle_id']} at {url} with {args.workers} worker(s); interactive API docs: {url}/docs",
+        flush=True,
+    )
+    uvicorn.run(
+        "serve.app:app_from_env",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level="warning",
+        access_log=False,
+    )
+    return 0
