@@ -9,7 +9,9 @@
    topics there are: no fixed number of topics. Groups smaller than ``min_size`` tickets are
    not topics.
 4. Keywords by class-based TF-IDF (c-TF-IDF); the label is the title of the ticket closest to
-   the topic's centre; locations are district, street and compound names found in the texts.
+   the topic's centre; locations are the places the resolver of :mod:`nlp.places` finds in the
+   texts (districts, streets, communities, landmarks, by their canonical names), then estates,
+   roads and districts the gazetteer lacks, found by a place pattern.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from sklearn.decomposition import TruncatedSVD
 from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
 from sklearn.preprocessing import normalize as unit_rows
 
+from nlp.places import find_places
 from nlp.text import clean, clean_many
 from nlp.tokenize import Tokenizer
 
@@ -176,10 +179,30 @@ def _is_district(candidate: str, tagger: Callable[[str], list[tuple[str, str]]])
     return last == candidate or len(last) == 1
 
 
-def extract_locations(texts: list[str], *, top: int = 3, tokenizer: Tokenizer | None = None) -> list[str]:
-    """The place names (district, street, compound) mentioned by most of ``texts``.
+def _known_places(text: str) -> tuple[set[str], str]:
+    """The canonical names of the gazetteer's places in ``text``, and ``text`` with them blanked out.
 
-    With ``tokenizer``, candidates that are clauses ending in a place word are dropped (by its
+    The blanked text goes to the place pattern, which then finds only what the gazetteer lacks
+    (an estate, a road, another city's district) and never a piece of a known name.
+    """
+    matches = find_places(text)
+    if not matches:
+        return set(), text
+    pieces, at = [], 0
+    for m in matches:
+        pieces += [text[at : m.start], "，"]
+        at = m.end
+    pieces.append(text[at:])
+    return {m.name for m in matches}, "".join(pieces)
+
+
+def extract_locations(texts: list[str], *, top: int = 3, tokenizer: Tokenizer | None = None) -> list[str]:
+    """The place names (district, street, community, landmark, estate) mentioned by most of ``texts``.
+
+    Places of the gazetteer and landmark list come from :func:`nlp.places.find_places`, by
+    their canonical names (工业园区 is 苏州工业园区, 横塘 is 横塘街道). The rest of the text
+    goes to a place pattern (a name ending in 小区, 花园, 路 ... or in 区, 市, 县).
+    With ``tokenizer``, pattern candidates that are clauses ending in a place word are dropped (by its
     part-of-speech tags), as are district candidates whose last word is a common word ending in
     区, 市 or 县 (超市 in 恒远超市); its user words that end in 区, 市 or 县 (相城区, 工业园区)
     count as districts even where the pattern alone would take them for a generic word (城区, 园区).
@@ -189,6 +212,7 @@ def extract_locations(texts: list[str], *, top: int = 3, tokenizer: Tokenizer | 
     districts: dict[str, bool] = {}  # the same for district candidates
     known = set(tokenizer.user_words) if tokenizer is not None else set()
     for text in texts:
+        known, text = _known_places(text)
         found = {_trim(m.group(0)) for m in _PLACE.finditer(text)}
         if tokenizer is not None:
             for candidate in found - names.keys():
@@ -207,7 +231,7 @@ def extract_locations(texts: list[str], *, top: int = 3, tokenizer: Tokenizer | 
                 if not districts[name]:
                     continue
             found.add(name)
-        counts.update(p for p in found if p and p not in _NOT_PLACES)
+        counts.update(p for p in found | known if p and p not in _NOT_PLACES)
     # A place named in at least two tickets (or the only one there is) says where the topic is.
     # Ties in name order: the candidates come from sets, whose order changes from run to run.
     ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:top]

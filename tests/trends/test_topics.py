@@ -30,8 +30,20 @@ def test_without_a_tagger_the_clauses_come_through() -> None:
 def test_known_districts_are_districts_and_generic_words_are_not() -> None:
     texts = ["相城区元和街道的车位捆绑销售", "工业园区星海小区停水", "老城区的路灯不亮", "市城区停车难"] * 2
     places = set(extract_locations(texts, top=20, tokenizer=default_tokenizer()))
-    assert {"相城区", "工业园区"} <= places  # user words of the shipped dictionary
-    assert not places & {"老城区", "市城区", "城区"}
+    assert {"相城区", "元和街道", "苏州工业园区", "星海小区"} <= places  # 工业园区 by its gazetteer name
+    assert not places & {"老城区", "市城区", "城区", "工业园区"}
+
+
+def test_places_of_the_gazetteer_by_their_canonical_names() -> None:
+    texts = [
+        "横塘有工地夜间施工",
+        "横塘街道的工地又在施工",
+        "高新区横塘那边的工地",
+        "拙政园门口拉客",
+        "虎丘景区门口拉客",
+    ] * 2
+    # 横塘 and 横塘街道 count as one street; 虎丘景区 is the landmark 虎丘, 高新区 the district 虎丘区.
+    assert extract_locations(texts, top=20) == ["横塘街道", "拙政园", "虎丘", "虎丘区"]
 
 
 def test_places_named_equally_often_come_in_name_order() -> None:
