@@ -45,7 +45,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 typecheck: $(STAMP)
-	$(BIN)/mypy nlp training serve trends bench
+	$(BIN)/mypy nlp training serve trends bench kb demo
 
 pytest: $(STAMP)
 	$(BIN)/pytest
