@@ -86,7 +86,9 @@ def _dates(series: pd.Series) -> tuple[pd.Series, pd.Series]:
     return text.where(parsed.notna(), ""), bad
 
 
-def validate_entries(raw: pd.DataFrame, *, source: str = "entries", first_line: int = 2) -> pd.DataFrame:
+def validate_entries(
+    raw: pd.DataFrame, *, source: str = "entries", first_line: int = 2, lines: np.ndarray | None = None
+) -> pd.DataFrame:
     """Check entries and return them with every cell as text and dates in ISO form.
 
     Returns
@@ -112,7 +114,8 @@ def validate_entries(raw: pd.DataFrame, *, source: str = "entries", first_line: 
     for column in OPTIONAL:
         if column not in frame.columns:
             frame[column] = ""
-    frame["line"] = np.arange(first_line, first_line + len(frame))
+    # ``lines``: the file lines of rows already picked from a file (answered tickets without a reply are left out).
+    frame["line"] = np.arange(first_line, first_line + len(frame)) if lines is None else np.asarray(lines)
     problems: list[tuple[int, str]] = []
     for column in ("id", "question"):
         for line in frame.loc[frame[column] == "", "line"]:

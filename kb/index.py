@@ -46,7 +46,18 @@ from nlp.ngrams import CharNgramTfidf, WordNgramTfidf
 from nlp.text import clean, clean_many
 from nlp.tokenize import Tokenizer, default_tokenizer
 
-__all__ = ["FORMAT", "FUSIONS", "SCHEMA", "KbIndex", "build_file", "build_index", "load_index", "save_index"]
+__all__ = [
+    "FORMAT",
+    "FUSIONS",
+    "SCHEMA",
+    "KbIndex",
+    "Ranked",
+    "build_file",
+    "build_index",
+    "load_index",
+    "save_index",
+    "to_moment",
+]
 
 FORMAT = "hotline-kb-index"
 SCHEMA = 1
@@ -57,6 +68,7 @@ FUSIONS = ("learned", "rrf", "bm25", "char")
 _POOL = 20  # candidates taken from each scorer
 _COMMON = 0.01  # terms in more than this share of entries (and 50) generate no candidates
 _RRF_K = 60
+LIST_FLOOR = 0.05  # under the best suggestion, entries scoring less are not listed
 ABSTAIN_TARGET = 0.85  # share of unanswerable calibration queries the threshold abstains on
 _WRONG_COST = 1.0  # without unanswerable queries: a wrong suggestion costs as much as a right one gains
 _PSEUDO_QUERIES = 1000
@@ -194,6 +206,17 @@ class KbIndex:
         scores = self._fuse(features, pools, fusion or self.fusion)
         order = np.argsort(-scores, kind="stable")
         return Ranked(rows[order], scores[order], query.tokens)
+
+    def suggested(self, ranked: Ranked, k: int) -> Ranked:
+        """The ``k`` best of ``ranked`` to show, or none when the best is under the threshold.
+
+        Below the best, entries scoring under ``LIST_FLOOR`` are left out: they are noise.
+        """
+        if len(ranked.scores) == 0 or ranked.scores[0] < self.threshold:
+            return Ranked(ranked.rows[:0], ranked.scores[:0], ranked.tokens)
+        keep = np.flatnonzero(ranked.scores[:k] >= min(LIST_FLOOR, self.threshold))
+        keep = keep[keep == np.arange(len(keep))]  # best first: stop at the first one left out
+        return Ranked(ranked.rows[keep], ranked.scores[keep], ranked.tokens)
 
     def _candidates(
         self, query: _Query, at: int | None, exclude: Sequence[int]
@@ -428,7 +451,7 @@ def _calibration_queries(index: KbIndex, calibration: pd.DataFrame | None, seed:
             calibration["asked_at"] if "asked_at" in calibration.columns else pd.Series(None, index=calibration.index)
         )
         return [
-            _Labelled(text=f"{title} {text}".strip(), at=_seconds(at), gold=row_of.get(gold or "", -1))
+            _Labelled(text=f"{title} {text}".strip(), at=to_moment(at), gold=row_of.get(gold or "", -1))
             for title, text, at, gold in zip(
                 titles, calibration["text"], times, calibration["gold"].fillna(""), strict=True
             )
@@ -456,10 +479,17 @@ def _pseudo_queries(index: KbIndex, seed: int) -> list[_Labelled]:
     return out
 
 
-def _seconds(value: Any) -> int | None:
-    if value is None or (isinstance(value, float) and np.isnan(value)) or value == "":
+def to_moment(value: Any) -> int | None:
+    """A date-time (``datetime``, ISO string, Timestamp) as seconds since the epoch, as validity windows are.
+
+    ``None``, ``""`` and NaT give None (any time). Times are local, without a time zone, as in ticket exports.
+    """
+    if value is None or (isinstance(value, str) and not value.strip()) or pd.isna(value):
         return None
-    return int(pd.Timestamp(value).to_datetime64().astype("datetime64[s]").astype(np.int64))
+    stamp = pd.Timestamp(value)
+    if stamp.tzinfo is not None:
+        stamp = stamp.tz_convert("Asia/Shanghai").tz_localize(None)
+    return int(stamp.to_datetime64().astype("datetime64[s]").astype(np.int64))
 
 
 def _calibrate(index: KbIndex, queries: list[_Labelled], seed: int) -> None:
