@@ -72,6 +72,7 @@ LIST_FLOOR = 0.05  # under the best suggestion, entries scoring less are not lis
 ABSTAIN_TARGET = 0.85  # share of unanswerable calibration queries the threshold abstains on
 _WRONG_COST = 1.0  # without unanswerable queries: a wrong suggestion costs as much as a right one gains
 _PSEUDO_QUERIES = 1000
+_MIN_PSEUDO = 50
 FEATURES = (
     "bm25_rel",
     "bm25_log",
@@ -463,7 +464,8 @@ def _pseudo_queries(index: KbIndex, seed: int) -> list[_Labelled]:
     """Queries generated from the entries: each answerable, and again with its entry held out."""
     rng = random.Random(seed)
     n = len(index.entries)
-    rows = rng.sample(range(n), min(n, _PSEUDO_QUERIES))
+    # Every entry once (up to _PSEUDO_QUERIES); a small knowledge base gets several queries per entry.
+    rows = rng.sample(range(n), min(n, _PSEUDO_QUERIES)) + [rng.randrange(n) for _ in range(_MIN_PSEUDO - n)]
     questions = index.entries["question"].tolist()
     key_rows: dict[str, list[int]] = {}
     for i, q in enumerate(questions):
