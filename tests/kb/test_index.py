@@ -107,7 +107,7 @@ def test_round_trip_and_refusals(demo_index: KbIndex, tmp_path: Path) -> None:
     sidecar.write_text(json.dumps({**meta, "format": "something-else"}), encoding="utf-8")
     with pytest.raises(BundleError, match="expected format"):
         load_index(target)
-    with pytest.raises(BundleError, match="no index.json"):
+    with pytest.raises(BundleError, match=r"no index\.json"):
         load_index(tmp_path)
 
 
@@ -127,7 +127,7 @@ def test_rebuild_reports_changes_by_id(demo: DemoKb, tmp_path: Path) -> None:
     edited.fillna("").to_csv(second, index=False)
     gold_kept = demo.calibration[demo.calibration["gold"] != "SZ0003"]
     gold_kept.to_csv(queries, index=False)
-    index, changes = build_file(second, tmp_path / "index", queries=queries)
+    _, changes = build_file(second, tmp_path / "index", queries=queries)
     assert changes is not None
     assert (changes.added, changes.changed, changes.removed) == (1, 1, 1)
     assert changes.unchanged == len(entries) - 2
