@@ -2,7 +2,8 @@
 
 An entry is found by three scorers over the cleaned text (normalised, personal data masked,
 as tickets are): jieba-segmented BM25 over question and answer (``bm25s`` builds it), and
-word and character n-gram TF-IDF over the question (:mod:`nlp.ngrams`). Each scorer's best
+word TF-IDF over the question and over question and answer, and character n-gram TF-IDF
+over the question (:mod:`nlp.ngrams`). Each scorer's best
 candidates among the entries valid at the ticket's time are pooled and described by a dozen
 features: the scores, their gaps to the best, and how much of the entry's terms the ticket
 holds (an entry term absent from the ticket, 租房 against a ticket about buying, counts
@@ -27,6 +28,7 @@ import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -36,13 +38,14 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 from sklearn.linear_model import LogisticRegression
+from sklearn.utils.sparsefuncs_fast import inplace_csr_row_normalize_l2
 
 from kb.entries import EntryChanges, entry_hashes, read_entries, validity_windows
 from kb.expand import Expander, load_expansions
 from nlp.bundle import library_versions
 from nlp.errors import BundleError, InputError
 from nlp.io import file_sha256, read_table
-from nlp.ngrams import CharNgramTfidf, WordNgramTfidf
+from nlp.ngrams import CharNgramTfidf
 from nlp.text import clean, clean_many
 from nlp.tokenize import Tokenizer, default_tokenizer
 
@@ -129,11 +132,11 @@ class KbIndex:
     end: np.ndarray
     tokenizer: Tokenizer
     bm25: bm25s.BM25
-    word: WordNgramTfidf
     char: CharNgramTfidf
+    word_idf: np.ndarray
     word_rows: sparse.csr_matrix
     char_rows: sparse.csr_matrix
-    full: WordNgramTfidf
+    full_idf: np.ndarray
     full_rows: sparse.csr_matrix
     expander: Expander
     fusion: str = "learned"
@@ -175,8 +178,7 @@ class KbIndex:
         tokens = self.tokenizer(cleaned)
         content = [t for t in tokens if t not in self.tokenizer._stop_set()]
         vocab = self.bm25.vocab_dict
-        stop = set(self.tokenizer.stop_words)
-        ids = [vocab[t] for t in tokens if t in vocab and t not in stop]
+        ids = [vocab[t] for t in content if t in vocab]
         bm25_vec = sparse.csr_matrix(
             (np.ones(len(ids), dtype=np.float32), (np.zeros(len(ids), dtype=np.int32), ids)),
             shape=(1, len(self.bm25.scores["indptr"]) - 1),
@@ -185,10 +187,10 @@ class KbIndex:
         return _Query(
             text=cleaned,
             tokens=content,
-            word=self.word.transform_tokens([tokens]),
+            word=_tfidf([ids], self.word_idf),
             char=self.char.transform([cleaned]),
-            full=self.full.transform_tokens([tokens]),
-            known=sum(t in vocab for t in content) / len(content) if content else 0.0,
+            full=_tfidf([ids], self.full_idf),
+            known=len(ids) / len(content) if content else 0.0,
             bm25=bm25_vec,
         )
 
@@ -298,6 +300,30 @@ class KbIndex:
         raise ValueError(f"expected fusion in {FUSIONS}, got {fusion!r}")
 
 
+def _counts(docs: list[list[int]], n_terms: int) -> sparse.csr_matrix:
+    lengths = np.fromiter(map(len, docs), dtype=np.int64, count=len(docs))
+    columns = np.fromiter(chain.from_iterable(docs), dtype=np.int64, count=int(lengths.sum()))
+    indptr = np.concatenate(([0], np.cumsum(lengths)))
+    counts = sparse.csr_matrix((np.ones(len(columns)), columns, indptr), shape=(len(docs), n_terms))
+    counts.sum_duplicates()
+    return counts
+
+
+def _idf(docs: list[list[int]], n_terms: int) -> np.ndarray:
+    """Smoothed idf of each term id, as scikit-learn's; 0 for a term no document holds (it never counts)."""
+    df = np.bincount(_counts(docs, n_terms).indices, minlength=n_terms)
+    return np.where(df > 0, np.log((1 + len(docs)) / (1 + df)) + 1, 0.0)
+
+
+def _tfidf(docs: list[list[int]], idf: np.ndarray) -> sparse.csr_matrix:
+    """L2-normalised sublinear TF-IDF rows of documents given as term ids."""
+    matrix = _counts(docs, len(idf))
+    matrix.data = (1 + np.log(matrix.data)) * idf[matrix.indices]
+    matrix.eliminate_zeros()
+    inplace_csr_row_normalize_l2(matrix)
+    return matrix
+
+
 def _bm25_of(post: sparse.csr_matrix, rows: np.ndarray, query: sparse.csr_matrix) -> np.ndarray:
     """BM25 of the rows for every query token, common ones too (each token's postings are sorted by row)."""
     scores = np.zeros(len(rows))
@@ -389,16 +415,18 @@ def build_index(
     questions = clean_many(entries["question"].tolist())
     answers = clean_many(entries["answer"].tolist())
     stop = set(tokenizer.stop_words)
-    question_tokens = [tokenizer(q) for q in questions]
-    answer_tokens = [tokenizer(a) for a in answers]
-    full_texts = [f"{q} {a}" for q, a in zip(questions, answers, strict=True)]
-    full_tokens = [q + a for q, a in zip(question_tokens, answer_tokens, strict=True)]
-    bm25_docs = [[t for t in tokens if t not in stop] or [""] for tokens in full_tokens]
+    # Each text is segmented once: BM25 and both word TF-IDFs share the token ids of bm25s' vocabulary.
+    question_tokens = [[t for t in tokenizer(q) if t not in stop] for q in questions]
+    bm25_docs = [
+        q + [t for t in tokenizer(a) if t not in stop] or [""] for q, a in zip(question_tokens, answers, strict=True)
+    ]
     bm25 = bm25s.BM25()
     bm25.index(bm25_docs, show_progress=False)
-    word = WordNgramTfidf(tokenizer, (1, 2), stop_words=list(tokenizer.stop_words), min_df=1).fit(questions)
+    vocab = bm25.vocab_dict
+    question_ids = [[vocab[t] for t in tokens] for tokens in question_tokens]
+    full_ids = [[vocab[t] for t in tokens] for tokens in bm25_docs]
+    word_idf, full_idf = _idf(question_ids, len(vocab)), _idf(full_ids, len(vocab))
     char = CharNgramTfidf((1, 3), min_df=1).fit(questions)
-    full = WordNgramTfidf(tokenizer, (1, 1), stop_words=list(tokenizer.stop_words), min_df=1).fit(full_texts)
     index = KbIndex(
         entries=entries,
         source=source,
@@ -406,12 +434,12 @@ def build_index(
         end=end,
         tokenizer=tokenizer,
         bm25=bm25,
-        word=word,
         char=char,
-        word_rows=word.transform_tokens(question_tokens),
+        word_idf=word_idf,
+        word_rows=_tfidf(question_ids, word_idf),
         char_rows=char.transform(questions),
-        full=full,
-        full_rows=full.transform_tokens(full_tokens),
+        full_idf=full_idf,
+        full_rows=_tfidf(full_ids, full_idf),
         expander=Expander(load_expansions()),
         fusion=fusion,
     )
