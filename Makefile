@@ -45,7 +45,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 typecheck: $(STAMP)
-	$(BIN)/mypy nlp training serve trends bench cli demo
+	$(BIN)/mypy nlp training serve trends bench cli demo kb
 
 pytest: $(STAMP)
 	$(BIN)/pytest

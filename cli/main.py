@@ -12,7 +12,8 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
-from cli.demo import add_demo_data
+from cli.demo import add_demo_data, add_demo_kb
+from cli.kb import add_kb
 from cli.model import add_evaluate, add_flag, add_promote, add_train
 from cli.predict import add_predict
 from cli.serve import add_serve
@@ -39,6 +40,8 @@ def build_parser() -> argparse.ArgumentParser:
         add_ingest,
         add_digest,
         add_serve,
+        add_kb,
+        add_demo_kb,
     ):
         add(sub)
     return parser

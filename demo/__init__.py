@@ -1,1 +1,1 @@
-"""The demo data: generated Suzhou-style hotline tickets with known labels (no real ticket)."""
+"""Demo data the project generates itself: Suzhou-style tickets with known labels, the unit catalogue, a knowledge base (no real ticket, no real knowledge base)."""

@@ -1,0 +1,185 @@
+"""Knowledge-base suggestion benchmark: quality on the demo KB and the public policy questions, speed at scale.
+
+    .venv/bin/python -m bench.kb --data-root ../shared/data [--sizes 40000,200000] [--policy-queries 1000]
+
+1. Demo knowledge base (:mod:`demo.kb`, built with its calibration queries, scored on its test
+   queries, whose situations the build never saw): hit@1, hit@3 and MRR@10 on answerable queries
+   (an abstention is a miss), abstention on unanswerable and expired-topic queries, and the
+   suggestions shown that were not valid when asked (must be 0) — for the learned fusion and the
+   baselines (plain BM25, plain character TF-IDF, reciprocal-rank fusion).
+2. Public policy questions (``covid/policy_questions_train.csv``): every question is an entry;
+   a question whose document (``docid``) has others is a query, itself left out, and a hit is an
+   entry of the same document. Built without labelled queries (calibrated on queries generated
+   from the entries). Retrieval figures, and the share of queries answered (not abstained).
+3. Scale: the demo KB plus generated entries (:func:`demo.kb.synthetic_entries`) at each size,
+   built in a child process: build time, peak memory, p50/p99 query latency in-process, and
+   hit@1 of the demo queries among that many entries.
+Targets (issue 17): hit@1 >= 0.85, hit@3 >= 0.95, abstention >= 80 %, never an expired entry;
+p99 < 20 ms at 200 k entries; a 1 M build < 10 min.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from demo.kb import demo_kb, synthetic_entries
+from kb.entries import validate_entries
+from kb.index import FUSIONS, KbIndex, build_index, to_moment
+
+_K = 10
+
+
+def evaluate(index: KbIndex, queries: pd.DataFrame) -> dict[str, Any]:
+    """Figures of ``index`` on queries ``text, asked_at, gold`` (``gold`` empty: unanswerable)."""
+    ids = index.entries["id"].to_numpy()
+    hit1, hit3, rr, abstained, invalid, seconds = [], [], [], [], 0, []
+    for text, asked, gold in zip(queries["text"], queries["asked_at"], queries["gold"], strict=True):
+        at = to_moment(asked)
+        started = time.perf_counter()
+        shown = index.suggested(index.rank(text, at=at), _K)
+        seconds.append(time.perf_counter() - started)
+        invalid += int(((index.start[shown.rows] > at) | (index.end[shown.rows] <= at)).sum()) if at else 0
+        got = ids[shown.rows].tolist()
+        if gold:
+            hit1.append(got[:1] == [gold])
+            hit3.append(gold in got[:3])
+            rr.append(1 / (got.index(gold) + 1) if gold in got else 0.0)
+        else:
+            abstained.append(not got)
+    return {
+        "hit@1": np.mean(hit1),
+        "hit@3": np.mean(hit3),
+        "MRR@10": np.mean(rr),
+        "abstain": np.mean(abstained) if abstained else float("nan"),
+        "invalid": invalid,
+        "p50_ms": np.percentile(seconds, 50) * 1000,
+        "p99_ms": np.percentile(seconds, 99) * 1000,
+    }
+
+
+def demo_figures() -> list[dict[str, Any]]:
+    kb = demo_kb(seed=0)
+    entries = validate_entries(kb.entries.drop(columns="topic"))
+    rows = []
+    for fusion in FUSIONS:
+        index = build_index(entries, calibration=kb.calibration, fusion=fusion)
+        figures = evaluate(index, kb.test)
+        by_kind = {
+            str(kind): evaluate(index, part)["hit@1"]
+            for kind, part in kb.test.groupby("kind")
+            if (part["gold"] != "").all()
+        }
+        rows.append({"fusion": fusion, **figures, **{f"hit@1 {k}": v for k, v in by_kind.items()}})
+    return rows
+
+
+def policy_figures(data_root: Path, n_queries: int, seed: int = 0) -> list[dict[str, Any]]:
+    raw = pd.read_csv(data_root / "covid" / "policy_questions_train.csv", dtype=str, keep_default_na=False)
+    entries = validate_entries(raw[["id", "question", "answer", "docid"]])
+    siblings = entries.groupby("docid")["id"].transform("size")
+    candidates = np.flatnonzero(siblings.to_numpy() > 1)
+    picked = np.random.default_rng(seed).choice(candidates, size=min(n_queries, len(candidates)), replace=False)
+    docid = entries["docid"].to_numpy()
+    rows = []
+    for fusion in FUSIONS:
+        started = time.perf_counter()
+        index = build_index(entries, fusion=fusion, seed=seed)
+        build = time.perf_counter() - started
+        hit1, hit3, rr, answered, seconds = [], [], [], [], []
+        for row in picked:
+            t0 = time.perf_counter()
+            ranked = index.rank(str(entries["question"].iat[row]), exclude=[int(row)])
+            seconds.append(time.perf_counter() - t0)
+            same = docid[ranked.rows[:_K]] == docid[row]
+            hit1.append(bool(same[:1].any()))
+            hit3.append(bool(same[:3].any()))
+            rr.append(1 / (int(np.argmax(same)) + 1) if same.any() else 0.0)
+            answered.append(len(index.suggested(ranked, _K).rows) > 0)
+        rows.append(
+            {
+                "fusion": fusion,
+                "hit@1": np.mean(hit1),
+                "hit@3": np.mean(hit3),
+                "MRR@10": np.mean(rr),
+                "answered": np.mean(answered),
+                "build_s": build,
+                "p50_ms": np.percentile(seconds, 50) * 1000,
+                "p99_ms": np.percentile(seconds, 99) * 1000,
+            }
+        )
+    return rows
+
+
+# Builds one size in a child process, so that its peak memory is its own.
+_CHILD = """
+import json, re, sys, time
+from pathlib import Path
+import pandas as pd
+from bench.kb import evaluate, scale_entries
+from demo.kb import demo_kb
+from kb.entries import validate_entries
+from kb.index import build_index
+n = int(sys.argv[1])
+kb = demo_kb(seed=0)
+entries = scale_entries(kb, n)
+started = time.perf_counter()
+index = build_index(validate_entries(entries), calibration=kb.calibration)
+build = time.perf_counter() - started
+queries = pd.concat([kb.test] * 3, ignore_index=True)
+figures = evaluate(index, queries)
+peak = int(re.search(r"VmHWM:\\s+(\\d+)", Path("/proc/self/status").read_text()).group(1)) / 1024**2
+print(json.dumps({"entries": n, "build_s": build, "peak_gib": peak, **{k: float(v) for k, v in figures.items()}}))
+"""
+
+
+def scale_entries(kb: Any, n: int) -> pd.DataFrame:
+    """The demo entries and generated ones, ``n`` in all."""
+    generated = synthetic_entries(max(n - len(kb.entries), 0), seed=1)
+    return pd.concat([kb.entries.drop(columns="topic"), generated], ignore_index=True).fillna("")
+
+
+def scale_figures(sizes: list[int]) -> list[dict[str, Any]]:
+    rows = []
+    for n in sizes:
+        done = subprocess.run([sys.executable, "-c", _CHILD, str(n)], capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            sys.exit(f"scale {n} failed:\n{done.stderr[-3000:]}")
+        rows.append(json.loads(done.stdout.strip().splitlines()[-1]))
+    return rows
+
+
+def _table(rows: list[dict[str, Any]]) -> str:
+    frame = pd.DataFrame(rows)
+    return frame.to_string(index=False, float_format=lambda v: f"{v:.3f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data-root", type=Path, help="folder holding covid/ (for example ../shared/data)")
+    parser.add_argument("--policy-queries", type=int, default=1000, help="policy questions used as queries")
+    parser.add_argument("--sizes", default="40000,200000", help="entry counts for the scale runs ('' for none)")
+    args = parser.parse_args()
+    print("command:", " ".join(["python -m bench.kb", *sys.argv[1:]]))
+    print("\n== demo knowledge base (test queries; abstention counts as a miss) ==")
+    print(_table(demo_figures()))
+    if args.data_root:
+        print(f"\n== public policy questions: leave one out, hit = same document ({args.policy_queries} queries) ==")
+        print(_table(policy_figures(args.data_root, args.policy_queries)))
+    sizes = [int(s) for s in re.split(r"[,\s]+", args.sizes) if s]
+    if sizes:
+        print("\n== scale: demo entries + generated ones (demo test queries x3; latency in-process) ==")
+        print(_table(scale_figures(sizes)))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Answer suggestions from the hotline's knowledge base and from past answered tickets."""

@@ -1,0 +1,136 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from demo.kb import CONFUSABLE, DemoKb
+from kb.entries import validate_entries
+from kb.index import KbIndex, build_file, build_index, load_index, save_index, to_moment
+from nlp.errors import BundleError
+
+
+def _top(index: KbIndex, text: str, asked_at: str | None = None) -> list[str]:
+    shown = index.suggested(index.rank(text, at=to_moment(asked_at)), 3)
+    return index.entries["id"].to_numpy()[shown.rows].tolist()
+
+
+def test_confusable_pairs_are_told_apart_by_the_details(demo: DemoKb, demo_index: KbIndex) -> None:
+    """Every test query of a confusable pair whose answer is one of the pair ranks it above the other."""
+    topic_of = dict(zip(demo.entries["id"], demo.entries["topic"], strict=True))
+    pair_of = {a: b for a, b in CONFUSABLE} | {b: a for a, b in CONFUSABLE}
+    id_of = {t: i for i, t in zip(demo.entries["id"], demo.entries["topic"], strict=True)}
+    queries = demo.test[demo.test["kind"] == "confusable"]
+    right = 0
+    for text, gold in zip(queries["text"], queries["gold"], strict=True):
+        ranked = demo_index.rank(text)
+        order = demo_index.entries["id"].to_numpy()[ranked.rows].tolist()
+        twin = id_of[pair_of[topic_of[gold]]]
+        right += gold in order and (twin not in order or order.index(gold) < order.index(twin))
+    assert right / len(queries) >= 0.85
+
+
+def test_hand_made_pairs() -> None:
+    entries = validate_entries(
+        pd.DataFrame(
+            {
+                "id": ["first", "replace", "rent", "buy"],
+                "question": [
+                    "首次申领社会保障卡需要哪些材料？",
+                    "社会保障卡遗失后如何补办？",
+                    "租房如何提取住房公积金？",
+                    "购房如何提取住房公积金？",
+                ],
+                "answer": ["带身份证到网点申领。", "先挂失再补卡。", "提供租赁合同。", "提供购房合同。"],
+            }
+        )
+    )
+    index = build_index(entries)  # no labelled queries: calibrated on queries made from the entries
+    assert _top(index, "我社保卡弄丢了，怎么补办")[:1] == ["replace"]
+    assert _top(index, "第一次申领社保卡要什么材料")[:1] == ["first"]
+    assert _top(index, "我买了房，公积金怎么提取")[:1] == ["buy"]
+    assert _top(index, "我在外面租房，公积金怎么提取")[:1] == ["rent"]
+
+
+def test_abstains_on_most_unanswerable_queries(demo: DemoKb, demo_index: KbIndex) -> None:
+    queries = demo.test[demo.test["gold"] == ""]
+    abstained = [not _top(demo_index, t, at) for t, at in zip(queries["text"], queries["asked_at"], strict=True)]
+    assert np.mean(abstained) >= 0.8
+    answerable = demo.test[demo.test["gold"] != ""]
+    shown = [bool(_top(demo_index, t, at)) for t, at in zip(answerable["text"], answerable["asked_at"], strict=True)]
+    assert np.mean(shown) >= 0.8  # abstaining on everything would pass the first check
+
+
+def test_expired_and_superseded_entries_are_never_suggested(demo: DemoKb, demo_index: KbIndex) -> None:
+    start, end = demo_index.start, demo_index.end
+    checked = 0
+    for text, at in zip(demo.test["text"], demo.test["asked_at"], strict=True):
+        moment = to_moment(at)
+        ranked = demo_index.rank(text, at=moment)
+        assert ((start[ranked.rows] <= moment) & (moment < end[ranked.rows])).all()
+        checked += len(ranked.rows)
+    assert checked > 0
+    # The same question at two times gets the version valid at each.
+    versions = demo.entries[demo.entries["topic"] == "covid_arrival"]["id"].tolist()
+    assert _top(demo_index, "下周从上海回苏州，需要做核酸吗", "2022-03-10")[:1] == [versions[0]]
+    assert _top(demo_index, "下周从上海回苏州，需要做核酸吗", "2022-07-10")[:1] == [versions[1]]
+    assert _top(demo_index, "下周从上海回苏州，需要做核酸吗", "2023-01-10")[:1] == [versions[2]]
+    # After the festival subsidy expired, nothing answers it.
+    festival = demo.entries[demo.entries["topic"] == "festival_subsidy"]["id"].tolist()
+    assert _top(demo_index, "春节留在苏州过年有补贴吗", "2022-02-01")[:1] == festival
+    assert not set(_top(demo_index, "春节留在苏州过年有补贴吗", "2022-03-05")) & set(festival)
+
+
+def test_round_trip_and_refusals(demo_index: KbIndex, tmp_path: Path) -> None:
+    target = save_index(demo_index, tmp_path / "index")
+    loaded = load_index(target)
+    text = "我的驾照弄丢了，去哪里补"
+    before, after = demo_index.rank(text), loaded.rank(text)
+    assert before.rows.tolist() == after.rows.tolist()
+    assert np.allclose(before.scores, after.scores)
+    assert loaded.threshold == demo_index.threshold
+
+    payload = target / "index.joblib"
+    payload.write_bytes(payload.read_bytes()[:-1] + b"\0")
+    with pytest.raises(BundleError, match="SHA-256"):
+        load_index(target)
+
+    save_index(demo_index, target)
+    sidecar = target / "index.json"
+    meta = json.loads(sidecar.read_text(encoding="utf-8"))
+    sidecar.write_text(json.dumps({**meta, "schema": 99}), encoding="utf-8")
+    with pytest.raises(BundleError, match="expected schema 1"):
+        load_index(target)
+    sidecar.write_text(json.dumps({**meta, "format": "something-else"}), encoding="utf-8")
+    with pytest.raises(BundleError, match="expected format"):
+        load_index(target)
+    with pytest.raises(BundleError, match=r"no index\.json"):
+        load_index(tmp_path)
+
+
+def test_rebuild_reports_changes_by_id(demo: DemoKb, tmp_path: Path) -> None:
+    entries = demo.entries.drop(columns="topic")
+    first, queries = tmp_path / "entries.csv", tmp_path / "queries.csv"
+    entries.to_csv(first, index=False)
+    demo.calibration.to_csv(queries, index=False)
+    _, changes = build_file(first, tmp_path / "index", queries=queries)
+    assert changes is None
+    edited = entries[entries["id"] != "SZ0003"].copy()
+    edited.loc[edited["id"] == "SZ0001", "answer"] = "首次申领社保卡免费，携带身份证到网点办理。"
+    edited = pd.concat(
+        [edited, pd.DataFrame([{"id": "NEW1", "question": "如何办理老年卡？", "answer": "到社区办理。"}])]
+    )
+    second = tmp_path / "entries2.csv"
+    edited.fillna("").to_csv(second, index=False)
+    gold_kept = demo.calibration[demo.calibration["gold"] != "SZ0003"]
+    gold_kept.to_csv(queries, index=False)
+    _, changes = build_file(second, tmp_path / "index", queries=queries)
+    assert changes is not None
+    assert (changes.added, changes.changed, changes.removed) == (1, 1, 1)
+    assert changes.unchanged == len(entries) - 2
+    loaded = load_index(tmp_path / "index")
+    assert "NEW1" in set(loaded.entries["id"]) and "SZ0003" not in set(loaded.entries["id"])
+    assert loaded.meta["changes"]["added"] == 1
