@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 
-## run: demo corpus -> train -> evaluate -> predict on example tickets -> weekly digest -> serve the demo bundle
+## run: demo corpus -> train (department, platform, unit) -> evaluate -> predict on example tickets -> weekly digest -> knowledge base -> serve the demo bundle
 run: demo
 	$(BIN)/hotline serve --model models/demo --prediction-log $(DEMO)/predictions.sqlite3
 
@@ -25,8 +25,11 @@ demo: $(STAMP)
 	$(BIN)/hotline demo-data --n 600 --weeks 2 --seed 1 --out $(DEMO)/unseen.csv
 	$(BIN)/hotline evaluate --model models/demo --input $(DEMO)/unseen.csv --json $(DEMO)/evaluation.json
 	$(BIN)/hotline predict --model models/demo --input examples/tickets.csv --output $(DEMO)/predictions.csv
-	$(BIN)/python -c "import pandas as pd; pd.set_option('display.width', 200); print(pd.read_csv('$(DEMO)/predictions.csv')[['id','consultation','covid','department','department_proba','route']].to_string(index=False))"
+	$(BIN)/python -c "import pandas as pd; pd.set_option('display.width', 200); print(pd.read_csv('$(DEMO)/predictions.csv')[['id','consultation','covid','department','platform','unit','unit_proba','route']].to_string(index=False))"
 	$(BIN)/hotline digest --tickets $(DEMO)/tickets.csv --week 2022-W15 --model models/demo --out $(DEMO)/digest
+	$(BIN)/hotline demo-kb --out $(DEMO)/kb.csv --queries $(DEMO)/kb_queries.csv --calibration $(DEMO)/kb_calibration.csv
+	$(BIN)/hotline kb build --entries $(DEMO)/kb.csv --queries $(DEMO)/kb_calibration.csv --out models/demo-kb
+	$(BIN)/hotline kb suggest --index models/demo-kb --input $(DEMO)/kb_queries.csv --output $(DEMO)/kb_suggestions.csv
 	@echo "weekly hot-issue digest of 2022-W15 (two injected emerging topics): open $(DEMO)/digest/digest.html"
 
 ## test: lint, type-check and the whole test suite (installs Chromium for the digest's browser test)
@@ -51,4 +54,4 @@ pytest: $(STAMP)
 	$(BIN)/pytest
 
 clean:
-	rm -rf $(VENV) out models/demo .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) out models/demo models/demo-kb .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,78 @@
+"""Scale of two-level routing (issue 14, point 4): training, bundle size, batch and single-ticket speed.
+
+    .venv/bin/python -m bench.routing [--train-rows 1000000] [--predict-rows 200000] [--workers 2]
+
+On ``--train-rows`` demo tickets dispatched to the demo city's units (``demo.units``) it
+prints: training time and peak memory of ``hotline train`` (department, platform and unit
+heads, place features), the bundle's size on disk and the number of units; batch
+``hotline predict`` throughput of that bundle against a bundle trained on the same tickets
+with department groups only (today's bundle), as a ratio (target >= 70 %); and the latency of
+one ticket in-process through :func:`nlp.scoring.score` (p50 / p99; target p99 < 10 ms).
+Targets of the issue: 1 M tickets train in < 30 min with < 12 GiB, bundle < 1 GiB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from pathlib import Path
+
+from bench.common import percentiles, run_hotline
+from demo.corpus import write_corpus
+from nlp.bundle import load_bundle
+from nlp.scoring import score
+from nlp.tables import read_table, write_table
+
+ROUTING = ["platform", "unit", "first_unit", "place_given"]
+
+
+def _size_gib(directory: Path) -> float:
+    return sum(f.stat().st_size for f in directory.iterdir()) / 1024**3
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--train-rows", type=int, default=1_000_000)
+    parser.add_argument("--predict-rows", type=int, default=200_000)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--single", type=int, default=2000, help="single-ticket predictions timed")
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="bench-routing-"))
+    weeks = max(4, args.train_rows // 50_000)
+    train, _, frame = write_corpus(work / "train.parquet", n=args.train_rows, weeks=weeks, seed=0)
+    groups = write_table(frame.drop(columns=ROUTING), work / "groups.parquet")
+    units = frame["unit"].nunique()
+    print(f"{args.train_rows:,} training tickets, {units} units on {frame['platform'].nunique()} platforms ({work})")
+    del frame
+    trained = run_hotline(["train", "--tickets", str(train), "--out", str(work / "routed"), "--quiet"])
+    print(
+        f"train (department + platform + unit): {trained['seconds'] / 60:.1f} min, peak {trained['peak_gib']:.2f} GiB; "
+        f"bundle {_size_gib(work / 'routed'):.3f} GiB"
+    )
+    run_hotline(["train", "--tickets", str(groups), "--out", str(work / "groups"), "--quiet"])
+
+    unseen = write_corpus(work / "unseen.csv", n=args.predict_rows, weeks=4, seed=1)[0]
+    rates = {}
+    for name in ("groups", "routed"):
+        out = work / f"pred-{name}.csv"
+        run = ["predict", "--model", str(work / name), "--input", str(unseen), "--output", str(out), "--quiet"]
+        figures = run_hotline([*run, "--workers", str(args.workers)])
+        rates[name] = args.predict_rows / figures["seconds"]
+        print(f"predict {name}: {rates[name]:,.0f} tickets/s, peak {figures['peak_gib']:.2f} GiB per process")
+    print(f"batch speed with units: {rates['routed'] / rates['groups']:.0%} of the department-group bundle's")
+
+    bundle = load_bundle(work / "routed")
+    tickets = read_table(unseen).head(args.single)
+    score(bundle, [""], ["预热"])  # build the segmenter and fast paths first
+    seconds = []
+    for title, text in zip(tickets["title"].fillna(""), tickets["text"], strict=True):
+        started = time.perf_counter()
+        score(bundle, [str(title)], [str(text)])
+        seconds.append(time.perf_counter() - started)
+    print(f"one ticket in-process (score): {percentiles(seconds)}")
+    print(f"reproduce: python -m bench.routing --train-rows {args.train_rows} --predict-rows {args.predict_rows}")
+
+
+if __name__ == "__main__":
+    main()
