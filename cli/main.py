@@ -11,10 +11,12 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from typing import NoReturn
 
 from cli.demo import add_demo_data, add_demo_kb
 from cli.kb import add_kb
 from cli.model import add_evaluate, add_flag, add_promote, add_train
+from cli.options import Subcommands
 from cli.predict import add_predict
 from cli.serve import add_serve
 from cli.trends import add_digest, add_ingest
@@ -23,13 +25,20 @@ from nlp.errors import HotlineError
 __all__ = ["build_parser", "main"]
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with the project's one-line errors (its usage block buried the message); subcommands inherit it."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"hotline: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The whole command line: the global options and every command, in the order ``--help`` lists them."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="hotline", description="NLP for a 12345 government service hotline: classify, serve, mine trends."
     )
     parser.add_argument("--debug", action="store_true", help="show tracebacks of unexpected errors")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub: Subcommands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")  # type: ignore[assignment]
     for add in (
         add_demo_data,
         add_train,

@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 
 from kb.index import KbIndex, Ranked, load_index, to_moment
-from nlp.tables import read_table, write_table
+from nlp.tables import check_not_input, read_table, write_table
 from nlp.text import clean
 from nlp.tickets import Column, ColumnMap, map_columns
 
@@ -114,6 +114,7 @@ def suggest_file(
     time defaults to now). Rows with an empty text get ``[]``. Returns counts: ``rows``,
     ``suggested`` (rows with at least one suggestion) and ``empty`` (rows without text).
     """
+    check_not_input(output, input)
     dirs = [index_dir] if isinstance(index_dir, str | os.PathLike) else list(index_dir)
     indexes = [load_index(d) for d in dirs]
     path = Path(input)

@@ -25,6 +25,7 @@ from nlp.errors import InputError
 __all__ = [
     "READ_FORMATS",
     "WRITE_FORMATS",
+    "check_not_input",
     "check_readable",
     "check_writable",
     "delimited_options",
@@ -70,8 +71,31 @@ def check_writable(path: Path) -> str:
     return suffix
 
 
+def _utf16(head: bytes) -> str | None:
+    """``utf-16`` (with a byte-order mark), ``utf-16-le``/``-be`` (without: every other byte NUL), or None."""
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    pairs = len(head) // 2
+    if pairs < 2:
+        return None
+    # ASCII (commas, digits, Latin column names) in UTF-16 has a NUL in every other byte; neither
+    # UTF-8 nor GB18030 text ever has NULs, so a quarter of them is already conclusive.
+    if head[1::2].count(0) >= pairs / 4:
+        return "utf-16-le"
+    if head[0::2].count(0) >= pairs / 4:
+        return "utf-16-be"
+    return None
+
+
 def detect_encoding(path: Path) -> str:
-    """The first of UTF-8 and GB18030 that decodes the whole file (read in blocks, not held)."""
+    """UTF-16 when the file starts like it, else the first of UTF-8 and GB18030 that decodes the whole file.
+
+    The file is read in blocks, not held.
+    """
+    with open(path, "rb") as handle:
+        wide = _utf16(handle.read(4096))
+    if wide is not None:
+        return wide
     for encoding in _ENCODINGS:
         decoder = codecs.getincrementaldecoder(encoding)()
         try:
@@ -83,6 +107,14 @@ def detect_encoding(path: Path) -> str:
             continue
         return encoding
     raise InputError(f"{path}: could not be decoded as UTF-8 or GB18030; re-export it in one of those encodings")
+
+
+def check_not_input(output: str | os.PathLike[str], *inputs: str | os.PathLike[str]) -> None:
+    """Refuse an output path that is one of the inputs: writing it would destroy what is being read."""
+    target = Path(output).resolve()
+    for source in inputs:
+        if Path(source).resolve() == target:
+            raise InputError(f"{output}: the output would overwrite the input {source}; write to another file")
 
 
 def delimited_options(path: Path) -> dict[str, Any]:

@@ -31,6 +31,7 @@ from nlp.parallel import predict_chunks
 from nlp.predict import columns
 from nlp.scoring import score
 from nlp.stream import CHUNK_ROWS, TableWriter, iter_table
+from nlp.tables import check_not_input
 from nlp.tasks import is_binary
 from nlp.tickets import ColumnMap, map_columns, rejection_reasons
 
@@ -160,6 +161,7 @@ def predict_file(
     PredictSummary
         Rows written, rows not scored, rows routed ``auto``.
     """
+    check_not_input(output, input_path)
     bundle = load_bundle(model)
     if explain and "department" not in bundle.pipelines:
         raise InputError(

@@ -42,6 +42,7 @@ Emergence (is it suddenly growing)::
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -79,13 +80,18 @@ class DigestParams:
     topics: TopicParams = field(default_factory=TopicParams)
 
 
+_WEEK = re.compile(r"(\d{4})-W(\d{2})", re.ASCII | re.IGNORECASE)  # ASCII digits only: ２０２２ is no year here
+
+
 def parse_week(text: str) -> date:
-    """Monday of an ISO week written ``2019-W34``."""
+    """Monday of an ISO week written ``2019-W34``, between the years 1970 and 2999."""
+    match = _WEEK.fullmatch(text.strip())
     try:
-        year, week = text.upper().split("-W")
-        return date.fromisocalendar(int(year), int(week), 1)
+        if match is None or not 1970 <= int(match.group(1)) <= 2999:
+            raise ValueError(text)
+        return date.fromisocalendar(int(match.group(1)), int(match.group(2)), 1)
     except ValueError:
-        raise InputError(f"expected a week such as 2019-W34, got {text!r}") from None
+        raise InputError(f"expected a week such as 2019-W34 (years 1970 to 2999), got {text!r}") from None
 
 
 def empty_week(week: str) -> InputError:

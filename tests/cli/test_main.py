@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from cli.main import main
 from nlp.tables import write_table
 from tests.helpers import run_cli
 
@@ -52,4 +53,19 @@ def test_every_command_is_listed(capsys) -> None:
     listed = capsys.readouterr().out
     assert stopped.value.code == 0
     commands = re.findall(r"^ {4}(\S+)\s", listed, flags=re.M)
-    assert commands == ["demo-data", "train", "flag", "predict", "evaluate", "promote", "ingest", "digest", "serve"]
+    assert commands == [
+        "demo-data", "train", "flag", "predict", "evaluate", "promote", "ingest", "digest", "serve", "kb", "demo-kb",
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["nosuch"], ["train", "--out", "x"], ["train", "--tickets", "t.csv", "--out", "m", "--folds", "1"],
+     ["predict", "--model", "m", "--input", "a.csv", "--output", "b.csv", "--workers", "0"]],
+)  # fmt: skip
+def test_bad_command_lines_get_one_line(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 2
+    assert err.startswith("hotline: error: ") and len(err.strip().splitlines()) == 1 and "usage:" not in err

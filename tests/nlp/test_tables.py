@@ -79,3 +79,23 @@ def test_file_sha256_changes_with_the_bytes(tmp_path: Path) -> None:
     assert file_sha256(path) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"  # SHA-256("abc")
     path.write_bytes(b"abd")
     assert file_sha256(path) != "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be", "utf-16"])
+def test_utf16_exports_are_read_with_or_without_a_byte_order_mark(tmp_path: Path, encoding: str) -> None:
+    from nlp.tables import detect_encoding, read_table
+
+    path = tmp_path / "t.csv"
+    path.write_bytes("id,text\n1,停水了\n".encode(encoding))
+    assert detect_encoding(path) == encoding
+    assert read_table(path).to_dict("records") == [{"id": "1", "text": "停水了"}]
+
+
+def test_an_output_that_is_the_input_is_refused(tmp_path: Path) -> None:
+    from nlp.errors import InputError
+    from nlp.tables import check_not_input
+
+    (tmp_path / "a.csv").write_text("id,text\n", encoding="utf-8")
+    with pytest.raises(InputError, match="would overwrite the input"):
+        check_not_input(tmp_path / "sub" / ".." / "a.csv", tmp_path / "a.csv")
+    check_not_input(tmp_path / "b.csv", tmp_path / "a.csv")  # another file is fine

@@ -98,3 +98,21 @@ def test_bad_weeks(stream, tokenizer, week: str, message: str) -> None:
     with pytest.raises(InputError, match=message):
         parse_week(week)
         build_digest(stream[0], week, tokenizer)
+
+
+@pytest.mark.parametrize(
+    ("text", "monday"), [("2022-W15", "2022-04-11"), ("2019-w34", "2019-08-19"), (" 2020-W53 ", "2020-12-28")]
+)
+def test_weeks_are_read(text: str, monday: str) -> None:
+    from trends.digest import parse_week
+
+    assert parse_week(text).isoformat() == monday
+
+
+@pytest.mark.parametrize("text", ["9999-W52", "2022-W54", "2021-W53", "２０２２-W15", "2022-15", "1969-W10", ""])
+def test_impossible_weeks_are_refused_with_the_expected_form(text: str) -> None:
+    from nlp.errors import InputError
+    from trends.digest import parse_week
+
+    with pytest.raises(InputError, match="expected a week such as 2019-W34"):
+        parse_week(text)
