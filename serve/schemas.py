@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 __all__ = [
     "BatchIn",
@@ -15,10 +15,27 @@ __all__ = [
     "PendingOut",
     "Prediction",
     "RankedOut",
+    "ReloadOut",
     "Scored",
     "Term",
     "TicketIn",
 ]
+
+
+def _encodable(value: str) -> str:
+    # JSON may carry a lone surrogate ("\\ud800", or the raw bytes ED A0 80 that json reads as one):
+    # a str Python holds but no UTF-8 file, log or tokenizer can take.
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ValueError(
+            f"expected valid Unicode text, got the lone surrogate {value[exc.start]!r} at character {exc.start}; "
+            "send text encoded as UTF-8"
+        ) from None
+    return value
+
+
+Text = Annotated[str, AfterValidator(_encodable)]
 
 
 class TicketIn(BaseModel):
@@ -26,10 +43,10 @@ class TicketIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
 
-    ticket_id: str | None = Field(None, max_length=200, description="the caller's id, echoed back and logged")
-    title: str | None = Field(None, description="ticket title, if any")
-    text: str = Field(description="ticket body; must contain a non-space character")
-    channel: str | None = Field(None, max_length=100, description="电话, 微信, 网站 ...")
+    ticket_id: Text | None = Field(None, max_length=200, description="the caller's id, echoed back and logged")
+    title: Text | None = Field(None, description="ticket title, if any")
+    text: Text = Field(description="ticket body; must contain a non-space character")
+    channel: Text | None = Field(None, max_length=100, description="电话, 微信, 网站 ...")
     created_at: datetime | None = Field(None, description="ISO 8601 time the ticket was filed")
 
     @field_validator("text")
@@ -94,6 +111,11 @@ class Prediction(BaseModel):
 class BatchOut(BaseModel):
     predictions: list[Prediction]
     model_version: str
+
+
+class ReloadOut(BaseModel):
+    model_version: str = Field(description="the bundle now serving")
+    previous: str | None = Field(description="the bundle served before the reload")
 
 
 class ErrorBody(BaseModel):

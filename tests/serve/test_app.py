@@ -165,12 +165,3 @@ def test_a_failing_log_costs_no_prediction(bundle_dir, tmp_path) -> None:
         metrics = client.get("/metrics").text
     assert response.status_code == 200
     assert 'hotline_errors_total{kind="prediction_log"} 1.0' in metrics
-
-
-def test_settings_dependency_can_be_overridden(bundle_dir) -> None:
-    from serve.app import get_settings
-
-    app = create_app(Settings(model_dir=bundle_dir, prediction_log=None))
-    app.dependency_overrides[get_settings] = lambda: Settings(model_dir=bundle_dir, prediction_log=None, api_token="t")
-    with TestClient(app) as client:
-        assert client.post("/v1/predict", json={"text": "x"}).status_code == 401

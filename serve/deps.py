@@ -1,0 +1,166 @@
+"""What routes depend on: the settings, the current bundle, the metrics and the token checks.
+
+Every route takes these as typed ``Annotated[..., Depends(...)]`` parameters, never from
+``app.state`` directly, so that a test overriding :func:`get_settings`
+(``app.dependency_overrides[get_settings] = lambda: Settings(...)``) changes every limit.
+"""
+
+from __future__ import annotations
+
+import hmac
+import inspect
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any
+
+from fastapi import Depends, Request, Response
+from fastapi.routing import APIRoute
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
+
+from nlp.bundle import Bundle
+from serve.digests import DigestCache
+from serve.errors import ApiError
+from serve.metrics import Metrics
+from serve.model import ModelHolder
+from serve.predictions import Context
+from serve.predlog import PredictionLog
+from serve.settings import Settings
+
+__all__ = [
+    "AdminToken",
+    "ApiToken",
+    "BundleDep",
+    "ContextDep",
+    "DigestsDep",
+    "HolderDep",
+    "MetricsDep",
+    "PredictionLogDep",
+    "SettingsDep",
+    "TokenFirstRoute",
+    "current_bundle",
+    "get_settings",
+    "require_admin_token",
+    "require_api_token",
+]
+
+_bearer = HTTPBearer(auto_error=False)
+
+
+async def get_settings(request: Request) -> Settings:
+    """The app's settings (the one object ``create_app`` was given)."""
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+async def get_holder(request: Request) -> ModelHolder:
+    holder: ModelHolder = request.app.state.holder
+    return holder
+
+
+async def get_metrics(request: Request) -> Metrics:
+    metrics: Metrics = request.app.state.metrics
+    return metrics
+
+
+async def get_prediction_log(request: Request) -> PredictionLog | None:
+    predlog: PredictionLog | None = request.app.state.predlog
+    return predlog
+
+
+async def get_digests(request: Request) -> DigestCache | None:
+    digests: DigestCache | None = request.app.state.digests
+    return digests
+
+
+# The providers are async: FastAPI would run a plain function in its threadpool, a hop that
+# costs more than a single-ticket prediction.
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+HolderDep = Annotated[ModelHolder, Depends(get_holder)]
+MetricsDep = Annotated[Metrics, Depends(get_metrics)]
+PredictionLogDep = Annotated[PredictionLog | None, Depends(get_prediction_log)]
+DigestsDep = Annotated[DigestCache | None, Depends(get_digests)]
+_Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+
+
+async def current_bundle(holder: HolderDep) -> Bundle:
+    """The bundle to answer with, after following a changed sidecar (see :mod:`serve.model`).
+
+    Async, so that the usual case (one ``stat``, nothing changed) costs no threadpool hop;
+    a reload runs in the threadpool and this request waits for it.
+    """
+    if holder.stale():
+        await run_in_threadpool(holder.follow)
+    bundle = holder.bundle
+    if bundle is None:
+        raise ApiError(503, "not_ready", f"no model loaded: {holder.last_error or 'loading'}")
+    return bundle
+
+
+BundleDep = Annotated[Bundle, Depends(current_bundle)]
+
+
+async def predict_context(
+    request: Request, bundle: BundleDep, settings: SettingsDep, metrics: MetricsDep, predlog: PredictionLogDep
+) -> Context:
+    """The bundle (read once: a reload during the request does not affect it), limits, counters and log."""
+    return Context(bundle, settings, metrics, predlog, getattr(request.state, "request_id", None))
+
+
+ContextDep = Annotated[Context, Depends(predict_context)]
+
+
+def _check_token(credentials: HTTPAuthorizationCredentials | None, expected: str) -> None:
+    given = credentials.credentials if credentials else ""
+    if not hmac.compare_digest(given.encode(), expected.encode()):
+        raise ApiError(401, "unauthorized", "expected 'Authorization: Bearer <token>' with the service's token")
+
+
+async def require_api_token(settings: SettingsDep, credentials: _Credentials) -> None:
+    """With ``HOTLINE_API_TOKEN`` set, the request must carry it as a bearer token."""
+    if settings.api_token:
+        _check_token(credentials, settings.api_token)
+
+
+async def require_admin_token(settings: SettingsDep, credentials: _Credentials) -> None:
+    """Admin endpoints need ``HOTLINE_ADMIN_TOKEN``; without one they are disabled (403)."""
+    if not settings.admin_token:
+        raise ApiError(403, "admin_disabled", "admin endpoints are disabled: set HOTLINE_ADMIN_TOKEN to enable them")
+    _check_token(credentials, settings.admin_token)
+
+
+ApiToken = Depends(require_api_token)
+AdminToken = Depends(require_admin_token)
+_TOKEN_CHECKS = (require_api_token, require_admin_token)
+
+
+async def _settings_as_routes_see_them(request: Request) -> Settings:
+    """:func:`get_settings`, or the test's override of it (sync or async, with or without the request)."""
+    provider = request.app.dependency_overrides.get(get_settings, get_settings)
+    settings = provider(request) if inspect.signature(provider).parameters else provider()
+    return await settings if inspect.isawaitable(settings) else settings
+
+
+class TokenFirstRoute(APIRoute):
+    """A route whose token check runs before FastAPI reads and parses the body.
+
+    FastAPI reads the body before it solves dependencies, so a token dependency alone would
+    let anyone without the token make the service read and parse a large body. The route's
+    token dependencies (:data:`ApiToken`, :data:`AdminToken` in ``dependencies=``) are checked
+    here on the headers first; they still run as dependencies too (and document the security
+    scheme in OpenAPI).
+    """
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+        checks = [d.dependency for d in self.dependencies if d.dependency in _TOKEN_CHECKS]
+        if not checks:
+            return handler
+
+        async def checked_first(request: Request) -> Response:
+            settings = await _settings_as_routes_see_them(request)
+            credentials = await _bearer(request)
+            for check in checks:
+                await check(settings, credentials)
+            return await handler(request)
+
+        return checked_first

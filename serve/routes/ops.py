@@ -1,0 +1,52 @@
+"""Operations: ``/healthz``, ``/readyz``, ``/metrics`` and ``GET /v1/model``.
+
+They need no token: load balancers, Prometheus and operators call them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Response
+
+from nlp.predict import predict
+from serve.deps import BundleDep, MetricsDep
+from serve.errors import ApiError, responses
+from serve.metrics import render
+from serve.model import SMOKE_TICKETS
+
+__all__ = ["router"]
+
+router = APIRouter()
+
+
+# HEAD too: load balancers and uptime probes often ask with HEAD (one operation in OpenAPI: the GET).
+@router.head("/healthz", include_in_schema=False)
+@router.get("/healthz", tags=["operations"], summary="The process is alive")
+async def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@router.head("/readyz", include_in_schema=False)
+@router.get("/readyz", tags=["operations"], summary="A model is loaded and answers", responses=responses(503))
+def readyz(bundle: BundleDep) -> dict[str, str]:
+    try:
+        predict(bundle, SMOKE_TICKETS[:1])
+    except Exception as exc:
+        raise ApiError(503, "not_ready", f"model {bundle.bundle_id} does not answer: {type(exc).__name__}") from exc
+    return {"status": "ready", "model_version": bundle.bundle_id}
+
+
+@router.get("/metrics", tags=["operations"], summary="Prometheus metrics")
+def metrics(registry: MetricsDep) -> Response:
+    return Response(render(registry), media_type="text/plain; version=0.0.4")
+
+
+@router.get(
+    "/v1/model",
+    tags=["model"],
+    summary="The loaded bundle's sidecar: labels, metrics, thresholds, versions",
+    responses=responses(503),
+)
+async def model(bundle: BundleDep) -> dict[str, Any]:
+    return dict(bundle.meta)
