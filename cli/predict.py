@@ -28,7 +28,15 @@ def add_predict(sub: Subcommands) -> None:
 
 
 def run_predict(args: argparse.Namespace) -> int:
+    from nlp.errors import InputError
+    from nlp.parallel import default_workers
     from training.predict_file import predict_file
+
+    if args.workers is not None and args.workers > default_workers():
+        raise InputError(
+            f"--workers: expected at most {default_workers()} (the cores of this machine; each worker loads its own "
+            f"model), got {args.workers}"
+        )
 
     summary = predict_file(
         args.model,

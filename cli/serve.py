@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import tempfile
 from pathlib import Path
 
 from cli.options import Subcommands, number
@@ -29,28 +28,23 @@ def add_serve(sub: Subcommands) -> None:
 
 
 def run_serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
     from nlp.bundle import read_sidecar
+    from nlp.errors import InputError
+    from serve.runner import run
+    from serve.settings import check_workers
 
+    try:
+        workers = check_workers(args.workers)
+    except ValueError as exc:
+        raise InputError(f"--workers: {exc}") from None
     meta = read_sidecar(args.model)  # refuse a bad directory here, before any worker starts
     os.environ["HOTLINE_MODEL_DIR"] = str(Path(args.model).resolve())
     if args.prediction_log:
         os.environ["HOTLINE_PREDICTION_LOG"] = args.prediction_log
-    if args.workers > 1:  # /metrics must add up every worker's figures
-        os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="hotline-metrics-"))
     url = f"http://{args.host}:{args.port}"
     print(
-        f"serving model {meta['bundle_id']} at {url} with {args.workers} worker(s); interactive API docs: {url}/docs",
+        f"serving model {meta['bundle_id']} at {url} with {workers} worker(s); interactive API docs: {url}/docs",
         flush=True,
     )
-    uvicorn.run(
-        "serve.app:app_from_env",
-        factory=True,
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
-        log_level="warning",
-        access_log=False,
-    )
+    run(host=args.host, port=args.port, workers=workers)
     return 0
