@@ -181,11 +181,11 @@ class PredictionLog:
         if error is None:
             self._count("written", len(batch))
         else:
-            self._report(error)
-            self._spool(batch)
+            self._report(error)  # one report per batch: a spool that fails too shows as dropped rows
+            self._spool(batch, report=False)
         return conn
 
-    def _spool(self, batch: list[_Row]) -> None:
+    def _spool(self, batch: list[_Row], *, report: bool = True) -> None:
         room = max(0, self.spool_rows - self._spooled)
         kept, dropped = batch[:room], len(batch) - min(room, len(batch))
         if kept:
@@ -195,7 +195,8 @@ class PredictionLog:
                     handle.flush()
                     os.fsync(handle.fileno())
             except OSError as exc:
-                self._report(exc)
+                if report:
+                    self._report(exc)
                 dropped += len(kept)
                 kept = []
         self._spooled += len(kept)
