@@ -123,7 +123,7 @@ def _after_cue(kind: str) -> Callable[[re.Match[str]], str]:
 # the alternation would keep the regex engine from skipping ahead by its first characters).
 _LABELLED_NUMBER = re.compile(
     r"(?:订单|单号|编号|发票|工单|快递|运单|流水|案号|合同|批号|型号|序列号|税号|货号|票号|凭证号|受理号|回执号|邮编|邮政编码)"
-    rf"(?:号码|号|码)?{_FILL}[a-zA-Z]{{0,4}}-?\d[\d-]*"
+    rf"(?:号码|代码|号|码)?{_FILL}[a-zA-Z]{{0,4}}-?\d[\d-]*"
 )
 
 # Numbers recognised by their shape, wherever they stand; one scan tries them in this order at
@@ -209,7 +209,7 @@ _LABEL_KEYS = _keys("单", "号", "票", "编", "快递", "流水", "合同", "�
 # it reads as the next word (我叫张伟住在...); not when the cue is a verb (我叫了救护车).
 _NAME_CUES = "我叫|本人叫|我的名字叫|我的名字是|名字叫|本人姓名|真实姓名|姓名|联系人|报案人|投诉人|反映人|来电人|户主"
 _NOT_A_NAME_START = "了过着他她它你我们的是和与及等都也不没就还要想在把被让给来去到这那一个啥什怎为请已能会可信电身地住联手证号码叫做外车救医警物保快滴人"
-_NOT_A_NAME_END = "我你他她的是在住家电手联今昨明反投想要说和了也都就从到给被把身年"
+_NOT_A_NAME_END = "我你他她的是在住家电手联反投想要说和了也都就从到给被把身年"
 # After a weak cue (我是, 本人) only a common surname and 1-2 characters up to punctuation.
 _WEAK_NAME_CUES = "我是|本人"
 _NAME_END = r"(?=$|[\s,，。.!！?？;；、:：()（）]|电话|手机|联系|家住|住在|身份证|今年)"
