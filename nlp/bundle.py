@@ -1,18 +1,32 @@
-"""The model bundle: fitted pipelines (joblib) plus a JSON sidecar checked before unpickling.
+"""The model bundle: fitted pipelines (joblib) plus a signed JSON sidecar checked before unpickling.
 
 A bundle directory holds ``bundle.json`` and ``bundle.joblib``. Unpickling runs code, so
 :func:`load_bundle` first reads the sidecar and refuses anything this project did not
-write, a schema or scikit-learn version it cannot read, or a joblib file whose SHA-256
-differs from the one the sidecar records. Writes are atomic: each file is written to a
-temporary name and renamed, the sidecar last, so a reader sees the old bundle, the new one,
-or a hash mismatch, never half a file.
+write, a malformed sidecar, a payload named outside the bundle folder, a schema or
+scikit-learn version it cannot read, a bundle whose signature does not verify, or a joblib
+file whose SHA-256 differs from the one the sidecar records.
+
+The signature is an HMAC-SHA256, under a secret key, of the canonical sidecar (sorted keys,
+without the signature itself) and the payload bytes: a checksum anyone can recompute, a
+signature only who holds the key. The key comes from ``HOTLINE_BUNDLE_KEY`` (the key itself),
+else the file ``HOTLINE_BUNDLE_KEY_FILE``, else ``~/.config/hotline-nlp/bundle.key``, which
+:func:`save_bundle` creates (random, readable by its owner only) when no key is configured, so
+that training and serving on one machine work out of the box. An unsigned or wrongly signed
+bundle is refused unless unsigned bundles are allowed for development
+(``allow_unsigned=True`` or ``HOTLINE_ALLOW_UNSIGNED_BUNDLES=1``).
+
+Writes are atomic: each file is written to a temporary name and renamed, the sidecar last, so
+a reader sees the old bundle, the new one, or a hash mismatch, never half a file.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import os
 import platform
+import secrets
 import shutil
 from dataclasses import dataclass
 from importlib import metadata
@@ -27,13 +41,77 @@ from nlp.errors import BundleError
 from nlp.tables import file_sha256
 from nlp.tasks import ROUTING_TASKS
 
-__all__ = ["SCHEMA_VERSION", "Bundle", "copy_bundle", "library_versions", "load_bundle", "read_sidecar", "save_bundle"]
+__all__ = [
+    "SCHEMA_VERSION",
+    "Bundle",
+    "bundle_key",
+    "copy_bundle",
+    "library_versions",
+    "load_bundle",
+    "read_sidecar",
+    "save_bundle",
+    "sign_sidecar",
+]
 
 SCHEMA_VERSION = 1
 PRODUCER = "hotline-nlp"
 SIDECAR = "bundle.json"
 PAYLOAD = "bundle.joblib"
 _LIBRARIES = ("scikit-learn", "numpy", "scipy", "pandas", "joblib", "jieba", "rjieba", "hotline-nlp")
+SIGNATURE = "signature"
+_KEY_ENV, _KEY_FILE_ENV, _ALLOW_UNSIGNED_ENV = (
+    "HOTLINE_BUNDLE_KEY",
+    "HOTLINE_BUNDLE_KEY_FILE",
+    "HOTLINE_ALLOW_UNSIGNED_BUNDLES",
+)
+_DEFAULT_KEY_FILE = Path("~/.config/hotline-nlp/bundle.key")
+_HOW_TO_KEY = f"set {_KEY_ENV} or {_KEY_FILE_ENV} to the key the bundle was trained with"
+
+
+def _key_file() -> Path:
+    return Path(os.environ.get(_KEY_FILE_ENV) or _DEFAULT_KEY_FILE).expanduser()
+
+
+def bundle_key(*, create: bool = False) -> bytes | None:
+    """The key bundles are signed with: ``HOTLINE_BUNDLE_KEY``, else the key file; None when there is none.
+
+    With ``create``, a missing key file (and no ``HOTLINE_BUNDLE_KEY``) is created with a random
+    key, readable by its owner only.
+    """
+    if os.environ.get(_KEY_ENV):
+        return os.environ[_KEY_ENV].encode("utf-8")
+    path = _key_file()
+    if create and not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(secrets.token_hex(32) + "\n")
+    try:
+        key = path.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise BundleError(f"{path}: the bundle key file cannot be read ({exc}); {_HOW_TO_KEY}") from exc
+    if not key:
+        raise BundleError(f"{path}: the bundle key file is empty; {_HOW_TO_KEY}")
+    return key.encode("utf-8")
+
+
+def _signature(meta: dict[str, Any], payload: Path, key: bytes) -> str:
+    """HMAC-SHA256 of the canonical sidecar (sorted keys, no signature) and the payload bytes."""
+    unsigned = {k: v for k, v in meta.items() if k != SIGNATURE}
+    canonical = json.dumps(unsigned, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    mac = hmac.new(key, canonical.encode("utf-8", "surrogatepass") + b"\0", hashlib.sha256)
+    with open(payload, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            mac.update(block)
+    return "hmac-sha256:" + mac.hexdigest()
+
+
+def _unsigned_allowed(allow_unsigned: bool | None) -> bool:
+    if allow_unsigned is not None:
+        return allow_unsigned
+    return os.environ.get(_ALLOW_UNSIGNED_ENV, "").strip().lower() in {"1", "true", "yes"}
 
 
 def library_versions() -> dict[str, str]:
@@ -85,12 +163,16 @@ class Bundle:
         return seeds
 
 
-def save_bundle(bundle: Bundle, directory: str | os.PathLike[str]) -> Path:
+def save_bundle(bundle: Bundle, directory: str | os.PathLike[str], *, key: bytes | None = None) -> Path:
     """Write ``bundle`` to ``directory`` atomically and return the directory.
 
-    The sidecar gets the producer, schema version, library versions and the SHA-256
-    of the joblib file, and is written after it.
+    The sidecar gets the producer, schema version, library versions, the SHA-256 of the joblib
+    file and the signature under ``key`` (default: :func:`bundle_key`, created if missing), and is
+    written after the joblib file.
     """
+    key = key or bundle_key(create=True)
+    if key is None:  # bundle_key(create=True) returns a key or raises; this keeps mypy and a reader sure
+        raise BundleError(f"no key to sign the bundle with; {_HOW_TO_KEY}")
     directory = Path(directory)
     if directory.exists() and not directory.is_dir():
         raise BundleError(f"{directory}: expected a directory for the bundle, got a file")
@@ -105,10 +187,30 @@ def save_bundle(bundle: Bundle, directory: str | os.PathLike[str]) -> Path:
         versions=library_versions(),
         payload={"file": PAYLOAD, "sha256": file_sha256(payload)},
     )
-    text = json.dumps(meta, ensure_ascii=False, indent=2, default=str)
-    write_atomic(directory / SIDECAR, text)
-    bundle.meta = meta
+    bundle.meta = _write_sidecar(directory, meta, key)
     return directory
+
+
+def _write_sidecar(directory: Path, meta: dict[str, Any], key: bytes) -> dict[str, Any]:
+    """Sign ``meta`` as a reader will see it (through JSON) and write it atomically; return what was written."""
+    meta = json.loads(json.dumps({k: v for k, v in meta.items() if k != SIGNATURE}, ensure_ascii=False, default=str))
+    meta[SIGNATURE] = _signature(meta, directory / str(meta["payload"]["file"]), key)
+    text = json.dumps(meta, ensure_ascii=False, indent=2)
+    write_atomic(directory / SIDECAR, text)
+    return meta
+
+
+def sign_sidecar(directory: str | os.PathLike[str], *, key: bytes | None = None) -> dict[str, Any]:
+    """Sign a bundle's sidecar again after an edit by its owner (who holds the key); return it.
+
+    The payload is not unpickled; its SHA-256 must still match the sidecar's.
+    """
+    directory = Path(directory)
+    key = key or bundle_key()
+    if key is None:
+        raise BundleError(f"no key to sign the bundle with; {_HOW_TO_KEY}")
+    meta = read_sidecar(directory, allow_unsigned=True)
+    return _write_sidecar(directory, meta, key)
 
 
 def copy_bundle(source: str | os.PathLike[str], target: str | os.PathLike[str]) -> Path:
@@ -125,13 +227,25 @@ def copy_bundle(source: str | os.PathLike[str], target: str | os.PathLike[str]) 
     return target
 
 
-def read_sidecar(directory: str | os.PathLike[str]) -> dict[str, Any]:
-    """Read and check ``bundle.json`` without unpickling anything.
+def read_sidecar(
+    directory: str | os.PathLike[str], *, key: bytes | None = None, allow_unsigned: bool | None = None
+) -> dict[str, Any]:
+    """Read and check ``bundle.json``, and verify the signature, without unpickling anything.
+
+    Parameters
+    ----------
+    directory : path
+        The bundle folder.
+    key : bytes, optional
+        The signing key; default :func:`bundle_key`.
+    allow_unsigned : bool, optional
+        Load a bundle without a valid signature (development only); default
+        ``HOTLINE_ALLOW_UNSIGNED_BUNDLES=1``.
 
     Raises
     ------
     BundleError
-        If the directory is not a bundle this project wrote, or one it cannot load here.
+        If the directory is not a bundle this project wrote and signed, or one it cannot load here.
     """
     directory = Path(directory)
     sidecar = directory / SIDECAR
@@ -143,7 +257,7 @@ def read_sidecar(directory: str | os.PathLike[str]) -> dict[str, Any]:
         )
     try:
         meta = json.loads(sidecar.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+    except (json.JSONDecodeError, UnicodeDecodeError, OSError) as exc:
         raise BundleError(f"{sidecar}: unreadable sidecar ({exc}); retrain or restore the bundle") from exc
     if not isinstance(meta, dict) or meta.get("producer") != PRODUCER:
         raise BundleError(
@@ -153,33 +267,79 @@ def read_sidecar(directory: str | os.PathLike[str]) -> dict[str, Any]:
         raise BundleError(
             f"{sidecar}: expected bundle schema {SCHEMA_VERSION}, got {meta.get('schema')!r}; retrain with this version of hotline-nlp"
         )
-    trained = meta.get("versions", {}).get("scikit-learn")
+    _check_fields(sidecar, meta)
+    trained = meta["versions"].get("scikit-learn")
     installed = library_versions()["scikit-learn"]
     if trained != installed:
         raise BundleError(
             f"{sidecar}: trained with scikit-learn {trained}, but {installed} is installed; retrain the bundle or install scikit-learn=={trained}"
         )
-    payload = directory / str(meta.get("payload", {}).get("file", PAYLOAD))
-    if not payload.is_file():
-        raise BundleError(
-            f"{directory}: the sidecar names {payload.name}, which is missing; retrain or restore the bundle"
-        )
-    if file_sha256(payload) != meta["payload"].get("sha256"):
+    payload = _payload_path(directory, meta["payload"]["file"], sidecar)
+    # The hash first: a payload being copied in is the common case, and says so. The signature
+    # then covers what a recomputed hash does not: a sidecar and payload edited together.
+    if file_sha256(payload) != meta["payload"]["sha256"]:
         raise BundleError(
             f"{payload}: SHA-256 differs from the sidecar's; the file was changed or is being written; retrain or restore the bundle"
         )
+    if not _unsigned_allowed(allow_unsigned):
+        _verify(sidecar, meta, payload, key or bundle_key())
     return meta
 
 
-def load_bundle(directory: str | os.PathLike[str]) -> Bundle:
-    """Check the sidecar, then unpickle the pipelines of a bundle directory."""
-    meta = read_sidecar(directory)
+def _check_fields(sidecar: Path, meta: dict[str, Any]) -> None:
+    """Refuse a sidecar whose fields have the wrong shape (as a hand-edited or damaged one may)."""
+    expected = {"payload": "an object with 'file' and 'sha256'", "versions": "an object", "tasks": "an object"}
+    for field, what in expected.items():
+        if not isinstance(meta.get(field), dict):
+            raise BundleError(
+                f"{sidecar}: expected '{field}' to be {what}, got {meta.get(field)!r}; retrain or restore the bundle"
+            )
+    for field in ("file", "sha256"):
+        if not isinstance(meta["payload"].get(field), str) or not meta["payload"][field]:
+            raise BundleError(
+                f"{sidecar}: expected payload.{field} to be a non-empty string, got {meta['payload'].get(field)!r}; retrain or restore the bundle"
+            )
+
+
+def _payload_path(directory: Path, name: str, sidecar: Path) -> Path:
+    """The payload file, which must be a file of the bundle folder itself."""
+    payload = directory / name
+    inside = Path(name).name == name and name not in {".", ".."} and "\\" not in name
+    if not inside or payload.resolve().parent != directory.resolve():
+        raise BundleError(
+            f"{sidecar}: the payload {name!r} is outside the bundle folder; a bundle names a file of its own folder, retrain or restore it"
+        )
+    if not payload.is_file():
+        raise BundleError(f"{directory}: the sidecar names {name}, which is missing; retrain or restore the bundle")
+    return payload
+
+
+def _verify(sidecar: Path, meta: dict[str, Any], payload: Path, key: bytes | None) -> None:
+    """Refuse a bundle whose signature is missing or does not verify under ``key``."""
+    allow = f"(for development only, {_ALLOW_UNSIGNED_ENV}=1 loads it anyway)"
+    signature = meta.get(SIGNATURE)
+    if not isinstance(signature, str) or not signature:
+        raise BundleError(f"{sidecar}: the bundle is not signed; retrain it with this version of hotline-nlp {allow}")
+    if key is None:
+        raise BundleError(f"{sidecar}: no key to verify the bundle's signature; {_HOW_TO_KEY} {allow}")
+    if not hmac.compare_digest(signature, _signature(meta, payload, key)):
+        raise BundleError(
+            f"{sidecar}: the signature does not match: the bundle was changed, or signed with another key; "
+            f"{_HOW_TO_KEY}, or retrain it {allow}"
+        )
+
+
+def load_bundle(
+    directory: str | os.PathLike[str], *, key: bytes | None = None, allow_unsigned: bool | None = None
+) -> Bundle:
+    """Check the sidecar and the signature (see :func:`read_sidecar`), then unpickle the pipelines."""
+    meta = read_sidecar(directory, key=key, allow_unsigned=allow_unsigned)
     payload = Path(directory) / meta["payload"]["file"]
     try:
         pipelines = joblib.load(payload)
     except Exception as exc:
         raise BundleError(f"{payload}: could not be loaded ({exc}); retrain or restore the bundle") from exc
-    expected = sorted(meta.get("tasks", {}))
+    expected = sorted(meta["tasks"])
     if not isinstance(pipelines, dict) or sorted(pipelines) != expected:
         raise BundleError(
             f"{payload}: expected pipelines for tasks {expected}, got {sorted(pipelines) if isinstance(pipelines, dict) else type(pipelines).__name__}"

@@ -81,7 +81,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.holder = ModelHolder(settings.model_dir, metrics)
     app.state.digests = DigestCache(settings.store) if settings.store else None
     app.state.predlog = (
-        PredictionLog(settings.prediction_log, on_error=log_failure_counter(metrics))
+        PredictionLog(
+            settings.prediction_log,
+            on_error=log_failure_counter(metrics),
+            on_rows=metrics.count_prediction_log_rows,
+        )
         if settings.prediction_log
         else None
     )

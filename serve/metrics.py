@@ -38,8 +38,18 @@ class Metrics:
             multiprocess_mode="liveall",
         )
         self.reloads = Counter("hotline_model_reloads_total", "Model reloads", ["outcome"], registry=self.registry)
+        self.prediction_log_rows = Counter(
+            "hotline_prediction_log_rows_total",
+            "Rows of the prediction log: written, spooled (the log was locked), replayed from the spool, dropped",
+            ["outcome"],
+            registry=self.registry,
+        )
 
         self._version: str | None = None
+
+    def count_prediction_log_rows(self, outcome: str, rows: int) -> None:
+        """The ``on_rows`` callback of :class:`serve.predlog.PredictionLog`."""
+        self.prediction_log_rows.labels(outcome=outcome).inc(rows)
 
     def set_model(self, version: str) -> None:
         """Mark ``version`` as loaded (1) and the previous one as gone (0).

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pandas as pd
@@ -15,6 +16,11 @@ from training.fit import TrainConfig
 from training.train import train_bundle
 
 SMALL = TrainConfig(folds=3)
+
+# Bundles are signed and verified with this key in every test (and in the processes tests start),
+# never with a developer's own key file; unsigned bundles are refused as in production.
+os.environ["HOTLINE_BUNDLE_KEY"] = "hotline-nlp tests: not a secret"
+os.environ.pop("HOTLINE_ALLOW_UNSIGNED_BUNDLES", None)
 
 
 # The dispatch columns of the demo corpus; without them an export trains department groups.

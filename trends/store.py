@@ -1,12 +1,19 @@
 """The ticket store: an embedded DuckDB file that analysts' digests read.
 
 Re-ingesting the same or an overlapping export neither duplicates nor loses tickets: rows
-are upserted by ticket id (a newer export's values win). Texts are stored masked: the store
-feeds digests that people read, and mining needs no phone numbers.
+are upserted by ticket id (a newer export's values win). Titles and texts are stored masked
+(:func:`nlp.text.mask_pii`): the store feeds digests that people read, and mining needs no phone
+numbers. The reporter is stored as a pseudonym, a keyed hash under a random key kept in the
+store: digests count distinct reporters and need nothing else. The store refuses a path that is
+not a DuckDB file it made (a CSV export given by mistake, a directory, ``:memory:``), rather
+than writing where nobody will read.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import secrets
 import time
 from datetime import datetime
 from pathlib import Path
@@ -18,7 +25,7 @@ import pandas as pd
 from nlp.errors import HotlineError, InputError
 from nlp.text import mask_pii
 
-__all__ = ["COLUMNS", "StoreBusy", "StoreMissing", "TicketStore"]
+__all__ = ["COLUMNS", "StoreBusy", "StoreMissing", "TicketStore", "pseudonym"]
 
 
 class StoreBusy(HotlineError):
@@ -45,8 +52,19 @@ CREATE TABLE IF NOT EXISTS tickets (
     channel VARCHAR,
     source VARCHAR,
     ingested_at TIMESTAMP NOT NULL
-)
+);
+CREATE TABLE IF NOT EXISTS hotline_meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL);
 """
+PRODUCER = "hotline-nlp ticket store"
+# Bytes 8-11 of every DuckDB database file.
+_DUCKDB_MAGIC = b"DUCK"
+# Extensions of the files a user may pass by mistake (an export, a log); a new store is never given one.
+_NOT_A_STORE = {".csv", ".tsv", ".txt", ".xlsx", ".xls", ".parquet", ".json", ".jsonl", ".sqlite", ".sqlite3", ".db"}
+
+
+def pseudonym(reporter: str, key: bytes) -> str:
+    """The stored form of a reporter: equal reporters, equal pseudonyms; the value itself is not kept."""
+    return "r-" + hmac.new(key, reporter.encode("utf-8", "surrogatepass"), hashlib.sha256).hexdigest()[:20]
 
 
 class TicketStore:
@@ -71,6 +89,7 @@ class TicketStore:
         return self.path.with_name(self.path.name + ".weeks")
 
     def _connect(self, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+        self._check_path()
         if read_only and not self.path.exists():
             raise StoreMissing(
                 f"{self.path}: no ticket store here; create it with 'hotline ingest FILE --store {self.path}'"
@@ -78,9 +97,67 @@ class TicketStore:
         if not read_only:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         conn = self._open(read_only)
-        if not read_only:
-            conn.execute(_SCHEMA)
+        try:
+            self._check_made_here(conn, read_only)
+        except BaseException:
+            conn.close()
+            raise
         return conn
+
+    def _check_path(self) -> None:
+        """Refuse, before DuckDB opens anything, a path that is no ticket store and cannot become one."""
+        what = "a ticket store path (a .duckdb file), e.g. --store tickets.duckdb"
+        if str(self.path).startswith(":") or str(self.path) == "":
+            raise InputError(f"{self.path}: expected {what}, got an in-memory database, which nobody could read later")
+        if self.path.is_dir():
+            raise InputError(f"{self.path}: expected {what}, got a directory")
+        if self.path.exists():
+            with open(self.path, "rb") as handle:
+                head = handle.read(12)
+            if head[8:12] != _DUCKDB_MAGIC:
+                raise InputError(
+                    f"{self.path}: expected {what}, got a file that is not a DuckDB database"
+                    f"{' (a ' + self.path.suffix + ' file?)' if self.path.suffix else ''}; pass a new path for the store"
+                )
+        elif self.path.suffix.lower() in _NOT_A_STORE:
+            raise InputError(
+                f"{self.path}: expected {what}, got a {self.path.suffix} name; a store is a DuckDB file, name it e.g. "
+                f"{self.path.with_suffix('.duckdb')}"
+            )
+
+    def _check_made_here(self, conn: duckdb.DuckDBPyConnection, read_only: bool) -> None:
+        """Refuse a DuckDB file this project did not make; create the tables in a new one."""
+        tables = {str(row[0]) for row in conn.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+        if "hotline_meta" in tables:
+            found = conn.execute("SELECT value FROM hotline_meta WHERE key = 'producer'").fetchall()
+            if found != [(PRODUCER,)]:
+                raise InputError(
+                    f"{self.path}: expected a ticket store made by 'hotline ingest', got another DuckDB file; pass a new path for the store"
+                )
+            return
+        if tables - {"tickets"}:
+            raise InputError(
+                f"{self.path}: expected a ticket store made by 'hotline ingest', got a DuckDB file with tables "
+                f"{sorted(tables)}; pass a new path for the store"
+            )
+        if read_only:
+            if not tables:
+                raise StoreMissing(
+                    f"{self.path}: an empty DuckDB file, no ticket store yet; fill it with 'hotline ingest FILE --store {self.path}'"
+                )
+            return  # a store of an earlier version (tickets only): its table is written on the next ingest
+        conn.execute(_SCHEMA)
+        conn.execute(
+            "INSERT INTO hotline_meta VALUES ('producer', ?), ('reporter_key', ?) ON CONFLICT DO NOTHING",
+            [PRODUCER, secrets.token_hex(32)],
+        ).fetchall()
+
+    def _reporter_key(self, conn: duckdb.DuckDBPyConnection) -> bytes:
+        found = conn.execute("SELECT value FROM hotline_meta WHERE key = 'reporter_key'").fetchall()
+        if not found:  # a store made before reporters were pseudonymised
+            conn.execute("INSERT INTO hotline_meta VALUES ('reporter_key', ?)", [secrets.token_hex(32)]).fetchall()
+            return self._reporter_key(conn)
+        return bytes.fromhex(str(found[0][0]))
 
     def _open(self, read_only: bool) -> duckdb.DuckDBPyConnection:
         """Connect, waiting up to ``wait_seconds`` while another process writes (an ingest holds the file)."""
@@ -114,6 +191,11 @@ class TicketStore:
         rows["ingested_at"] = datetime.now()
         conn = self._connect()
         try:
+            key = self._reporter_key(conn)
+            rows["reporter"] = [
+                None if r is None or (isinstance(r, float) and r != r) or str(r) == "" else pseudonym(str(r), key)
+                for r in rows["reporter"]
+            ]
             conn.register("incoming", rows)
             known = conn.execute("SELECT count(*) FROM tickets WHERE id IN (SELECT id FROM incoming)").fetchone()
             updated = int(known[0]) if known else 0

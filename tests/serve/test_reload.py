@@ -7,6 +7,7 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
+from nlp.bundle import sign_sidecar
 from serve.app import create_app
 from serve.settings import Settings
 from tests.serve.conftest import ADMIN
@@ -19,11 +20,12 @@ def _serving_copy(bundle_dir: Path, tmp_path: Path) -> Path:
 
 
 def _retag(directory: Path, bundle_id: str) -> None:
-    """Rewrite the sidecar's id (the payload hash stays valid): a 'new' bundle to roll out."""
+    """Rewrite the sidecar's id (the payload hash stays valid) and sign it again: a 'new' bundle to roll out."""
     sidecar = directory / "bundle.json"
     meta = json.loads(sidecar.read_text(encoding="utf-8"))
     meta["bundle_id"] = bundle_id
     sidecar.write_text(json.dumps(meta), encoding="utf-8")
+    sign_sidecar(directory)  # as the owner of the key would
 
 
 def test_reload_swaps_in_the_new_bundle(bundle_dir: Path, tmp_path: Path) -> None:

@@ -96,3 +96,82 @@ def test_a_store_being_written_is_waited_for_then_reported_clearly(tmp_path: Pat
         assert TicketStore(path, wait_seconds=10).count() == 1  # waits for the writer to finish
     finally:
         holder.wait(timeout=10)
+
+
+def test_reporters_are_stored_as_pseudonyms(tmp_path: Path) -> None:
+    store = TicketStore(tmp_path / "t.duckdb")
+    frame = _frame(["a", "b", "c"]).assign(reporter=["13812345678", "13812345678", "张伟"])
+    store.upsert(frame, source="x")
+    reporters = store.tickets()["reporter"].tolist()
+    assert reporters[0] == reporters[1] != reporters[2]  # distinct reporters still count apart
+    assert all(r.startswith("r-") and "138" not in r for r in reporters)
+    assert "13812345678" not in (tmp_path / "t.duckdb").read_bytes().decode("latin-1")
+    store.upsert(_frame(["d"]).assign(reporter="13812345678"), source="y")  # the same key on the next ingest
+    assert store.tickets().set_index("id").at["d", "reporter"] == reporters[0]
+
+
+def test_another_store_gives_other_pseudonyms(tmp_path: Path) -> None:
+    frame = _frame(["a"]).assign(reporter="13812345678")
+    one, two = TicketStore(tmp_path / "1.duckdb"), TicketStore(tmp_path / "2.duckdb")
+    one.upsert(frame, source="x")
+    two.upsert(frame, source="x")
+    assert one.tickets()["reporter"].iloc[0] != two.tickets()["reporter"].iloc[0]
+
+
+def _existing(tmp_path: Path, name: str) -> Path:
+    path = tmp_path / name
+    frame = _frame(["a"])
+    if name.endswith(".parquet"):
+        frame.to_parquet(path)
+    elif name.endswith(".json"):
+        frame.to_json(path, orient="records", lines=True, date_format="iso")
+    else:
+        frame.to_csv(path, index=False)
+    return path
+
+
+@pytest.mark.parametrize("name", ["existing.csv", "existing.parquet", "existing.json", "noextension"])
+def test_an_existing_file_that_is_no_store_is_refused_and_left_alone(tmp_path: Path, name: str) -> None:
+    path = _existing(tmp_path, name)
+    before = path.read_bytes()
+    with pytest.raises(InputError, match="not a DuckDB database"):
+        TicketStore(path).upsert(_frame(["b"]), source="x")
+    with pytest.raises(InputError, match="not a DuckDB database"):
+        TicketStore(path).tickets()
+    assert path.read_bytes() == before
+
+
+def test_memory_a_directory_and_a_data_file_name_are_refused(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="in-memory database"):
+        TicketStore(":memory:").upsert(_frame(["a"]), source="x")
+    with pytest.raises(InputError, match="got a directory"):
+        TicketStore(tmp_path).upsert(_frame(["a"]), source="x")
+    with pytest.raises(InputError, match=r"got a \.csv name.*new\.duckdb"):
+        TicketStore(tmp_path / "new.csv").upsert(_frame(["a"]), source="x")
+    assert not (tmp_path / "new.csv").exists()
+
+
+def test_a_duckdb_file_made_elsewhere_is_refused(tmp_path: Path) -> None:
+    import duckdb
+
+    path = tmp_path / "other.duckdb"
+    conn = duckdb.connect(str(path))
+    conn.execute("CREATE TABLE sales (x INTEGER)")
+    conn.close()
+    with pytest.raises(InputError, match="made by 'hotline ingest'"):
+        TicketStore(path).upsert(_frame(["a"]), source="x")
+
+
+def test_a_store_of_the_earlier_version_is_still_read_and_written(tmp_path: Path) -> None:
+    import duckdb
+
+    from trends.store import _SCHEMA
+
+    path = tmp_path / "old.duckdb"
+    conn = duckdb.connect(str(path))
+    conn.execute(_SCHEMA.split(";")[0])  # the tickets table alone, as stores were made before hotline_meta
+    conn.close()
+    store = TicketStore(path)
+    assert store.count() == 0
+    store.upsert(_frame(["a"]).assign(reporter="u1"), source="x")
+    assert store.count() == 1 and store.tickets()["reporter"].iloc[0].startswith("r-")
