@@ -23,7 +23,6 @@ from functools import partial
 from pathlib import Path
 
 from demo.corpus import generate
-
 from nlp.text import clean, clean_many, mask_pii
 from tests.nlp.pii_cases import digits_of, leaked, ordinary_cases, pii_cases
 
