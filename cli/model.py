@@ -196,5 +196,7 @@ def run_promote(args: argparse.Namespace) -> int:
             print(f"  {c.task:<13} {c.metric:<14} {c.current:.4f} -> {c.candidate:.4f}  ({c.change:+.4f})")
     was = f" (was {result.replaced_id}; kept in {result.previous_dir})" if result.replaced_id else ""
     print(f"promoted {result.candidate_id} to {args.to}{was}")
-    print("the service loads it on POST /v1/admin/reload (admin token) or kill -HUP; until then it serves the old one")
+    print(
+        "a service serving that folder takes it up at its next prediction (every worker checks the sidecar); POST /v1/admin/reload or kill -HUP does it at once"
+    )
     return 0

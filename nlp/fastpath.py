@@ -31,7 +31,7 @@ from nlp.ngrams import CharNgramTfidf, WordNgramTfidf
 from nlp.places import PlaceFeatures
 from nlp.tokenize import Tokenizer
 
-__all__ = ["fast_features", "fast_head"]
+__all__ = ["fast_features", "fast_head", "fast_head_on_columns"]
 
 _cache: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
 _lock = threading.Lock()
@@ -56,13 +56,15 @@ class FastHead:
     one per member, and no copy of a transposed ``coef_`` per call).
     """
 
-    weights: np.ndarray  # (n_features, total outputs), every member's coef_.T side by side
+    weights: Any  # (n_features, total outputs), every member's coef_.T side by side (ndarray or sparse)
     intercepts: np.ndarray  # (total outputs,)
     members: tuple[_Member, ...]
     n_classes: int
 
     def predict_proba(self, X: Any) -> np.ndarray:
-        decisions = np.asarray(X @ self.weights) + self.intercepts
+        product = X @ self.weights
+        # Sparse weights (a unit head's, over its selected features only) give a sparse product.
+        decisions = (product.toarray() if sparse.issparse(product) else np.asarray(product)) + self.intercepts
         mean = np.zeros((X.shape[0], self.n_classes))
         for m in self.members:
             decision = decisions[:, m.outputs]
@@ -237,6 +239,26 @@ def _cached(obj: Any, compile_: Any) -> Any:
 def fast_features(features: Any) -> Any:
     """An object with ``transform(frame)`` equal to ``features.transform``, faster when recognised."""
     return _cached(features, _compile_features)
+
+
+def fast_head_on_columns(classifier: Any, columns: np.ndarray, n_features: int) -> Any:
+    """A head fitted on ``X[:, columns]``, evaluated on the whole ``X`` (its weights spread to every column, sparse).
+
+    Selecting columns of a sparse row costs a pass over every feature; spreading the weights
+    once makes the head one sparse product over the ticket's own terms.
+    """
+    compiled = fast_head(classifier)
+    if not isinstance(compiled, FastHead):
+        return None
+    spread = sparse.csr_matrix(
+        (np.ones(len(columns)), (columns, np.arange(len(columns)))), shape=(n_features, len(columns))
+    )
+    return FastHead(
+        weights=(spread @ sparse.csr_matrix(compiled.weights)).tocsr(),
+        intercepts=compiled.intercepts,
+        members=compiled.members,
+        n_classes=compiled.n_classes,
+    )
 
 
 def fast_head(classifier: Any) -> Any:

@@ -16,6 +16,7 @@ platform is uncertain is never routed to a unit automatically.
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 import numpy as np
@@ -23,7 +24,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.feature_selection import chi2
 from sklearn.utils.validation import check_is_fitted
 
-from nlp.fastpath import fast_head  # the same arrays the service evaluates for any calibrated head
+from nlp.fastpath import fast_head  # the arrays the service evaluates for calibrated heads
 
 __all__ = ["TwoLevelRouter"]
 
@@ -38,6 +39,19 @@ class _Constant:
 
     def predict_proba(self, X: Any) -> np.ndarray:
         return np.ones((X.shape[0], 1))
+
+
+class _Selected:
+    """A unit head that the fast path does not know, evaluated on its selected columns."""
+
+    def __init__(self, head: Any, columns: np.ndarray) -> None:
+        self.head, self.columns = head, columns
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        return np.asarray(self.head.predict_proba(X[:, self.columns]))
+
+
+_COMPILED: weakref.WeakKeyDictionary[Any, tuple[int, list[tuple[int, list[int], Any]]]] = weakref.WeakKeyDictionary()
 
 
 class TwoLevelRouter(ClassifierMixin, BaseEstimator):

@@ -81,3 +81,18 @@ def test_every_unit_needs_a_platform() -> None:
     y[0] = "nowhere"
     with pytest.raises(ValueError, match="expected a platform for every unit"):
         _router().fit(X, y)
+
+
+def test_fast_evaluation_equals_the_fitted_heads_own() -> None:
+    X, y = _tickets(300, 0)
+    router = _router(max_features=3).fit(X, y)
+    X_new, _ = _tickets(50, 2)
+    platform = router.platform_head_.predict_proba(X_new)
+    expected = np.zeros((50, len(router.classes_)))
+    for p, name in enumerate(router.platform_head_.classes_):
+        columns, head = router.unit_heads_[name]
+        within = head.predict_proba(X_new[:, columns])
+        for j, unit in enumerate(head.classes_):
+            expected[:, list(router.classes_).index(unit)] = platform[:, p] * within[:, j]
+    assert np.abs(router.predict_proba(X_new) - expected).max() < 1e-9
+    assert np.abs(router.predict_proba(X_new[:1]) - expected[:1]).max() < 1e-9  # one ticket, as the service asks
