@@ -64,8 +64,12 @@ class FastHead:
     def predict_proba(self, X: Any) -> np.ndarray:
         product = X @ self.weights
         # Sparse weights (a unit head's, over its selected features only) give a sparse product.
-        decisions = (product.toarray() if sparse.issparse(product) else np.asarray(product)) + self.intercepts
-        mean = np.zeros((X.shape[0], self.n_classes))
+        return self.proba_from(product.toarray() if sparse.issparse(product) else np.asarray(product))
+
+    def proba_from(self, products: np.ndarray) -> np.ndarray:
+        """The probabilities from ``X @ weights`` (several heads' products can be computed in one)."""
+        decisions = products + self.intercepts
+        mean = np.zeros((decisions.shape[0], self.n_classes))
         for m in self.members:
             decision = decisions[:, m.outputs]
             proba = np.zeros_like(mean)

@@ -20,11 +20,12 @@ import weakref
 from typing import Any
 
 import numpy as np
+from scipy import sparse
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.feature_selection import chi2
 from sklearn.utils.validation import check_is_fitted
 
-from nlp.fastpath import fast_head  # the arrays the service evaluates for calibrated heads
+from nlp.fastpath import fast_head, fast_head_on_columns  # the arrays the service evaluates for calibrated heads
 
 __all__ = ["TwoLevelRouter"]
 
@@ -51,7 +52,7 @@ class _Selected:
         return np.asarray(self.head.predict_proba(X[:, self.columns]))
 
 
-_COMPILED: weakref.WeakKeyDictionary[Any, tuple[int, list[tuple[int, list[int], Any]]]] = weakref.WeakKeyDictionary()
+_COMPILED: weakref.WeakKeyDictionary[Any, tuple[int, Any, Any]] = weakref.WeakKeyDictionary()
 
 
 class TwoLevelRouter(ClassifierMixin, BaseEstimator):
@@ -138,18 +139,45 @@ class TwoLevelRouter(ClassifierMixin, BaseEstimator):
         """
         check_is_fitted(self, "unit_heads_")
         platform_proba = fast_head(self.platform_head_).predict_proba(X)
-        position = {label: i for i, label in enumerate(self.classes_)}
         out = np.zeros((X.shape[0], len(self.classes_)))
+        heads, stacked = self._compiled(X.shape[1])
+        # Every platform's unit head over the ticket's terms in one sparse product, then each its own calibration.
+        products = (X @ stacked).toarray() if stacked is not None else np.zeros((X.shape[0], 0))
+        for p, targets, head, outputs in heads:
+            within = head.proba_from(products[:, outputs]) if outputs is not None else head.predict_proba(X)
+            out[:, targets] = platform_proba[:, [p]] * within
+        return out
+
+    def _compiled(self, n_features: int) -> tuple[list[tuple[int, list[int], Any, slice | None]], Any]:
+        """Per platform with units: its column in the platform head, its units' columns, its head, its outputs.
+
+        Heads the fast path knows have their weights spread to every feature and stacked side by
+        side (their ``outputs`` in the stacked product); others are evaluated on their own. Built
+        on first use and kept, not pickled: derived from the fitted heads, as :mod:`nlp.fastpath` does.
+        """
+        cached = _COMPILED.get(self)
+        if cached is not None and cached[0] == n_features:
+            return cached[1], cached[2]
+        position = {label: i for i, label in enumerate(self.classes_)}
+        heads: list[tuple[int, list[int], Any, slice | None]] = []
+        weights: list[Any] = []
+        start = 0
         for p, platform in enumerate(self.platform_head_.classes_):
             if platform not in self.unit_heads_:
                 continue
             columns, head = self.unit_heads_[platform]
-            within = (
-                head.predict_proba(X) if isinstance(head, _Constant) else fast_head(head).predict_proba(X[:, columns])
-            )
             targets = [position[str(c)] for c in head.classes_]
-            out[:, targets] = platform_proba[:, [p]] * within
-        return out
+            fast = None if isinstance(head, _Constant) else fast_head_on_columns(head, columns, n_features)
+            if fast is None:
+                heads.append((p, targets, head if isinstance(head, _Constant) else _Selected(head, columns), None))
+                continue
+            width = fast.weights.shape[1]
+            heads.append((p, targets, fast, slice(start, start + width)))
+            weights.append(fast.weights)
+            start += width
+        stacked = sparse.hstack(weights, format="csr") if weights else None
+        _COMPILED[self] = (n_features, heads, stacked)
+        return heads, stacked
 
     def predict(self, X: Any) -> np.ndarray:
         return np.asarray(self.classes_[self.predict_proba(X).argmax(axis=1)])
