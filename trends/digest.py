@@ -288,7 +288,8 @@ def build_digest(
     Returns
     -------
     dict
-        ``{"week", "n_tickets", "history", "topics": [...], "method": {...}}``, topics ranked by heat.
+        ``{"week", "n_tickets", "history", "topics": [...], "method": {...}}``, topics ranked by heat:
+        the ``params.top`` hottest and every flagged one (``emerging``) below them.
     """
     params = params or DigestParams()
     source = FrameSource(tickets) if isinstance(tickets, pd.DataFrame) else tickets
@@ -366,7 +367,8 @@ def build_digest(
         "period": {"start": monday.isoformat(), "end": (monday + timedelta(days=6)).isoformat()},
         "n_tickets": len(current),
         "history": {"weeks": labels, "tickets": [w.size for w in summaries]},
-        "topics": out[: params.top],
+        # The top topics by heat, and every flagged topic even below them: a surge must not be cut off.
+        "topics": [t for rank, t in enumerate(out) if rank < params.top or t["emerging"]],
         "n_topics": len(out),
         "method": {
             "heat": "ln(1+tickets) + ln(1+reporters) + 0.5 ln(1+likes+dislikes) + recency + 0.5 ln(max(growth,1))",

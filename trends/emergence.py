@@ -56,7 +56,7 @@ class EmergenceParams:
     prior_shape: float = 0.5  # Gamma prior of a topic's rate per ticket: about half a ticket's evidence
     fdr: float = 0.05  # Benjamini-Hochberg level across the week's topics
     min_ratio: float = 2.0  # this week's share against the baseline share
-    min_excess: float = 4.0  # tickets above the expected count
+    min_excess: float = 3.0  # tickets above the expected count
     excess_share: float = 1e-4  # ... or this share of the week's tickets, whichever is more
     growth_weeks: int = 3  # week-on-week rises that make a steady growth
 
