@@ -14,7 +14,10 @@ TF-IDF space (only tickets up to the end of the week: no look-ahead; inverse doc
 frequencies of the window, terms of a single ticket dropped); a week's count is the number of
 its tickets at least as close to the topic's centre as the topic's own typical member (the
 10th percentile of the members' similarity, and at least ``MIN_HISTORY_SIMILARITY``), every
-week by the same rule, this one included. This counts "tickets like these" in each week
+week by the same rule, this one included. A member is compared with the centre built without
+it (leave one out), as a ticket of another week is: otherwise a small topic's own members,
+which pull the centre towards themselves, inflate this week's count against the earlier
+weeks' and make steady topics look like surges. This counts "tickets like these" in each week
 whatever the clustering did in earlier weeks. Terms are hashed into a fixed space
 (:mod:`trends.summary`), so each week's counts are computed once and cached: a weekly digest
 mines only the new week.
@@ -28,15 +31,22 @@ where ``reporters`` counts distinct reporters (tickets when the data has none), 
 mean of exp(-age / 7 days) over the topic's tickets, age measured from the end of the week, and
 ``growth`` is defined below.
 
-Emergence (is it suddenly growing)::
+Emergence (is it suddenly growing): :mod:`trends.emergence`. A topic's share of this week's
+tickets (its count in the history, see History, over the week's tickets) is compared with its
+share in the previous ``EmergenceParams.baseline_weeks`` (4) weeks the data covers, by a Gamma-Poisson count model
+with a weak prior for topics silent in the baseline; p-values are adjusted across the week's
+topics (Benjamini-Hochberg) and a topic must also at least double its share and gain a
+minimum number of tickets. Each topic gets a ``status`` (``new``, ``growing``, ``emerging``,
+``fading``, ``steady``), its ``p_value`` and ``q_value``; ``emerging`` is true for the first three.
+The digest's ``method`` block says the same in words (:data:`METHOD_EMERGENCE`).
 
-    tickets = this week's count in the topic's history (see History)
-    baseline = mean weekly count over the previous BASELINE_WEEKS weeks the data covers (0 when new)
-    b = max(baseline, BASELINE_FLOOR)          # a floor, so that 1 -> 3 tickets is no surge
+Kept for reference (they no longer decide)::
+
+    baseline = mean weekly count over the same baseline weeks the data covers (0 when new)
+    b = max(baseline, BASELINE_FLOOR)
     growth = tickets / max(baseline, 1)
-    z = (tickets - b) / sqrt(b)                # Poisson-style surprise
-    emerging = tickets >= MIN_EMERGING and z >= Z_EMERGING
-    is_new = no earlier week's topic matched (and there was an earlier week to match)
+    z = (tickets - b) / sqrt(b)
+    is_new = nothing like the topic in any earlier week the data covers (and there was one)
 """
 
 from __future__ import annotations
@@ -56,6 +66,7 @@ from nlp.bundle import Bundle
 from nlp.errors import InputError
 from nlp.text import mask_pii
 from nlp.tokenize import Tokenizer
+from trends.emergence import Emergence, EmergenceParams, assess
 from trends.sources import FrameSource, TicketSource
 from trends.summary import N_FEATURES, SummaryCache, WeekSummary, summarise_week
 from trends.topics import Topic, TopicParams
@@ -64,12 +75,32 @@ __all__ = ["DigestParams", "build_digest", "empty_week", "parse_week", "week_lab
 
 LINK_SIMILARITY = 0.35
 LINK_GAP = 2
-BASELINE_WEEKS = 4
 BASELINE_FLOOR = 2.0
-MIN_EMERGING = 8
 MIN_HISTORY_SIMILARITY = 0.2
 MEMBER_PERCENTILE = 10
-Z_EMERGING = 4.5  # weekly topic counts vary more than Poisson (clustering noise): a strict surprise
+
+# The rule of trends.emergence in an analyst's words, for the digest's ``method`` block.
+METHOD_EMERGENCE = {
+    "emerging": (
+        "A topic is emerging when its share of this week's tickets is far above its share in the previous "
+        "{baseline} weeks: so far that chance would rarely produce it (a count model that allows for topics "
+        "barely seen before), at least {ratio:g} times that share, and at least {excess} tickets more than "
+        "expected (or one ticket in {per:,} of the week's, when that is more). Because shares are compared, a "
+        "busy week does not make every topic emerge, and a quiet week can still show a surge of a few tickets."
+    ),
+    "false_discoveries": (
+        "Every topic of the week is tested, so some would pass by chance: the chances are adjusted together "
+        "(Benjamini-Hochberg) and a topic passes when its adjusted chance (q_value) is at most {fdr:g}. Among "
+        "the topics flagged, about {fdr:.0%} are expected to be chance; p_value is the unadjusted chance."
+    ),
+    "new": "A topic is new when nothing like it was seen in any earlier week and it passes the test above.",
+    "growing": (
+        "A topic is growing when its share rose week on week {rises} times in a row up to this week (over the "
+        "last {weeks} weeks) and this week's share passes the same test against its share in the week the rise began."
+    ),
+    "fading": "A topic is fading when its share fell to at most 1/{ratio:g} of its earlier share, beyond chance.",
+    "status": "new, growing and emerging topics are flagged (emerging: true); the others are fading or steady.",
+}
 
 
 @dataclass(frozen=True)
@@ -78,6 +109,7 @@ class DigestParams:
     top: int = 20
     examples: int = 3
     topics: TopicParams = field(default_factory=TopicParams)
+    emergence: EmergenceParams = field(default_factory=EmergenceParams)
 
 
 _WEEK = re.compile(r"(\d{4})-W(\d{2})", re.ASCII | re.IGNORECASE)  # ASCII digits only: ２０２２ is no year here
@@ -160,18 +192,15 @@ def _histories(
     current = weeks[-1]
     matrix = _weigh(current.term_counts, idf)
     row_of = {ticket_id: i for i, ticket_id in enumerate(current.ticket_ids)}
-    members = [[row_of[i] for i in topic.ticket_ids] for topic in topics]
-    centres = sp.vstack([sp.csr_matrix(matrix[rows].mean(axis=0)) for rows in members]).tocsr()
-    centres = unit_rows(centres).T.tocsc()
-    thresholds = np.array(
-        [
-            max(
-                MIN_HISTORY_SIMILARITY,
-                float(np.percentile((matrix[rows] @ centres[:, [t]]).toarray(), MEMBER_PERCENTILE)),
-            )
-            for t, rows in enumerate(members)
-        ]
-    )
+    members = [np.array([row_of[i] for i in topic.ticket_ids]) for topic in topics]
+    sums = [sp.csr_matrix(matrix[rows].sum(axis=0)) for rows in members]  # sparse: a dense row is 4 MB
+    centres = unit_rows(sp.vstack(sums).tocsr()).T.tocsc()
+    # A member helped build its topic's centre, so it is closer to it than a like ticket of another week
+    # would be: each member is compared with the centre built without it (leave one out), which keeps this
+    # week's count like-for-like with the earlier weeks' (a small topic's count is otherwise inflated).
+    own = [_leave_one_out(matrix[rows], total_sum) for rows, total_sum in zip(members, sums, strict=True)]
+    full = [np.asarray((matrix[rows] @ centres[:, [t]]).todense()).ravel() for t, rows in enumerate(members)]
+    thresholds = np.array([max(MIN_HISTORY_SIMILARITY, float(np.percentile(o, MEMBER_PERCENTILE))) for o in own])
     out: dict[str, dict[str, int]] = {topic_id: {} for topic_id in ids}
     for week in weeks:
         close = np.zeros(len(topics), dtype=np.int64)
@@ -179,10 +208,23 @@ def _histories(
         for start in range(0, weighted.shape[0], chunk):  # bounded memory: chunk x topics similarities
             similarity = (weighted[start : start + chunk] @ centres).toarray()
             close += (similarity >= thresholds).sum(axis=0)
+        if week is current:  # members by their leave-one-out similarity instead
+            close += np.array(
+                [int((o >= c).sum()) - int((f >= c).sum()) for o, f, c in zip(own, full, thresholds, strict=True)],
+                dtype=np.int64,
+            )
         # Every week, this one included, is counted by the same rule: a like-for-like history.
         for topic_id, n in zip(ids, close.tolist(), strict=True):
             out[topic_id][week.label] = n
     return out
+
+
+def _leave_one_out(rows: sp.csr_matrix, total: sp.csr_matrix) -> np.ndarray:
+    """Cosine of each of ``rows`` with the sum of the others (``total``: the sum of all, one sparse row)."""
+    dots = (rows @ total.T).toarray().ravel()
+    norms = np.asarray(rows.multiply(rows).sum(axis=1)).ravel()  # 1, or 0 for a ticket without terms
+    rest = float(total.multiply(total).sum()) - 2 * dots + norms
+    return np.where(rest > 1e-12, (dots - norms) / np.sqrt(np.maximum(rest, 1e-12)), 0.0)
 
 
 def _heat(rows: pd.DataFrame, end: datetime, growth: float) -> float:
@@ -252,7 +294,8 @@ def build_digest(
     Returns
     -------
     dict
-        ``{"week", "n_tickets", "history", "topics": [...], "method": {...}}``, topics ranked by heat.
+        ``{"week", "n_tickets", "history", "topics": [...], "method": {...}}``, topics ranked by heat:
+        the ``params.top`` hottest and every flagged one (``emerging``) below them.
     """
     params = params or DigestParams()
     source = FrameSource(tickets) if isinstance(tickets, pd.DataFrame) else tickets
@@ -272,10 +315,16 @@ def build_digest(
     # Only weeks the data covers make a baseline: weeks before the first ticket are unknown, not zero.
     covered = labels[first_week_with_data:-1]
     current = current.set_index(current["id"].astype(str))
+    verdicts = assess(
+        np.array([[counts[topic_id][label] for label in labels] for topic_id in ids[-1]]).reshape(-1, len(labels)),
+        np.array([w.size for w in summaries]),
+        covered=len(labels) - first_week_with_data,
+        params=params.emergence,
+    )
     out = []
-    for topic, topic_id in zip(mined[-1], ids[-1], strict=True):
+    for topic, topic_id, verdict in zip(mined[-1], ids[-1], verdicts, strict=True):
         history = counts[topic_id]
-        previous = [history[label] for label in covered[-BASELINE_WEEKS:]]
+        previous = [history[label] for label in covered[-params.emergence.baseline_weeks :]]
         baseline = float(np.mean(previous)) if previous else 0.0
         floor = max(baseline, BASELINE_FLOOR)
         now = history[labels[-1]]
@@ -296,7 +345,8 @@ def build_digest(
             "z": round(z, 2),
             "baseline": round(baseline, 2),
             "is_new": bool(is_new),
-            "emerging": bool(covered) and now >= MIN_EMERGING and z >= Z_EMERGING,  # no history: nothing to grow from
+            "emerging": verdict.emerging,
+            **_verdict_fields(verdict),
             "locations": topic.locations,
             "example_ids": topic.example_ids[: params.examples],
             "examples": [
@@ -323,16 +373,46 @@ def build_digest(
         "period": {"start": monday.isoformat(), "end": (monday + timedelta(days=6)).isoformat()},
         "n_tickets": len(current),
         "history": {"weeks": labels, "tickets": [w.size for w in summaries]},
-        "topics": out[: params.top],
+        # The top topics by heat, and every flagged topic even below them: a surge must not be cut off.
+        "topics": [t for rank, t in enumerate(out) if rank < params.top or t["emerging"]],
         "n_topics": len(out),
         "method": {
             "heat": "ln(1+tickets) + ln(1+reporters) + 0.5 ln(1+likes+dislikes) + recency + 0.5 ln(max(growth,1))",
-            "emerging": f"tickets >= {MIN_EMERGING} and z >= {Z_EMERGING}, z = (tickets - b)/sqrt(b), b = max(mean of previous {BASELINE_WEEKS} weeks, {BASELINE_FLOOR})",
+            **_method_emergence(params.emergence),
             "growth": "tickets / max(mean of previous weeks, 1)",
+            "z": "(tickets - b) / sqrt(b), b = max(mean of previous weeks, 2): an older surprise score, shown for reference",
             "linking": f"cosine of c-TF-IDF keywords >= {LINK_SIMILARITY}, up to {LINK_GAP} weeks back",
             "look_ahead": "none: only tickets filed before the end of the week",
         },
     }
+
+
+def _verdict_fields(verdict: Emergence) -> dict[str, Any]:
+    """A topic's emergence verdict as digest fields (shares in percent of the week's tickets)."""
+    return {
+        "status": verdict.status,
+        "share_pct": round(100 * verdict.share, 4),
+        "baseline_share_pct": round(100 * verdict.baseline_share, 4),
+        "expected": round(verdict.expected, 2),
+        "share_ratio": round(verdict.ratio, 2),
+        "p_value": float(f"{verdict.p_value:.3g}"),
+        "q_value": float(f"{verdict.q_value:.3g}"),
+        "trend_q_value": float(f"{verdict.trend_q_value:.3g}"),
+    }
+
+
+def _method_emergence(params: EmergenceParams) -> dict[str, str]:
+    """:data:`METHOD_EMERGENCE` with the digest's own settings filled in."""
+    values = {
+        "baseline": params.baseline_weeks,
+        "ratio": params.min_ratio,
+        "excess": f"{params.min_excess:g}",
+        "per": round(1 / params.excess_share),
+        "fdr": params.fdr,
+        "rises": params.growth_weeks,
+        "weeks": params.growth_weeks + 1,
+    }
+    return {key: text.format(**values) for key, text in METHOD_EMERGENCE.items()}
 
 
 def _add_model_views(topics: list[dict[str, Any]], current: pd.DataFrame, bundle: Bundle) -> None:

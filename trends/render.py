@@ -36,12 +36,15 @@ def sparkline_svg(counts: dict[str, int], *, width: int = 160, height: int = 36,
 
 
 def _badges(topic: dict[str, Any]) -> str:
-    out = []
-    if topic["is_new"]:
-        out.append('<span class="badge new">new</span>')
+    """The flag (new, growing or emerging); ``new`` also on an unflagged topic never seen before."""
     if topic["emerging"]:
-        out.append('<span class="badge emerging">emerging</span>')
-    return " ".join(out)
+        return f'<span class="badge {topic["status"]}">{topic["status"]}</span>'
+    return '<span class="badge new">new</span>' if topic["is_new"] else ""
+
+
+def _surge(topic: dict[str, Any]) -> str:
+    """This week's share against the baseline share, and the adjusted chance of that by chance."""
+    return f"×{topic['share_ratio']:.1f} its share of the previous weeks (q {topic['q_value']:.2g})"
 
 
 def _topic_html(rank: int, topic: dict[str, Any]) -> str:
@@ -58,6 +61,7 @@ def _topic_html(rank: int, topic: dict[str, Any]) -> str:
       <dt>tickets</dt><dd>{topic["size"]} (reporters {topic["reporters"]})</dd>
       <dt>heat</dt><dd>{topic["heat"]:.2f}</dd>
       <dt>growth</dt><dd>×{topic["growth"]:.1f} (baseline {topic["baseline"]:.1f}/week)</dd>
+      <dt>share</dt><dd>{_surge(topic)}</dd>
       <dt>where</dt><dd>{e(", ".join(topic["locations"]) or "—")}</dd>
       <dt>departments</dt><dd>{departments}</dd>
       <dt>COVID share</dt><dd>{covid}</dd>
@@ -77,7 +81,7 @@ h1{font-size:1.6em} h2{border-bottom:2px solid #dee2e6;padding-bottom:.2em;margi
 dl{display:grid;grid-template-columns:auto 1fr;gap:.1em .8em;margin:0;font-size:.9em} dt{color:#868e96}
 .keywords{color:#495057;font-size:.9em} .examples{font-size:.85em;color:#495057}
 .badge{font-size:.7em;padding:.1em .5em;border-radius:3px;color:#fff;vertical-align:middle}
-.badge.new{background:#1c7ed6} .badge.emerging{background:#d9480f}
+.badge.new{background:#1c7ed6} .badge.emerging{background:#d9480f} .badge.growing{background:#e67700}
 .summary{color:#495057} .method{font-size:.8em;color:#868e96}
 """
 
@@ -116,20 +120,20 @@ def to_markdown(digest: dict[str, Any]) -> str:
     emerging = [t for t in digest["topics"] if t["emerging"]]
     lines += ["", "## Emerging this week", ""]
     lines += [
-        f"- **{t['label']}**: {t['size']} tickets, ×{t['growth']:.1f} on its baseline{' (new)' if t['is_new'] else ''}; {', '.join(t['locations']) or 'no place named'}"
+        f"- **{t['label']}** ({t['status']}): {t['size']} tickets, {_surge(t)}; {', '.join(t['locations']) or 'no place named'}"
         for t in emerging
     ] or ["No topic is surging this week."]
     lines += [
         "",
         "## Top topics by heat",
         "",
-        "| # | topic | tickets | growth | new | emerging | where | keywords | last weeks |",
+        "| # | topic | tickets | growth | new | status | where | keywords | last weeks |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
     for i, t in enumerate(digest["topics"], start=1):
         trend = " ".join(str(v) for v in t["weekly_counts"].values())
         lines.append(
-            f"| {i} | {t['label']} | {t['size']} | ×{t['growth']:.1f} | {'yes' if t['is_new'] else ''} | {'yes' if t['emerging'] else ''} "
+            f"| {i} | {t['label']} | {t['size']} | ×{t['growth']:.1f} | {'yes' if t['is_new'] else ''} | {t['status']} "
             f"| {', '.join(t['locations'])} | {' '.join(t['keywords'][:5])} | {trend} |"
         )
     lines += ["", "## How to read this", ""] + [f"- {k}: {v}" for k, v in digest["method"].items()]

@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from nlp.errors import InputError
-from trends.digest import build_digest, parse_week
+from trends.digest import DigestParams, build_digest, parse_week
 
 
 @pytest.fixture(scope="module")
@@ -61,11 +61,26 @@ def test_digest_shape_and_ranking(digests) -> None:
             "growth",
             "is_new",
             "emerging",
+            "status",
+            "p_value",
+            "q_value",
             "locations",
             "example_ids",
             "weekly_counts",
         } <= set(topic)
         assert len(topic["weekly_counts"]) == 8 and topic["keywords"]
+        assert topic["emerging"] == (topic["status"] in {"new", "growing", "emerging"})
+        assert 0 <= topic["p_value"] <= topic["q_value"] <= 1
+    assert {"emerging", "false_discoveries", "new", "growing"} <= set(digest["method"])
+
+
+def test_flagged_topics_below_the_top_are_kept(stream, tokenizer, digests) -> None:
+    frame, _ = stream
+    full = digests["2022-W15"]
+    flagged = [t["id"] for t in full["topics"][1:] if t["emerging"]]
+    assert flagged, "the week has flagged topics below the hottest"
+    cut = build_digest(frame, "2022-W15", tokenizer, params=DigestParams(top=1))
+    assert [t["id"] for t in cut["topics"]] == [full["topics"][0]["id"], *flagged]
 
 
 def test_no_look_ahead(stream, tokenizer) -> None:
