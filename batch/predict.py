@@ -30,12 +30,13 @@ from training.predict_file import PredictSummary, _score
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
-__all__ = ["NO_WEEK", "WEEK", "SparkSummary", "iso_weeks", "predict_spark", "read_input"]
+__all__ = ["NO_WEEK", "PARTITIONS_PER_CORE", "WEEK", "SparkSummary", "iso_weeks", "predict_spark", "read_input"]
 
 WEEK = "week"  # the partition column of predictions with a time column
 # The week of rows whose time is missing or unreadable: a named partition, because readers such
 # as pandas cannot read Spark's partition of nulls (__HIVE_DEFAULT_PARTITION__) with the others.
 NO_WEEK = "unknown"
+PARTITIONS_PER_CORE = 2  # enough tasks to keep every core busy, each a few Arrow batches
 
 
 @dataclass
@@ -205,11 +206,13 @@ def predict_spark(
     *,
     time_col: str | None = None,
     explain: bool = False,
+    partitions: int | None = None,
 ) -> SparkSummary:
     """Score every row of ``input_path`` on Spark and write Parquet to the folder ``output``.
 
     With ``time_col`` the output is partitioned by ISO week (``week=2022-W15/``; rows whose time
-    is missing or unreadable go to ``week=unknown``).
+    is missing or unreadable go to ``week=unknown``). An input read as fewer than ``partitions``
+    splits (default: :data:`PARTITIONS_PER_CORE` per core of the cluster) is spread over that many.
     """
     bundle = load_bundle(model)  # refused here, before any executor starts, if the bundle is not loadable
     if explain and "department" not in bundle.pipelines:
@@ -222,6 +225,11 @@ def predict_spark(
     if time_col is not None:
         wanted.append(time_col)
     frame = frame.select(*dict.fromkeys(wanted))  # executors receive only what they read
+    # A CSV file with line breaks in cells cannot be split, and a Parquet file of one row group
+    # is one split: spread the rows so that every core scores (scoring costs far more than the shuffle).
+    partitions = partitions or PARTITIONS_PER_CORE * spark.sparkContext.defaultParallelism
+    if frame.rdd.getNumPartitions() < partitions:
+        frame = frame.repartition(partitions)
 
     model_dir = Path(model).resolve()
     spark.sparkContext.addFile(str(model_dir), recursive=True)

@@ -51,6 +51,11 @@ def add_predict(sub: Subcommands) -> None:
     spark.add_argument(
         "--time-col", help="filing time column: the output is partitioned by its ISO week (week=2022-W15)"
     )
+    spark.add_argument(
+        "--partitions",
+        type=number(int, 1),
+        help="Spark tasks to spread the input over when it reads as fewer (default: 2 per core of the cluster)",
+    )
     p.set_defaults(func=run_predict)
 
 
@@ -69,6 +74,7 @@ def run_predict_spark(args: argparse.Namespace) -> int:
         column_map(args, labels=False),
         time_col=args.time_col,
         explain=args.explain,
+        partitions=args.partitions,
     )
     where = f"Spark {spark.sparkContext.master}" + (f", {summary.weeks} weeks" if args.time_col else "")
     print(_written(summary, args.output, where))
@@ -89,8 +95,8 @@ def _written(summary: PredictSummary, output: str, where: str = "") -> str:
 def run_predict(args: argparse.Namespace) -> int:
     if args.engine == "spark":
         return run_predict_spark(args)
-    if args.master or args.time_col:
-        raise InputError("--master and --time-col are options of --engine spark")
+    if args.master or args.time_col or args.partitions:
+        raise InputError("--master, --time-col and --partitions are options of --engine spark")
     from training.predict_file import predict_file
 
     summary = predict_file(
