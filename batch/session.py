@@ -67,6 +67,14 @@ def spark_session(master: str | None = None, app: str = "hotline") -> SparkSessi
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
         .config("spark.ui.showConsoleProgress", "false")  # the command prints its own summary
     )
+    # Executors verify the bundle as the driver does (nlp.bundle.load_bundle reads HOTLINE_* settings
+    # such as a bundle key): on a cluster they do not inherit the driver's environment, so pass it,
+    # and keep the values out of the UI and logs.
+    forwarded = sorted(name for name in os.environ if name.startswith("HOTLINE_"))
+    for name in forwarded:
+        builder = builder.config(f"spark.executorEnv.{name}", os.environ[name])
+    if forwarded:
+        builder = builder.config("spark.redaction.regex", "(?i)secret|password|token|access[.]?key|HOTLINE_")
     if local:  # one machine: no web UI (nor its port), and few shuffle partitions for the weekly counts
         builder = builder.config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "4")
     # PySpark 4.3 warns that pandas 3 is not "fully" supported; what runs here (Arrow batches in
