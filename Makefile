@@ -5,12 +5,12 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO := out/demo
 
-.PHONY: run test lint typecheck pytest demo browser clean
+.PHONY: run test lint typecheck pytest demo browser java clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m pip install --quiet -e ".[dev,spark]"
 	touch $(STAMP)
 
 ## run: demo corpus -> train (department, platform, unit) -> evaluate -> predict on example tickets -> weekly digest -> knowledge base -> serve the demo bundle
@@ -32,8 +32,8 @@ demo: $(STAMP)
 	$(BIN)/hotline kb suggest --index models/demo-kb --input $(DEMO)/kb_queries.csv --output $(DEMO)/kb_suggestions.csv
 	@echo "weekly hot-issue digest of 2022-W15 (two injected emerging topics): open $(DEMO)/digest/digest.html"
 
-## test: lint, type-check and the whole test suite (installs Chromium for the digest's browser test)
-test: lint typecheck browser pytest
+## test: lint, type-check and the whole test suite (installs Chromium for the digest's browser test, Java for Spark's)
+test: lint typecheck browser java pytest
 
 ## browser: Debian's chromium and a CJK font for the browser test, when missing and apt-get can install them
 browser:
@@ -43,12 +43,20 @@ browser:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; \
 	else echo "note: cannot install Chromium here; the browser test will be skipped"; fi
 
+## java: a Java runtime for the Spark tests (local mode), when missing and apt-get can install it
+java:
+	@if command -v java >/dev/null 2>&1 || [ -n "$$JAVA_HOME" ]; then :; \
+	elif command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+		echo "installing openjdk-17-jre-headless for the Spark tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless >/dev/null; \
+	else echo "note: cannot install Java here; the Spark tests will be skipped"; fi
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
 typecheck: $(STAMP)
-	$(BIN)/mypy nlp training serve trends bench cli demo kb
+	$(BIN)/mypy nlp training serve trends bench cli demo kb batch
 
 pytest: $(STAMP)
 	$(BIN)/pytest

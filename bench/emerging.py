@@ -5,7 +5,7 @@
     .venv/bin/python -m bench.emerging --volumes 330000 --weeks 9 --store DIR/tickets.duckdb
 
 For each volume (tickets a week), it generates ``weeks`` weeks of the demo stream
-(:func:`training.demo_corpus.generate`, four injected emerging topics), ingests them into a
+(:func:`demo.corpus.generate`, four injected emerging topics), ingests them into a
 ticket store week by week, and builds the digest of every week after the first (history 8,
 as the CLI), each week mined once and cached as the weekly job does. Then:
 
@@ -34,9 +34,9 @@ import time
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+from demo.corpus import generate
+from demo.topics import emerging_topics
 from nlp.tokenize import default_tokenizer
-from training.demo_corpus import generate
-from training.demo_topics import EMERGING
 from trends.digest import DigestParams, build_digest, week_label
 from trends.store import TicketStore
 from trends.summary import SummaryCache, mining_identity
@@ -56,7 +56,7 @@ def _generated(path: Path, volume: int, weeks: int, seed: int) -> TicketStore:
 
 def _injected(store: TicketStore, weeks: int) -> tuple[dict[str, str], dict[str, list[int]]]:
     """Ids of the injected tickets (by their titles, which no base topic shares) and their weekly counts."""
-    titles = {topic.key: topic.titles for topic in EMERGING}
+    titles = {topic.key: topic.titles for topic in emerging_topics()}
     ids: dict[str, str] = {}
     counts = {key: [0] * weeks for key in titles}
     for k in range(weeks):

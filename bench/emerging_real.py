@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from training.cli import main as hotline
+from cli.main import main as hotline
 
 COLUMNS = [
     "--id-col",

@@ -1,6 +1,6 @@
 """The ``hotline`` command: demo data, training, prediction, evaluation, trends and serving.
 
-Each command group lives in its own module (:mod:`cli.demo`, :mod:`cli.model`, :mod:`cli.predict`,
+Each command group lives in its own module (:mod:`cli.demo`, :mod:`cli.model`, :mod:`cli.predict`, :mod:`cli.aggregate`,
 :mod:`cli.trends`, :mod:`cli.serve`) and adds its parsers here. Every user error ends with one
 line ``hotline: error: ...`` and exit status 2; nothing reaches the user as a traceback unless
 ``--debug`` is given.
@@ -13,6 +13,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import NoReturn
 
+from cli.aggregate import add_aggregate
 from cli.demo import add_demo_data, add_demo_kb
 from cli.kb import add_kb
 from cli.model import add_evaluate, add_flag, add_promote, add_train
@@ -44,6 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
         add_train,
         add_flag,
         add_predict,
+        add_aggregate,
         add_evaluate,
         add_promote,
         add_ingest,

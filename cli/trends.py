@@ -97,6 +97,10 @@ def add_digest(sub: Subcommands) -> None:
         help="folder of mined weeks reused by later digests (default with --store: STORE.weeks; none with --tickets)",
     )
     p.add_argument("--no-cache", action="store_true", help="mine every week of the history again")
+    p.add_argument(
+        "--history-counts",
+        help="weekly counts of 'hotline aggregate': adds where tickets went (platform, unit, department) week over week",
+    )
     _add_trend_options(p)
     p.set_defaults(func=run_digest)
 
@@ -126,6 +130,10 @@ def run_digest(args: argparse.Namespace) -> int:
 
         bundle = load_bundle(args.model)
     digest = build_digest(source, args.week, tokenizer, params=params, bundle=bundle, cache=cache)
+    if args.history_counts:
+        from trends.counts import counts_section, read_counts
+
+        digest["counts"] = counts_section(read_counts(args.history_counts), digest["week"], history=args.history)
     paths = write_digest(digest, args.out)
     emerging = sum(t["emerging"] for t in digest["topics"])
     print(

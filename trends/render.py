@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from nlp.atomic import write_atomic
+from trends.counts import counts_html, counts_markdown
 
 __all__ = ["sparkline_svg", "to_html", "to_markdown", "write_digest"]
 
@@ -106,6 +107,7 @@ def to_html(digest: dict[str, Any]) -> str:
 {digest["n_topics"]} topics, {len(emerging)} emerging. Tickets per week: {sparkline_svg(history, width=240)}</p>
 <h2>Emerging this week</h2>{emerging_html}
 <h2>Top topics by heat</h2>{top_html}
+{counts_html(digest["counts"]) if "counts" in digest else ""}
 <h2>How to read this</h2><ul class="method">{method}</ul>
 </body></html>
 """
@@ -136,6 +138,8 @@ def to_markdown(digest: dict[str, Any]) -> str:
             f"| {i} | {t['label']} | {t['size']} | ×{t['growth']:.1f} | {'yes' if t['is_new'] else ''} | {t['status']} "
             f"| {', '.join(t['locations'])} | {' '.join(t['keywords'][:5])} | {trend} |"
         )
+    if "counts" in digest:  # weekly counts of 'hotline aggregate' (--history-counts)
+        lines += counts_markdown(digest["counts"])
     lines += ["", "## How to read this", ""] + [f"- {k}: {v}" for k, v in digest["method"].items()]
     return "\n".join(lines) + "\n"
 

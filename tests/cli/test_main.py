@@ -54,7 +54,8 @@ def test_every_command_is_listed(capsys) -> None:
     assert stopped.value.code == 0
     commands = re.findall(r"^ {4}(\S+)\s", listed, flags=re.M)
     assert commands == [
-        "demo-data", "train", "flag", "predict", "evaluate", "promote", "ingest", "digest", "serve", "kb", "demo-kb",
+        "demo-data", "train", "flag", "predict", "aggregate", "evaluate", "promote", "ingest", "digest", "serve", "kb",
+        "demo-kb",
     ]  # fmt: skip
 
 

@@ -1,0 +1,1 @@
+"""Province-scale batch jobs on Apache Spark: file prediction and weekly aggregation (optional extra ``spark``)."""
