@@ -34,28 +34,35 @@ from training.fit import TrainConfig
 from training.recipes import PARTIAL_MODES, teddy_department
 
 
+def vectorise(frame: Any, char_ngrams: tuple[int, int] | None) -> tuple[Any, Any]:
+    """The feature step fitted on every message (no labels), and the messages' matrix."""
+    tickets = frame[["title", "text"]].reset_index(drop=True)
+    with cached_tokens():
+        features = make_features(default_tokenizer(), char_ngrams=char_ngrams).fit(tickets)
+        return features, features.transform(tickets)
+
+
 def cross_validate(
     frame: Any,
+    vectors: tuple[Any, Any],
     new_head: Callable[[Any], Any],
     *,
-    char_ngrams: tuple[int, int] | None,
     folds: int,
     repeats: int,
     train_rows: int | None = None,
 ) -> list[np.ndarray]:
-    """Out-of-fold probabilities (classes sorted) of each repeat; ``train_rows`` subsamples each training part."""
-    tokenizer = default_tokenizer()
-    tickets = frame[["title", "text"]].reset_index(drop=True)
+    """Out-of-fold probabilities (classes sorted) of each repeat; ``train_rows`` subsamples each training part.
+
+    ``vectors`` is what :func:`vectorise` returns; ``new_head`` makes a head from the feature step.
+    """
+    features, x = vectors
     y = frame["department"].to_numpy()
     classes = sorted(set(y))
-    with cached_tokens():
-        features = make_features(tokenizer, char_ngrams=char_ngrams).fit(tickets)
-        x = features.transform(tickets)
     runs = []
     for repeat in range(repeats):
         oof = np.zeros((len(y), len(classes)))
         splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=repeat)
-        for train_idx, test_idx in splitter.split(tickets, y):
+        for train_idx, test_idx in splitter.split(x, y):
             if train_rows is not None and train_rows < len(train_idx):
                 rng = np.random.default_rng(repeat)
                 train_idx = _stratified_subset(train_idx, y, train_rows, rng)
@@ -112,8 +119,8 @@ def main() -> None:
     started = time.perf_counter()
     runs = cross_validate(
         frame,
+        vectorise(frame, config.char_ngrams),
         lambda features: HEADS[args.head](config, features),
-        char_ngrams=config.char_ngrams,
         folds=args.folds,
         repeats=args.repeats,
     )
