@@ -113,6 +113,7 @@ def main() -> None:
     parser.add_argument("--char-ngrams", type=int, nargs=2, default=(1, 3))
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--train-rows", type=int, help="train on this many messages of each training part (stratified)")
     args = parser.parse_args()
     frame, _ = teddy_department(args.data_root, partial=args.partial)
     config = TrainConfig(c=args.c, char_ngrams=tuple(args.char_ngrams))
@@ -123,17 +124,19 @@ def main() -> None:
         lambda features: HEADS[args.head](config, features),
         folds=args.folds,
         repeats=args.repeats,
+        train_rows=args.train_rows,
     )
     print(
         f"department, Teddy full file, partial rows as {args.partial!r}: {len(frame)} messages "
         f"({int(frame['complete'].sum())} complete, scored), head {args.head}, C {args.c}, "
-        f"char n-grams {tuple(args.char_ngrams)}, {args.repeats} x {args.folds}-fold CV ({time.perf_counter() - started:.0f} s)"
+        f"char n-grams {tuple(args.char_ngrams)}, training messages per fold {args.train_rows or 'all'}, {args.repeats} x {args.folds}-fold CV ({time.perf_counter() - started:.0f} s)"
     )
     print_figures(summarise(frame, runs))
     print(
         f"reproduce: .venv/bin/python -m bench.department_cv --data-root {args.data_root} --partial {args.partial} "
         f"--head {args.head} --c {args.c} --char-ngrams {args.char_ngrams[0]} {args.char_ngrams[1]} "
         f"--folds {args.folds} --repeats {args.repeats}"
+        + (f" --train-rows {args.train_rows}" if args.train_rows else "")
     )
 
 
