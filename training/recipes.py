@@ -4,9 +4,10 @@ The data stays outside the repository; a recipe reads it from a data root given 
 command line (``../shared/data`` on the project's machines).
 
 ``public``: the public Chinese citizen-demand sets described in ``shared/data/README.md``.
-Department routing uses the Teddy Cup 2020 (problem C) labelled messages, 7 first-level classes.
-Consultation uses the Fuzhou river requests (性质: 咨询 = consultation, every other demand
-type = not) and, as weak labels, Teddy messages whose title starts with a demand type
+Department routing uses the Teddy Cup 2020 (problem C) labelled messages of the full file
+(``labelled_messages_full.csv``: the competition set less its held-back part), 7 first-level
+classes. Consultation uses the Fuzhou river requests (性质: 咨询 = consultation, every other demand
+type = not) and, as weak labels, Teddy messages (the full file's and the unlabelled ones) whose title starts with a demand type
 (咨询/请问 vs 投诉/举报/反映/请求/建议), with that word cut from the title so that the model
 learns the content, not the prefix. COVID: positives are the ``covid/`` policy questions and
 Weibo posts that name a term of the COVID lexicon (``nlp/lexicon/covid_terms.txt``);
@@ -32,9 +33,9 @@ from nlp.tables import file_sha256, read_table
 from nlp.text import normalize
 
 __all__ = [
+    "PARTIAL_MODES",
     "RECIPES",
-    "TEDDY_PART",
-    "TEDDY_SAMPLE",
+    "TEDDY_FULL",
     "TEDDY_UNLABELLED",
     "Recipe",
     "consultation_examples",
@@ -51,8 +52,7 @@ _DEMAND_PREFIX = re.compile(rf"^\s*({_DEMAND_WORDS})")  # the first demand word 
 _DEMAND_PREFIXES = re.compile(rf"^(?:\s*(?:{_DEMAND_WORDS})[\s:：,，、.。]*)+")  # all leading ones are cut
 _CONSULTING = ("咨询", "请问")
 
-TEDDY_PART = "teddy2020c/labelled_messages_part.csv"
-TEDDY_SAMPLE = "teddy2020c/labelled_messages_sample.csv"
+TEDDY_FULL = "teddy2020c/labelled_messages_full.csv"
 TEDDY_UNLABELLED = (
     "teddy2020c/unlabelled_messages.csv",
     "teddy2020c/messages_with_replies.csv",
@@ -92,15 +92,23 @@ def _fuzhou_requests(root: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def _teddy_messages(root: Path, name: str) -> pd.DataFrame:
-    """A Teddy message file as ``id``, ``title``, ``text`` rows (title and text stripped)."""
+    """A Teddy message file as ``id``, ``title``, ``text`` rows (title and text stripped).
+
+    A detail the file lacks is its ``seg_text`` de-spaced, when the file has one (the full file).
+    """
     teddy = read_table(_require(root, name))
-    if not {"留言编号", "留言主题", "留言详情"} <= set(teddy.columns):
-        raise InputError(f"{root / name}: expected columns 留言编号, 留言主题 and 留言详情")
+    if not {"留言主题", "留言详情"} <= set(teddy.columns):
+        raise InputError(f"{root / name}: expected columns 留言主题 and 留言详情")
+    numbers = teddy.get("留言编号")
+    keys = numbers if numbers is not None and numbers.notna().all() else pd.Series(range(len(teddy)))
+    text = teddy["留言详情"].fillna("").astype(str).str.strip()
+    if "seg_text" in teddy.columns:
+        text = text.where(text != "", teddy["seg_text"].map(_squash_seg))
     return pd.DataFrame(
         {
-            "id": f"{Path(name).stem}-" + teddy["留言编号"].astype(str),
-            "title": teddy["留言主题"].astype(str).str.strip(),
-            "text": teddy["留言详情"].astype(str).str.strip(),
+            "id": f"{Path(name).stem}-" + keys.astype(str).to_numpy(),
+            "title": teddy["留言主题"].fillna("").astype(str).str.strip(),
+            "text": text,
         }
     )
 
@@ -125,56 +133,66 @@ def dedupe_by_text(frame: pd.DataFrame, label: str) -> tuple[pd.DataFrame, int, 
     return kept.reset_index(drop=True), duplicates, int(conflicting.sum())
 
 
-def teddy_department(data_root: str | Path) -> tuple[pd.DataFrame, dict[str, int]]:
+PARTIAL_MODES = ("seg", "title+seg", "title", "drop")
+"""How :func:`teddy_department` uses the rows that lack the original detail (see its docstring)."""
+
+
+def _squash_seg(text: object) -> str:
+    """Another team's segmentation as plain text: spaces and Excel's escaped carriage returns removed."""
+    return _squash(str(text).replace("_x000D_", "")) if text == text and text is not None else ""
+
+
+def teddy_department(data_root: str | Path, *, partial: str = "seg") -> tuple[pd.DataFrame, dict[str, Any]]:
     """Labelled Teddy messages for the department task, in the ``part`` file's layout.
 
-    The ``sample`` file's title and detail are joined without whitespace, as the ``part``
-    file (and the held-out evaluation set) has them; titles are left empty so that the model
-    sees training messages exactly as it will see those.
+    Reads ``labelled_messages_full.csv`` (the competition set less the held-back part). Title
+    and detail are joined without whitespace, as the ``part`` file (and the held-out
+    evaluation set) has them; titles are left empty so that the model sees training messages
+    exactly as it will see those.
+
+    Rows whose original detail is lost (``status`` ``title_only``, ``mismatch``, ``seg_only``:
+    about 750) keep the title and ``seg_text``, another team's segmentation of title and
+    detail with stop words removed. ``partial`` says what they become: ``seg`` the de-spaced
+    ``seg_text`` (it begins with the title's words), ``title+seg`` the title then that,
+    ``title`` the title alone, ``drop`` nothing (see ``bench/department_cv.py`` for the
+    figures behind the default).
 
     Returns
     -------
     frame : DataFrame
-        ``id``, ``title`` (empty), ``text``, ``department``.
+        ``id``, ``title`` (empty), ``text``, ``department`` and ``complete`` (the row has the
+        original title and detail).
     counts : dict
-        Rows read per file, duplicates and conflicts dropped.
+        Rows read, rows without the original detail, duplicates and conflicts dropped.
     """
+    if partial not in PARTIAL_MODES:
+        raise ValueError(f"expected partial in {PARTIAL_MODES}, got {partial!r}")
     root = Path(data_root)
-    part = read_table(_require(root, TEDDY_PART))
-    sample = read_table(_require(root, TEDDY_SAMPLE))
-    for name, frame, columns in (
-        (TEDDY_PART, part, ("label", "text")),
-        (TEDDY_SAMPLE, sample, ("留言主题", "留言详情", "一级分类")),
-    ):
-        missing = [c for c in columns if c not in frame.columns]
-        if missing:
-            raise InputError(f"{root / name}: expected columns {', '.join(columns)}, missing {', '.join(missing)}")
-    joined = pd.concat(
-        [
-            pd.DataFrame(
-                {
-                    "id": [f"part-{i}" for i in range(len(part))],
-                    "text": part["text"].map(_squash),
-                    "department": part["label"],
-                }
-            ),
-            pd.DataFrame(
-                {
-                    "id": "sample-" + sample["留言编号"].astype(str),
-                    "text": sample["留言主题"].map(_squash) + sample["留言详情"].map(_squash),
-                    "department": sample["一级分类"],
-                }
-            ),
-        ],
-        ignore_index=True,
+    full = read_table(_require(root, TEDDY_FULL))
+    columns = ("一级分类", "留言主题", "留言详情", "seg_text")
+    missing = [c for c in columns if c not in full.columns]
+    if missing:
+        raise InputError(f"{root / TEDDY_FULL}: expected columns {', '.join(columns)}, missing {', '.join(missing)}")
+    title = full["留言主题"].map(_squash)
+    detail = full["留言详情"].map(_squash)
+    seg = full["seg_text"].map(_squash_seg)
+    lost = (detail == "").to_numpy()
+    rebuilt = {"seg": seg, "title+seg": title + seg, "title": title, "drop": pd.Series("", index=full.index)}[partial]
+    joined = pd.DataFrame(
+        {
+            "id": [f"full-{i}" for i in range(len(full))],
+            "text": (title + detail).where(~lost, rebuilt),
+            "department": full["一级分类"].astype(str).str.strip(),
+            "complete": (title != "") & ~lost,
+        }
     )
-    joined["department"] = joined["department"].astype(str).str.strip()
     joined = joined[(joined["text"] != "") & (joined["department"] != "")]
     frame, duplicates, conflicts = dedupe_by_text(joined, "department")
     frame.insert(1, "title", "")
     counts = {
-        "part": len(part),
-        "sample": len(sample),
+        "teddy_full": len(full),
+        "teddy_without_detail": int(lost.sum()),
+        "teddy_partial": partial,  # what those rows became
         "duplicates_dropped": duplicates,
         "conflicts_dropped": conflicts,
     }
@@ -197,7 +215,7 @@ def consultation_examples(data_root: str | Path) -> tuple[pd.DataFrame, dict[str
     kind = fuzhou["性质"].astype(str).str.strip()
     real = requests.assign(consultation=(kind == "咨询").astype(int), source="fuzhou")[kind != ""]
     weak_parts = []
-    for name in (TEDDY_SAMPLE, *TEDDY_UNLABELLED):
+    for name in (TEDDY_FULL, *TEDDY_UNLABELLED):
         teddy = _teddy_messages(root, name)
         prefix = teddy["title"].str.extract(_DEMAND_PREFIX)[0]
         weak_parts.append(
@@ -234,7 +252,7 @@ def covid_examples(data_root: str | Path) -> tuple[pd.DataFrame, dict[str, int]]
         positives.append(
             pd.DataFrame({"id": f"{Path(name).stem}-" + texts.index.astype(str), "title": "", "text": texts.to_numpy()})
         )
-    messages = [_teddy_messages(root, name) for name in (TEDDY_SAMPLE, *TEDDY_UNLABELLED)]
+    messages = [_teddy_messages(root, name) for name in (TEDDY_FULL, *TEDDY_UNLABELLED)]
     messages.append(_fuzhou_requests(root)[1])
     # Citizen messages of 2010-2019 are all negatives, those that use a lexicon term too: they
     # use it in another sense (防控 of traffic, 防疫 of livestock, 口罩 against dust).
@@ -283,7 +301,7 @@ def public(data_root: str | Path) -> Recipe:
     frame = pd.concat([department.assign(source="teddy-labelled"), consultation, covid], ignore_index=True).astype(
         {"consultation": "Int8", "covid": "Int8"}
     )
-    names = (TEDDY_PART, TEDDY_SAMPLE, *TEDDY_UNLABELLED, FUZHOU, *COVID_FILES)
+    names = (TEDDY_FULL, *TEDDY_UNLABELLED, FUZHOU, *COVID_FILES)
     files = {name: file_sha256(root / name) for name in names}
     data = {
         "recipe": "public",

@@ -19,24 +19,41 @@ CLASSES = ["城乡建设", "环境保护", "交通运输"]
 
 
 def _write_teddy(root: Path, n: int = 90) -> pd.DataFrame:
-    """Generated tickets written as Teddy's part and sample files, with overlaps and scraped whitespace."""
+    """Generated tickets written as Teddy's full, part and sample files, with re-posts, rows whose
+    detail is lost (only another team's segmentation of it) and scraped whitespace."""
     frame, _ = generate(n=n * 2, weeks=2, seed=4)
     frame = frame.assign(label=[CLASSES[i % 3] for i in range(len(frame))]).head(n)
     folder = root / "teddy2020c"
     folder.mkdir(parents=True)
+    full = pd.DataFrame(
+        {
+            "row": range(n),
+            "一级分类": frame["label"],
+            "留言主题": frame["title"],
+            "留言详情": ["\n\t\t\t" + t + "\n\t\t" for t in frame["text"]],
+            "seg_text": None,
+            "status": "exact",
+        }
+    )
+    lost = full.index[n // 2 : n // 2 + 10]  # detail lost: title and segmentation kept
+    full.loc[lost, "seg_text"] = [
+        " ".join(title + text) + " _x000D_" for title, text in frame.loc[lost, ["title", "text"]].to_numpy()
+    ]
+    full.loc[lost, ["留言详情", "status"]] = [None, "title_only"]
+    full = pd.concat([full, full.head(10)], ignore_index=True)  # citizens re-post: the first 10 repeat
+    full.to_csv(folder / "labelled_messages_full.csv", index=False)
     part = pd.DataFrame({"label": frame["label"], "text": frame["title"] + frame["text"]})
     part.to_csv(folder / "labelled_messages_part.csv", index=False)
     sample = pd.DataFrame(
         {
             "留言编号": range(1000, 1000 + 20),
             "留言用户": "U1",
-            "留言主题": frame["title"].head(20),  # the first 10 repeat part rows, the next 10 are new
+            "留言主题": frame["title"].head(20),
             "留言时间": "2019/1/6 12:09:38",
             "留言详情": ["\n\t\t\t" + t + "\n\t\t" for t in frame["text"].head(20)],
             "一级分类": frame["label"].head(20),
         }
     )
-    sample.loc[10:, "留言详情"] = sample.loc[10:, "留言详情"] + "新的补充说明。"
     sample.to_csv(folder / "labelled_messages_sample.csv", index=False)
     _write_consultation_sources(root)
     _write_covid_sources(root)
@@ -89,12 +106,37 @@ def _write_consultation_sources(root: Path, n: int = 60) -> pd.DataFrame:
 
 
 def test_loading_joins_squashes_and_dedupes(tmp_path: Path) -> None:
-    _write_teddy(tmp_path)
+    written = _write_teddy(tmp_path)
     frame, counts = teddy_department(tmp_path)
-    assert counts["part"] == 90 and counts["sample"] == 20
-    assert counts["duplicates_dropped"] == 10 and len(frame) == 100
-    assert not frame["text"].str.contains(r"\s").any()
+    assert counts["teddy_full"] == 100 and counts["teddy_without_detail"] == 10
+    assert counts["duplicates_dropped"] == 10 and len(frame) == 90
+    assert not frame["text"].str.contains(r"\s|_x000D_").any()
     assert set(frame["department"]) == set(CLASSES) and set(frame["title"]) == {""}
+    # Complete rows read as the part file (and unseen messages) write them: title then detail.
+    joined = (written["title"] + written["text"]).str.replace(r"\s", "", regex=True)
+    assert list(frame["text"]) == list(joined) and frame["complete"].sum() == 80
+    assert list(frame["complete"]) == [not 45 <= i < 55 for i in range(90)]
+
+
+def test_rows_without_detail_follow_the_partial_mode(tmp_path: Path) -> None:
+    written = _write_teddy(tmp_path)
+    lost = slice(45, 55)
+    title, body = (
+        written["title"].str.replace(r"\s", "", regex=True),
+        written["text"].str.replace(r"\s", "", regex=True),
+    )
+    seg, _ = teddy_department(tmp_path, partial="seg")
+    assert list(seg["text"][lost]) == list((title + body)[lost])  # the segmentation, de-spaced
+    both, _ = teddy_department(tmp_path, partial="title+seg")
+    assert list(both["text"][lost]) == list((title + title + body)[lost])
+    titles, _ = teddy_department(tmp_path, partial="title")
+    # Short generated titles repeat, some with other labels: repeats and conflicts are dropped.
+    rebuilt = titles.loc[~titles["complete"], "text"]
+    assert set(rebuilt) <= set(title[lost]) and len(rebuilt) >= 5
+    dropped, _ = teddy_department(tmp_path, partial="drop")
+    assert len(dropped) == 80 and dropped["complete"].all()
+    with pytest.raises(ValueError, match="expected partial in"):
+        teddy_department(tmp_path, partial="detail")
 
 
 def test_conflicting_labels_drop_the_text() -> None:
@@ -107,10 +149,10 @@ def test_missing_files_and_columns_are_explained(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="not found; pass --data-root"):
         teddy_department(tmp_path)
     _write_teddy(tmp_path)
-    pd.DataFrame({"label": ["x"], "body": ["y"]}).to_csv(
-        tmp_path / "teddy2020c" / "labelled_messages_part.csv", index=False
+    pd.DataFrame({"一级分类": ["x"], "留言主题": ["y"]}).to_csv(
+        tmp_path / "teddy2020c" / "labelled_messages_full.csv", index=False
     )
-    with pytest.raises(InputError, match="expected columns label, text, missing text"):
+    with pytest.raises(InputError, match="missing 留言详情, seg_text"):
         teddy_department(tmp_path)
 
 
@@ -120,10 +162,9 @@ def test_public_recipe_records_its_files(tmp_path: Path) -> None:
     assert recipe.tasks == ["consultation", "covid", "department"]
     labelled = recipe.frame[["consultation", "covid", "department"]].notna()
     assert (labelled.sum(axis=1) == 1).all()  # each row is labelled for one task
-    assert labelled["department"].sum() == 100
+    assert labelled["department"].sum() == 90
     assert set(recipe.data["files"]) == {
-        "teddy2020c/labelled_messages_part.csv",
-        "teddy2020c/labelled_messages_sample.csv",
+        "teddy2020c/labelled_messages_full.csv",
         "teddy2020c/unlabelled_messages.csv",
         "teddy2020c/messages_with_replies.csv",
         "teddy2020c/hot_topic_messages.csv",
@@ -147,8 +188,8 @@ def test_covid_positives_name_the_lexicon_and_citizen_messages_are_negatives(tmp
 
 def test_consultation_labels_real_and_from_titles_without_the_demand_word(tmp_path: Path) -> None:
     (tmp_path / "teddy2020c").mkdir()
-    pd.DataFrame({"留言编号": [1], "留言主题": ["x"], "留言详情": ["y"]}).to_csv(
-        tmp_path / "teddy2020c" / "labelled_messages_sample.csv", index=False
+    pd.DataFrame({"留言主题": ["咨询x", "投诉z"], "留言详情": ["y", None], "seg_text": [None, "w v"]}).to_csv(
+        tmp_path / "teddy2020c" / "labelled_messages_full.csv", index=False
     )
     written = _write_consultation_sources(tmp_path)
     frame, counts = consultation_examples(tmp_path)
@@ -157,6 +198,8 @@ def test_consultation_labels_real_and_from_titles_without_the_demand_word(tmp_pa
     expected = {f"fuzhou-{i}": int(c) for i, c in enumerate(written["consultation"].head(60))}
     assert list(fuzhou["consultation"]) == [expected[i] for i in fuzhou["id"]]
     weak = frame[frame["source"] == "teddy-title"]
+    full = weak[weak["id"].str.startswith("labelled_messages_full-")].set_index("id")
+    weak = weak[~weak["id"].str.startswith("labelled_messages_full-")]
     # Titles without a demand word are not labelled; 咨询/请问 -> 1, 投诉/反映/建议 -> 0; the word is cut.
     raw = {
         f"{name}-{row.留言编号}": row.留言主题
@@ -167,6 +210,9 @@ def test_consultation_labels_real_and_from_titles_without_the_demand_word(tmp_pa
     assert original.str.match(r"^(咨询|请问|投诉|举报|反映|请求|建议)").all() and len(weak) >= 120
     assert (weak["consultation"] == original.str.match(r"^(咨询|请问)").astype(int)).all()
     assert not weak["title"].str.match(r"^(咨询|请问|投诉|举报|反映|请求|建议)").any()
+    # The full file's titles label too; a lost detail is its segmentation, de-spaced.
+    assert full.loc["labelled_messages_full-0", ["title", "text", "consultation"]].tolist() == ["x", "y", 1]
+    assert full.loc["labelled_messages_full-1", ["title", "text", "consultation"]].tolist() == ["z", "wv", 0]
 
 
 def test_train_with_the_recipe_then_predict_with_explanations(
