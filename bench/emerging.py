@@ -127,7 +127,7 @@ def main() -> None:
     args = parser.parse_args()
     folder = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="bench-emerging-"))
     folder.mkdir(parents=True, exist_ok=True)
-    print(f"emerging topics on the demo stream, seed {args.seed} (2 cores)")
+    print(f"emerging topics on the demo stream, {args.store or f'seed {args.seed}'} (2 cores)")
     try:
         for volume in (int(v) for v in args.volumes.split(",")):
             print(f"\n{volume:,} tickets a week, {args.weeks} weeks")
