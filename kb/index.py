@@ -41,8 +41,8 @@ from sklearn.utils.sparsefuncs_fast import inplace_csr_row_normalize_l2
 
 from kb.entries import EntryChanges, entry_hashes, read_entries, validity_windows
 from kb.expand import Expander, load_expansions
-from nlp.atomic import atomic_path, write_atomic
-from nlp.bundle import library_versions
+from nlp.atomic import atomic_path
+from nlp.bundle import library_versions, verified_payload, write_signed_sidecar
 from nlp.errors import BundleError, InputError
 from nlp.ngrams import CharNgramTfidf
 from nlp.tables import file_sha256, read_table
@@ -619,9 +619,7 @@ def save_index(index: KbIndex, directory: str | os.PathLike[str]) -> Path:
         "versions": library_versions() | {"bm25s": bm25s.__version__},
         "payload": {"file": PAYLOAD, "sha256": file_sha256(payload)},
     }
-    text = json.dumps(meta, ensure_ascii=False, indent=2, default=str)
-    write_atomic(directory / SIDECAR, text)
-    index.meta = meta
+    index.meta = write_signed_sidecar(directory / SIDECAR, meta)  # signed with the bundles' key
     return directory
 
 
@@ -647,15 +645,13 @@ def read_sidecar(directory: str | os.PathLike[str]) -> dict[str, Any]:
 
 
 def load_index(directory: str | os.PathLike[str]) -> KbIndex:
-    """Load an index after checking its sidecar and the payload's SHA-256 (unpickling runs code)."""
+    """Load an index after checking its sidecar, the payload's SHA-256 and the signature (unpickling runs code)."""
     directory = Path(directory)
     meta = read_sidecar(directory)
-    payload = directory / PAYLOAD
-    if not payload.is_file():
-        raise BundleError(f"{directory}: {PAYLOAD} is missing; build the index again")
-    expected = meta.get("payload", {}).get("sha256")
-    if file_sha256(payload) != expected:
-        raise BundleError(f"{payload}: its SHA-256 differs from the sidecar's; the file was changed or half copied")
+    payload_meta = meta.get("payload")
+    if not isinstance(payload_meta, dict) or not all(isinstance(payload_meta.get(k), str) for k in ("file", "sha256")):
+        raise BundleError(f"{directory / SIDECAR}: expected 'payload' with 'file' and 'sha256', got {payload_meta!r}")
+    payload = verified_payload(directory / SIDECAR, meta)
     index = joblib.load(payload)
     if not isinstance(index, KbIndex):
         raise BundleError(f"{payload}: expected a knowledge-base index, got {type(index).__name__}")

@@ -51,6 +51,8 @@ __all__ = [
     "read_sidecar",
     "save_bundle",
     "sign_sidecar",
+    "verified_payload",
+    "write_signed_sidecar",
 ]
 
 SCHEMA_VERSION = 1
@@ -170,9 +172,6 @@ def save_bundle(bundle: Bundle, directory: str | os.PathLike[str], *, key: bytes
     file and the signature under ``key`` (default: :func:`bundle_key`, created if missing), and is
     written after the joblib file.
     """
-    key = key or bundle_key(create=True)
-    if key is None:  # bundle_key(create=True) returns a key or raises; this keeps mypy and a reader sure
-        raise BundleError(f"no key to sign the bundle with; {_HOW_TO_KEY}")
     directory = Path(directory)
     if directory.exists() and not directory.is_dir():
         raise BundleError(f"{directory}: expected a directory for the bundle, got a file")
@@ -187,16 +186,22 @@ def save_bundle(bundle: Bundle, directory: str | os.PathLike[str], *, key: bytes
         versions=library_versions(),
         payload={"file": PAYLOAD, "sha256": file_sha256(payload)},
     )
-    bundle.meta = _write_sidecar(directory, meta, key)
+    bundle.meta = write_signed_sidecar(directory / SIDECAR, meta, key=key)
     return directory
 
 
-def _write_sidecar(directory: Path, meta: dict[str, Any], key: bytes) -> dict[str, Any]:
-    """Sign ``meta`` as a reader will see it (through JSON) and write it atomically; return what was written."""
+def write_signed_sidecar(sidecar: Path, meta: dict[str, Any], *, key: bytes | None = None) -> dict[str, Any]:
+    """Sign ``meta`` (naming its payload) as a reader will see it (through JSON), write it atomically; return it.
+
+    The one way a sidecar of this project is written: model bundles and knowledge-base indexes.
+    ``key`` defaults to :func:`bundle_key`, created if missing.
+    """
+    key = key or bundle_key(create=True)
+    if key is None:  # bundle_key(create=True) returns a key or raises; this keeps mypy and a reader sure
+        raise BundleError(f"no key to sign with; {_HOW_TO_KEY}")
     meta = json.loads(json.dumps({k: v for k, v in meta.items() if k != SIGNATURE}, ensure_ascii=False, default=str))
-    meta[SIGNATURE] = _signature(meta, directory / str(meta["payload"]["file"]), key)
-    text = json.dumps(meta, ensure_ascii=False, indent=2)
-    write_atomic(directory / SIDECAR, text)
+    meta[SIGNATURE] = _signature(meta, sidecar.parent / str(meta["payload"]["file"]), key)
+    write_atomic(sidecar, json.dumps(meta, ensure_ascii=False, indent=2))
     return meta
 
 
@@ -210,7 +215,7 @@ def sign_sidecar(directory: str | os.PathLike[str], *, key: bytes | None = None)
     if key is None:
         raise BundleError(f"no key to sign the bundle with; {_HOW_TO_KEY}")
     meta = read_sidecar(directory, allow_unsigned=True)
-    return _write_sidecar(directory, meta, key)
+    return write_signed_sidecar(directory / SIDECAR, meta, key=key)
 
 
 def copy_bundle(source: str | os.PathLike[str], target: str | os.PathLike[str]) -> Path:
@@ -274,16 +279,28 @@ def read_sidecar(
         raise BundleError(
             f"{sidecar}: trained with scikit-learn {trained}, but {installed} is installed; retrain the bundle or install scikit-learn=={trained}"
         )
-    payload = _payload_path(directory, meta["payload"]["file"], sidecar)
+    verified_payload(sidecar, meta, key=key, allow_unsigned=allow_unsigned)
+    return meta
+
+
+def verified_payload(
+    sidecar: Path, meta: dict[str, Any], *, key: bytes | None = None, allow_unsigned: bool | None = None
+) -> Path:
+    """The payload a sidecar names, once it is a file of the sidecar's folder, its hash matches and the signature verifies.
+
+    Call before unpickling anything (model bundles, knowledge-base indexes). ``meta`` has
+    ``payload`` as an object with non-empty ``file`` and ``sha256`` strings.
+    """
+    payload = _payload_path(sidecar.parent, meta["payload"]["file"], sidecar)
     # The hash first: a payload being copied in is the common case, and says so. The signature
     # then covers what a recomputed hash does not: a sidecar and payload edited together.
     if file_sha256(payload) != meta["payload"]["sha256"]:
         raise BundleError(
-            f"{payload}: SHA-256 differs from the sidecar's; the file was changed or is being written; retrain or restore the bundle"
+            f"{payload}: SHA-256 differs from the sidecar's; the file was changed or is being written; write it again ('hotline train', 'hotline kb build') or restore it"
         )
     if not _unsigned_allowed(allow_unsigned):
         _verify(sidecar, meta, payload, key or bundle_key())
-    return meta
+    return payload
 
 
 def _check_fields(sidecar: Path, meta: dict[str, Any]) -> None:

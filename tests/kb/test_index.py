@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -134,3 +135,27 @@ def test_rebuild_reports_changes_by_id(demo: DemoKb, tmp_path: Path) -> None:
     loaded = load_index(tmp_path / "index")
     assert "NEW1" in set(loaded.entries["id"]) and "SZ0003" not in set(loaded.entries["id"])
     assert loaded.meta["changes"]["added"] == 1
+
+
+def test_an_index_is_signed_and_a_payload_with_a_recomputed_hash_is_refused(
+    demo_index: KbIndex, tmp_path: Path
+) -> None:
+    import hashlib
+    import pickle
+
+    target = save_index(demo_index, tmp_path / "index")
+    meta = json.loads((target / "index.json").read_text(encoding="utf-8"))
+    assert meta["signature"].startswith("hmac-sha256:")
+    marker = tmp_path / "ran"
+
+    class Runs:  # unpickling this runs a command
+        def __reduce__(self) -> tuple[object, tuple[str, ...]]:
+            return (os.system, (f"touch {marker}",))
+
+    payload = target / "index.joblib"
+    payload.write_bytes(pickle.dumps(Runs()))
+    meta["payload"]["sha256"] = hashlib.sha256(payload.read_bytes()).hexdigest()
+    (target / "index.json").write_text(json.dumps(meta), encoding="utf-8")
+    with pytest.raises(BundleError, match="signature does not match"):
+        load_index(target)
+    assert not marker.exists()
