@@ -97,14 +97,14 @@ def run_predict(args: argparse.Namespace) -> int:
         return run_predict_spark(args)
     if args.master or args.time_col or args.partitions:
         raise InputError("--master, --time-col and --partitions are options of --engine spark")
-    from nlp.parallel import default_workers
+    from nlp.parallel import check_workers
     from training.predict_file import predict_file
 
-    if args.workers is not None and args.workers > default_workers():
-        raise InputError(
-            f"--workers: expected at most {default_workers()} (the cores of this machine; each worker loads its own "
-            f"model), got {args.workers}"
-        )
+    if args.workers is not None:
+        try:
+            check_workers(args.workers)
+        except ValueError as exc:
+            raise InputError(f"--workers: {exc}") from None
 
     summary = predict_file(
         args.model,

@@ -30,8 +30,8 @@ def add_serve(sub: Subcommands) -> None:
 def run_serve(args: argparse.Namespace) -> int:
     from nlp.bundle import read_sidecar
     from nlp.errors import InputError
+    from nlp.parallel import check_workers
     from serve.runner import run
-    from serve.settings import check_workers
 
     try:
         workers = check_workers(args.workers)

@@ -20,7 +20,7 @@ import pandas as pd
 from nlp.bundle import Bundle, load_bundle
 from nlp.predict import warm_up
 
-__all__ = ["default_workers", "predict_chunks"]
+__all__ = ["check_workers", "default_workers", "predict_chunks"]
 
 _worker_bundle: Bundle | None = None
 
@@ -31,6 +31,33 @@ def default_workers() -> int:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # not on Linux
         return max(1, os.cpu_count() or 1)
+
+
+def check_workers(workers: int, cores: int | None = None) -> int:
+    """Check a number of worker processes (batch prediction, the service); return it.
+
+    Each worker loads its own copy of the model and predicts on one core, so more workers
+    than cores only add memory and context switches.
+
+    Parameters
+    ----------
+    workers : int
+        The requested number (``--workers``).
+    cores : int, optional
+        The cap; default :func:`default_workers`, the cores this process may use.
+
+    Raises
+    ------
+    ValueError
+        If ``workers`` is below 1 or above the number of cores.
+    """
+    cap = default_workers() if cores is None else cores
+    if not 1 <= workers <= cap:
+        raise ValueError(
+            f"expected between 1 and {cap} workers (the cores of this machine; each loads its own model), "
+            f"got {workers}; pass --workers {cap} or fewer"
+        )
+    return workers
 
 
 def _load_in_worker(directory: str) -> None:

@@ -54,7 +54,7 @@ def run(*, host: str = "127.0.0.1", port: int = 8000, workers: int = 1, log_leve
     host, port : str, int
         Where to listen.
     workers : int
-        Worker processes (check it first with :func:`serve.settings.check_workers`). With more
+        Worker processes (check it first with :func:`nlp.parallel.check_workers`). With more
         than one, ``/metrics`` adds up every worker (``PROMETHEUS_MULTIPROC_DIR``, made here
         unless set) and SIGHUP reloads the model in each worker in place.
     log_level : str

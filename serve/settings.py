@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["Settings", "check_workers", "usable_cores"]
+__all__ = ["Settings"]
 
 
 class Settings(BaseSettings):
@@ -33,38 +32,3 @@ class Settings(BaseSettings):
         10.0, ge=0, description="how long a digest request waits for a build before answering 202 (ask again later)"
     )
     log_level: str = Field("info", description="logging level of the service")
-
-
-def usable_cores() -> int:
-    """The cores this process may run on (its CPU affinity, which containers restrict), at least 1."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # no sched_getaffinity (macOS, Windows)
-        return os.cpu_count() or 1
-
-
-def check_workers(workers: int, cores: int | None = None) -> int:
-    """Check a number of service worker processes; return it.
-
-    Each worker loads its own copy of the model and predicts on one core, so more workers
-    than cores only add memory and context switches.
-
-    Parameters
-    ----------
-    workers : int
-        The requested number (``hotline serve --workers``).
-    cores : int, optional
-        The cap; default :func:`usable_cores`.
-
-    Raises
-    ------
-    ValueError
-        If ``workers`` is below 1 or above the number of cores.
-    """
-    cap = usable_cores() if cores is None else cores
-    if not 1 <= workers <= cap:
-        raise ValueError(
-            f"expected between 1 and {cap} workers (the cores of this machine; each loads its own model), "
-            f"got {workers}; pass --workers {cap} or fewer"
-        )
-    return workers
