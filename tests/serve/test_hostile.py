@@ -29,10 +29,10 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from bench.common import free_port, wait_ready
 from nlp.bundle import sign_sidecar
 from serve.app import _reload_quietly, create_app
 from serve.settings import Settings
+from tests.helpers import free_port, wait_ready
 from tests.serve.conftest import ADMIN
 
 
