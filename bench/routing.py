@@ -20,6 +20,7 @@ from pathlib import Path
 
 from bench.common import percentiles, run_hotline
 from demo.corpus import write_corpus
+from demo.units import catalogue
 from nlp.bundle import load_bundle
 from nlp.scoring import score
 from nlp.tables import read_table, write_table
@@ -43,7 +44,10 @@ def main() -> None:
     train, _, frame = write_corpus(work / "train.parquet", n=args.train_rows, weeks=weeks, seed=0)
     groups = write_table(frame.drop(columns=ROUTING), work / "groups.parquet")
     units = frame["unit"].nunique()
-    print(f"{args.train_rows:,} training tickets, {units} units on {frame['platform'].nunique()} platforms ({work})")
+    print(
+        f"{args.train_rows:,} training tickets, {units} of the catalogue's {len(catalogue())} units "
+        f"on {frame['platform'].nunique()} platforms ({work})"
+    )
     del frame
     trained = run_hotline(["train", "--tickets", str(train), "--out", str(work / "routed"), "--quiet"])
     print(

@@ -108,8 +108,6 @@ class _Writer:
             "fee2": lambda: f"{r.choice((2.5, 2.8, 3.0, 3.5))}",
             "amount": lambda: str(r.choice((500, 1200, 2800, 3600, 5000, 8000, 12000, 50000, 150000))),
             "bus": lambda: str(r.choice((1, 2, 5, 9, 18, 32, 68, 101, 146, 178, 518))),
-            "district": lambda: self.place()[0],
-            "street": lambda: self.place()[1],
         }
         return makers[key]() if key in makers else key
 
@@ -148,14 +146,14 @@ def _topic_weights() -> tuple[list[float], list[float]]:
 def _ticket(w: _Writer, topic: Topic | Emerging, consult_rate: float) -> dict[str, object]:
     rng = w.rng
     words = wording()
-    slots: dict[str, str] = {}
+    # The ticket's own place fills every {district} and {street} slot, so that text and labels agree.
+    district, street = (topic.district, topic.street) if isinstance(topic, Emerging) else w.place()
+    slots = {"district": district, "street": street}
     if isinstance(topic, Emerging):
-        district, street = topic.district, topic.street
         fact = w.fill(w.pick(topic.texts), slots)
         title = w.fill(w.pick(topic.titles), slots)
         ask = ""
     else:
-        district, street = w.place()
         fact = w.fill(w.pick(topic.facts), slots)
         title = w.fill(w.pick(topic.titles), slots)
     department = topic.department
@@ -164,8 +162,6 @@ def _ticket(w: _Writer, topic: Topic | Emerging, consult_rate: float) -> dict[st
         fact, departments = vague[rng.randrange(len(vague))]
         title = fact[:8]
         department = w.pick(departments)
-    slots.setdefault("district", district)
-    slots.setdefault("street", street)
     consultation = rng.random() < consult_rate
     if not isinstance(topic, Emerging):
         if consultation:

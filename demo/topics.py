@@ -13,15 +13,18 @@ from functools import cache
 from operator import itemgetter
 
 from demo.data import grouped, read_rows
+from nlp.places import builtin_places
 
 __all__ = [
     "Emerging",
     "Topic",
     "channels",
+    "communities",
     "confusable",
     "district_weights",
     "districts",
     "emerging_topics",
+    "landmarks",
     "topics",
     "vague_wordings",
 ]
@@ -126,8 +129,38 @@ def confusable() -> dict[str, tuple[str, ...]]:
 
 @cache
 def districts() -> dict[str, tuple[str, ...]]:
-    """Suzhou's districts and county-level cities, with their streets (街道/镇)."""
-    return grouped(read_rows("streets"), itemgetter("district"), "street")
+    """Suzhou's districts and county-level cities, with the streets and towns (街道/镇) tickets are placed in.
+
+    Read from the shipped gazetteer (:mod:`nlp.places`), in its order, so that the demo city
+    has the real divisions. Its development zones, farms and parks (开发区, 林场 ...) are left
+    out: they are units of the catalogue (:mod:`demo.units`), not where callers say they live.
+    """
+    out: dict[str, list[str]] = {district: [] for district in district_weights()}
+    for place in builtin_places():
+        if place.level == "street" and place.name.endswith(("街道", "镇")):
+            out[place.district].append(place.name)
+    return {district: tuple(streets) for district, streets in out.items()}
+
+
+@cache
+def communities() -> dict[str, tuple[str, ...]]:
+    """The communities and villages (社区/村) of each street or town of :func:`districts`, from the gazetteer."""
+    streets = {street for names in districts().values() for street in names}
+    out: dict[str, list[str]] = {}
+    for place in builtin_places():
+        if place.level == "community" and place.street in streets:
+            out.setdefault(place.street, []).append(place.name)
+    return {street: tuple(names) for street, names in out.items()}
+
+
+@cache
+def landmarks() -> dict[str, tuple[tuple[str, str], ...]]:
+    """The shipped landmarks of each district, as ``(name, street)`` (street "" when the list does not say)."""
+    out: dict[str, list[tuple[str, str]]] = {}
+    for place in builtin_places():
+        if place.level == "landmark":
+            out.setdefault(place.district, []).append((place.name, place.street))
+    return {district: tuple(items) for district, items in out.items()}
 
 
 @cache

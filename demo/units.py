@@ -1,39 +1,45 @@
 """The demo city's handling units and the dispatch of each generated ticket to one of them.
 
 Suzhou dispatches work orders to about 900 units through 11 platforms: its 10 districts and
-county-level cities, and the city level (市级). The demo catalogue follows that shape: city
-departments, utilities and mass organisations at 市级; in every district its departments,
-its streets and towns, and its mass organisations. A ticket's unit follows how dispatch
-works: some matters always stay at city level (the provident fund, the health code), some
-go to a utility whatever the district (buses, water supply), the rest go to the district's
+county-level cities, and the city level (市级). The demo catalogue has that size and shape
+(``demo/data/units.csv``): city departments, hospitals, utilities and mass organisations at
+市级; in every district its departments, its enterprises and organisations, and every street,
+town and zone of the gazetteer (:mod:`nlp.places`). A ticket's unit follows how dispatch
+works: some matters always stay at city level (the provident fund, the health code), some go
+to a utility whatever the district (buses, water, power, gas), the rest go to the district's
 department or to the street office of the place where the problem is, when the ticket says
 where; a ticket that names no place goes to the city-level counterpart.
 
-The place the ticket gives is controlled here too (``place_given``: district, street, none,
-two places), by a phrase added to the text, so that evaluation can report accuracy by how the
-place was given. Some tickets were first sent to another unit and transferred (``first_unit``).
+The place the ticket gives is controlled here too (``place_given``: district, street,
+community, landmark, none, two places), by a phrase added to the text, so that evaluation can
+report accuracy by how the place was given. Some tickets were first sent to another unit and
+transferred (``first_unit``).
 """
 
 from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from functools import cache
 
 import pandas as pd
 
-from demo.topics import districts
+from demo.data import read_rows
+from demo.topics import communities, districts, landmarks
+from nlp.places import builtin_places
+from nlp.routing import CITY
 
 __all__ = ["CITY", "PLACE_GIVEN", "catalogue", "dispatch"]
 
-CITY = "市级"
+_CITY_PARENT = "苏州市人民政府"
 
-# Where each demo topic is handled: (level, function). Levels: "city" (a city department,
-# whatever the place), "utility" (a city-wide company), "district" (the district's department
-# of that function), "street" (the street office or town government of the problem's place).
+# Where each demo topic is handled: (level, function). Levels: "city" (a city unit, whatever
+# the place), "utility" (a city-wide company), "district" (the district's unit of that
+# function), "street" (the street office or town government of the problem's place).
 _ROUTING: dict[str, tuple[str, str]] = {
     "bus": ("utility", "苏州公交集团"),
     "taxi": ("city", "市交通运输局"),
-    "road_damage": ("district", "交通运输局"),
+    "road_damage": ("district", "市政设施管理所"),
     "ebike_theft": ("district", "公安分局"),
     "neighbour_noise": ("district", "公安分局"),
     "hukou": ("district", "公安分局"),
@@ -46,8 +52,8 @@ _ROUTING: dict[str, tuple[str, str]] = {
     "code_outage": ("city", "市大数据管理局"),
     "health_code": ("city", "市大数据管理局"),
     "covid_vaccine": ("district", "卫生健康委员会"),
-    "pcr_test": ("district", "卫生健康委员会"),
-    "rabies_vaccine": ("district", "卫生健康委员会"),
+    "pcr_test": ("district", "疾病预防控制中心"),
+    "rabies_vaccine": ("district", "疾病预防控制中心"),
     "health_certificate": ("district", "卫生健康委员会"),
     "flu": ("city", "市卫生健康委员会"),
     "hospital": ("city", "市卫生健康委员会"),
@@ -75,14 +81,17 @@ _ROUTING: dict[str, tuple[str, str]] = {
     "water_outage": ("utility", "苏州市自来水有限公司"),
     "water_supply": ("utility", "苏州市自来水有限公司"),
     "drainage": ("district", "水务局"),
+    "power_outage": ("utility", "国网苏州供电公司"),
+    "gas_supply": ("utility", "港华燃气苏州公司"),
 }
 # A district function's counterpart at city level, where a ticket with no place goes.
 _CITY_COUNTERPART = {
-    "交通运输局": "市交通运输局",
+    "市政设施管理所": "市市政设施管理处",
     "公安分局": "市公安局",
     "市场监督管理局": "市市场监督管理局",
     "住房和城乡建设局": "市住房和城乡建设局",
     "卫生健康委员会": "市卫生健康委员会",
+    "疾病预防控制中心": "市疾病预防控制中心",
     "生态环境局": "市生态环境局",
     "城市管理局": "市城市管理局",
     "教育局": "市教育局",
@@ -90,108 +99,23 @@ _CITY_COUNTERPART = {
     "水务局": "市水务局",
     "": "市民政局",  # street matters with no place: the city's community affairs
 }
-# Departments every district has (the routing table's and the rest of a district government).
-_DISTRICT_DEPARTMENTS = (
-    *sorted({f for level, f in _ROUTING.values() if level == "district"}),
-    *[
-        "发展和改革委员会",
-        "工业和信息化局",
-        "民政局",
-        "司法局",
-        "财政局",
-        "自然资源和规划局",
-        "农业农村局",
-        "商务局",
-        "文体旅局",
-        "应急管理局",
-        "审计局",
-        "统计局",
-        "医疗保障局",
-        "退役军人事务局",
-        "信访局",
-        "行政审批局",
-        "数据局",
-        "税务局",
-        "消防救援大队",
-        "综合行政执法局",
-        "房屋征收管理办公室",
-        "住房保障中心",
-        "人民法院",
-        "人民检察院",
-        "档案馆",
-        "机关事务管理局",
-        "城市建设投资公司",
-        "供电分公司",
-        "总工会",
-        "妇女联合会",
-        "团委",
-        "残疾人联合会",
-        "红十字会",
-        "科学技术协会",
-        "工商业联合会",
-        "侨务办公室",
-        "老龄工作委员会",
-    ],
-)
-_CITY_UNITS = (
-    *sorted(set(_CITY_COUNTERPART.values()) | {f for level, f in _ROUTING.values() if level == "city"}),
-    *[
-        "市发展和改革委员会",
-        "市工业和信息化局",
-        "市司法局",
-        "市财政局",
-        "市自然资源和规划局",
-        "市农业农村局",
-        "市商务局",
-        "市文化广电和旅游局",
-        "市应急管理局",
-        "市审计局",
-        "市统计局",
-        "市退役军人事务局",
-        "市信访局",
-        "市行政审批局",
-        "市人民防空办公室",
-        "市园林和绿化管理局",
-        "市地方金融监督管理局",
-        "市机关事务管理局",
-        "市档案馆",
-        "市气象局",
-        "市税务局",
-        "市消防救援支队",
-        "市邮政管理局",
-        "市烟草专卖局",
-        "市总工会",
-        "团市委",
-        "市妇女联合会",
-        "市残疾人联合会",
-        "市红十字会",
-        "市科学技术协会",
-        "市工商业联合会",
-        "市文学艺术界联合会",
-    ],
-)
-_UTILITIES = (
-    "苏州公交集团",
-    "苏州市自来水有限公司",
-    "国网苏州供电公司",
-    "港华燃气苏州公司",
-    "苏州轨道交通集团",
-    "中国移动苏州分公司",
-    "中国电信苏州分公司",
-    "中国联通苏州分公司",
-    "苏州广电网络公司",
-    "苏州城投公司",
-    "苏州市排水有限公司",
-    "苏州市环境卫生管理处",
+_STREET_SUFFIXES = (
+    ("街道", "办事处"),
+    ("镇", "人民政府"),
+    ("区", "管理委员会"),
+    ("城", "管理委员会"),
+    ("园", "管理委员会"),
 )
 
 # How the demo tickets give their place, and how often.
-PLACE_GIVEN = {"district": 0.2, "street": 0.35, "none": 0.3, "two_places": 0.15}
+PLACE_GIVEN = {"district": 0.15, "street": 0.3, "community": 0.12, "landmark": 0.08, "none": 0.22, "two_places": 0.13}
 _TRANSFERRED = 0.08  # share of tickets first sent to a wrong unit
 
 
 def _street_unit(street: str) -> str:
-    return f"{street}办事处" if street.endswith("街道") else f"{street}人民政府"
+    """The unit of a street, town or zone: its street office, town government or management committee."""
+    suffix = next((unit for end, unit in _STREET_SUFFIXES if street.endswith(end)), "")
+    return f"{street}{suffix}"
 
 
 @dataclass(frozen=True)
@@ -207,38 +131,39 @@ def catalogue() -> pd.DataFrame:
     """The demo city's units: ``unit_id, name, platform, kind, parent``.
 
     ``platform`` is one of the 10 districts or ``市级``; ``kind`` is department, street
-    (street office or town government), enterprise or organisation (party and mass organisations).
+    (street office, town government or zone committee), enterprise or organisation (party and
+    mass organisations). A district's units are named after it (吴中区教育局).
     """
-    units: list[_Unit] = []
+    return pd.DataFrame([u.__dict__ for u in _units()], columns=["unit_id", "name", "platform", "kind", "parent"])
 
-    def add(name: str, platform: str, kind: str, parent: str) -> None:
-        units.append(_Unit(f"U{len(units) + 1:04d}", name, platform, kind, parent))
 
-    organisations = {"总工会", "妇女联合会", "团委", "残疾人联合会", "红十字会", "科学技术协会", "工商业联合会"}
-    for name in _CITY_UNITS:
-        kind = "organisation" if name.startswith(("市总工会", "团市委")) or name.endswith("联合会") else "department"
-        add(name, CITY, "organisation" if name == "市红十字会" else kind, "苏州市人民政府")
-    for name in _UTILITIES:
-        add(name, CITY, "enterprise", "苏州市人民政府")
-    for district, streets in districts().items():
-        for function in _DISTRICT_DEPARTMENTS:
-            kind = "organisation" if function in organisations else "department"
-            kind = "enterprise" if function.endswith("公司") else kind
-            add(f"{district}{function}", district, kind, district)
-        for street in streets:
-            add(_street_unit(street), district, "street", district)
-    return pd.DataFrame([u.__dict__ for u in units])
+@cache
+def _units() -> tuple[_Unit, ...]:
+    rows = read_rows("units")
+    units: list[tuple[str, str, str, str]] = [
+        (r["name"], CITY, r["kind"], _CITY_PARENT) for r in rows if r["level"] == "city"
+    ]
+    streets: dict[str, list[str]] = {}
+    for place in builtin_places():
+        if place.level == "street":
+            streets.setdefault(place.district, []).append(place.name)
+    for district in districts():
+        units += [(f"{district}{r['name']}", district, r["kind"], district) for r in rows if r["level"] == "district"]
+        units += [(_street_unit(street), district, "street", district) for street in streets[district]]
+    return tuple(_Unit(f"U{i:04d}", *unit) for i, unit in enumerate(units, start=1))
 
 
 def dispatch(frame: pd.DataFrame, *, seed: int) -> pd.DataFrame:
     """``frame`` (generated tickets) with the place phrase, ``platform``, ``unit``, ``first_unit``, ``place_given``.
 
     The problem's place is the ticket's ``district`` and ``street``. The text gets a phrase
-    naming it at the drawn precision; with two places, the caller's home in another district
-    is named first, then the problem's street.
+    naming it at the drawn precision: the district, the street, one of the street's
+    communities, a landmark of the district (the ticket's street becomes the landmark's when
+    the list knows it; matters of a street office need one that does), or, with two places, the
+    caller's home in another district first, then the problem's street.
     """
     rng = random.Random(seed)
-    platform_of = dict(zip(*(catalogue()[c] for c in ("name", "platform")), strict=True))
+    platform_of = {u.name: u.platform for u in _units()}
     all_streets = [(d, s) for d, streets in districts().items() for s in streets]
     rows = []
     for ticket in frame.itertuples(index=False):
@@ -246,20 +171,40 @@ def dispatch(frame: pd.DataFrame, *, seed: int) -> pd.DataFrame:
         given = rng.choices(list(PLACE_GIVEN), weights=list(PLACE_GIVEN.values()))[0]
         text = str(ticket.text)
         if any(name in text for name in (district, street)):
-            given = "district" if street not in text else "street"  # the generator named it already
-        elif given == "district":
-            text = rng.choice(("{d}这边，", "在{d}，", "{d}的情况：")).format(d=district) + text
-        elif given == "street":
-            text = rng.choice(("{s}这边，", "地点在{s}。", "{s}附近，")).format(s=street) + text
-        elif given == "two_places":
-            home_district, home = rng.choice([p for p in all_streets if p[0] != district])
-            text = f"我住在{home_district}{home}，反映的是{street}那边的事：" + text
+            given, phrase = ("district" if street not in text else "street"), ""  # the generator named it already
+        else:
+            given, street, phrase = _place_phrase(rng, given, district, street, topic, all_streets)
         unit = _unit_of(topic, district, street, located=given != "none")
         first = _misrouted(rng, unit, topic, district) if rng.random() < _TRANSFERRED else unit
-        rows.append((text, platform_of[unit], unit, first, given))
+        rows.append((phrase + text, street, platform_of[unit], unit, first, given))
     out = frame.copy()
-    out["text"], out["platform"], out["unit"], out["first_unit"], out["place_given"] = zip(*rows, strict=True)
+    columns = ["text", "street", "platform", "unit", "first_unit", "place_given"]
+    out[columns] = pd.DataFrame(rows, columns=columns, index=out.index)
     return out
+
+
+def _place_phrase(
+    rng: random.Random, given: str, district: str, street: str, topic: str, all_streets: list[tuple[str, str]]
+) -> tuple[str, str, str]:
+    """How the ticket names its place: ``(place_given, the problem's street, phrase)``."""
+    if given == "landmark":
+        needs_street = _ROUTING[topic][0] == "street"
+        choices = [(name, s) for name, s in landmarks().get(district, ()) if s or not needs_street]
+        if not choices:
+            return _place_phrase(rng, "street", district, street, topic, all_streets)
+        name, located = rng.choice(choices)
+        return given, located or street, rng.choice(("{p}附近，", "在{p}这边，", "{p}旁边，")).format(p=name)
+    if given == "district":
+        return given, street, rng.choice(("{d}这边，", "在{d}，", "{d}的情况：")).format(d=district)
+    if given == "street":
+        return given, street, rng.choice(("{s}这边，", "地点在{s}。", "{s}附近，")).format(s=street)
+    if given == "community":
+        community = rng.choice(communities()[street])
+        return given, street, rng.choice(("{c}这边，", "我们{c}，", "地点在{c}。")).format(c=community)
+    if given == "two_places":
+        home_district, home = rng.choice([p for p in all_streets if p[0] != district])
+        return given, street, f"我住在{home_district}{home}，反映的是{street}那边的事："
+    return given, street, ""
 
 
 def _unit_of(topic: str, district: str, street: str, *, located: bool) -> str:
