@@ -11,6 +11,9 @@ times: one stratified split gives a fitting part, a calibration part and an eval
 (``holdout_fraction`` each); each head's linear SVM is fitted on the first, its sigmoid
 calibrated on the second, and the evaluation and threshold come from the third. A few
 percent of a large export is plenty for both, and the shipped heads are the ones evaluated.
+The router's heads (the platform's and each platform's units') are each calibrated on a
+bounded stratified sample of their own rows (:class:`nlp.calibration.CalibrationHoldout`),
+since most units are too rare for a few percent of the export to hold them.
 There the SVM is fitted by stochastic gradient descent (the same hinge loss and
 regularisation, ``alpha = 1 / (C n)``, a fixed number of epochs, classes on every core):
 liblinear's solver takes minutes per head at a million rows, SGD seconds, at the same
@@ -25,6 +28,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy import sparse
 from sklearn.base import clone
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.frozen import FrozenEstimator
@@ -34,9 +38,10 @@ from sklearn.pipeline import Pipeline
 from sklearn.svm import LinearSVC
 from tqdm.auto import tqdm
 
+from nlp.calibration import CalibrationHoldout
 from nlp.errors import InputError
 from nlp.features import make_features
-from nlp.routing import TwoLevelRouter
+from nlp.routing import PlatformHead, TwoLevelRouter
 from nlp.tasks import DEPARTMENT, PLATFORM, UNIT, is_binary
 from nlp.tokenize import Tokenizer, cached_tokens
 from training.calibrate import choose_route_threshold
@@ -266,7 +271,12 @@ def _fit_heads(
     for task, (rows, y) in labels.items():
         if task == PLATFORM and UNIT in labels:
             continue
-        head = make_router(new_head(), mapping, config) if task == UNIT else new_head()
+        if task == UNIT:
+            head = make_router(new_head(), mapping, config)
+        elif task == PLATFORM:  # the same two decisions as the router's platform head
+            head = PlatformHead(head=new_head())
+        else:
+            head = new_head()
         heads[task] = head.fit(x[rows], y)
     if PLATFORM in labels and UNIT in heads:
         heads[PLATFORM] = heads[UNIT].platform_head_
@@ -405,23 +415,29 @@ def _fit_holdout(
     rest, evaluation = _split(np.arange(len(frame)), size, strata, config.seed)
     fitting, calibration = _split(rest, size, strata, config.seed + 1)
     steps = tqdm(total=2 + len(tasks), desc="training", unit="step", disable=not progress or None, leave=False)
-    features = make_features(tokenizer, char_ngrams=config.char_ngrams, places=_routes(tasks)).fit(
-        tickets.iloc[fitting]
-    )
+    features = make_features(tokenizer, char_ngrams=config.char_ngrams, places=_routes(tasks))
+    # Each ticket is featurised once: the fitting rows while the features learn, the others after.
+    x_fitting = features.fit_transform(tickets.iloc[fitting])
     steps.update(1)
-    x_all = features.transform(tickets)
+    others = np.setdiff1d(np.arange(len(frame)), fitting, assume_unique=True)
+    order = np.argsort(np.concatenate([fitting, others]), kind="stable")
+    x_all = sparse.vstack([x_fitting, features.transform(tickets.iloc[others])], format="csr")[order]
+    del x_fitting
     steps.update(1)
     result = FitResult(pipelines={}, reports={})
     heads: dict[str, Any] = {}
-    if UNIT in tasks:
-        # The router fits a platform head and a head per platform: each its own SVM calibrated
-        # on held-out halves of its rows (the fixed split above serves single heads only).
-        mask, y = _labels(frame, UNIT)
+    # The router (or, without units, the platform head) fits several heads, each an SVM calibrated
+    # on a bounded stratified sample of its own rows (the fixed split above serves single heads only).
+    levelled = UNIT if UNIT in tasks else PLATFORM if PLATFORM in tasks else None
+    if levelled is not None:
+        mask, y = _labels(frame, levelled)
         rows = np.sort(np.concatenate([fitting, calibration]))
         rows = rows[mask[rows]]
-        sgd_head = CalibratedClassifierCV(_sgd(config, len(rows)), method="sigmoid", cv=2, ensemble=False)
-        heads[UNIT] = make_router(sgd_head, mapping, config).fit(x_all[rows], _labels_by_row(mask, y)[rows])
-        if PLATFORM in tasks:
+        holdout = CalibrationHoldout(random_state=config.seed)
+        sgd_head = CalibratedClassifierCV(_sgd(config, len(rows)), method="sigmoid", cv=holdout)
+        levels: Any = make_router(sgd_head, mapping, config) if levelled == UNIT else PlatformHead(head=sgd_head)
+        heads[levelled] = levels.fit(x_all[rows], _labels_by_row(mask, y)[rows])
+        if levelled == UNIT and PLATFORM in tasks:
             heads[PLATFORM] = heads[UNIT].platform_head_
     for task in tasks:
         mask, y = _labels(frame, task)

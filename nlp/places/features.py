@@ -72,24 +72,35 @@ class PlaceFeatures(TransformerMixin, BaseEstimator):
 
     def fit(self, X: pd.DataFrame, y: Any = None) -> PlaceFeatures:
         """Learn the street and community columns from the places of ``X``."""
-        unknown = set(self.levels) - {"street", "community", "landmark"}
-        if unknown:
-            raise ValueError(f"expected levels among 'street', 'community', 'landmark', got {sorted(unknown)}")
-        seen = sorted({name for place in self._places(X) for name in self._below(place)})
-        names = [f"district={d}" for d in PLATFORMS] + [NO_PLACE] + seen
-        self.vocabulary_ = {name: i for i, name in enumerate(names)}
-        self.feature_names_in_ = np.array([self.title_col, self.text_col], dtype=object)
-        return self
+        return self._fit(self._places(X))
 
     def transform(self, X: pd.DataFrame) -> sp.csr_matrix:
         """The indicator matrix of ``X`` (float64, CSR), one row per ticket."""
         if not hasattr(self, "vocabulary_"):
             raise ValueError("expected a fitted PlaceFeatures, got an unfitted one: call fit first")
+        return self._matrix(self._places(X))
+
+    def fit_transform(self, X: pd.DataFrame, y: Any = None, **fit_params: Any) -> sp.csr_matrix:
+        """:meth:`fit` then :meth:`transform`, resolving each ticket's places once (the costly part)."""
+        places = self._places(X)
+        return self._fit(places)._matrix(places)
+
+    def _fit(self, places: list[TicketPlaces]) -> PlaceFeatures:
+        unknown = set(self.levels) - {"street", "community", "landmark"}
+        if unknown:
+            raise ValueError(f"expected levels among 'street', 'community', 'landmark', got {sorted(unknown)}")
+        seen = sorted({name for place in places for name in self._below(place)})
+        names = [f"district={d}" for d in PLATFORMS] + [NO_PLACE] + seen
+        self.vocabulary_ = {name: i for i, name in enumerate(names)}
+        self.feature_names_in_ = np.array([self.title_col, self.text_col], dtype=object)
+        return self
+
+    def _matrix(self, places: list[TicketPlaces]) -> sp.csr_matrix:
         rows: list[int] = []
         cols: list[int] = []
         vals: list[float] = []
         vocab = self.vocabulary_
-        for row, place in enumerate(self._places(X)):
+        for row, place in enumerate(places):
             districts = place.districts
             names = [f"district={d}" for d in districts] if districts else [NO_PLACE]
             weights = [1.0 / len(names)] * len(names)
@@ -98,7 +109,7 @@ class PlaceFeatures(TransformerMixin, BaseEstimator):
                 rows.append(row)
                 cols.append(vocab[name])
                 vals.append(weight)
-        return sp.csr_matrix((vals, (rows, cols)), shape=(len(X), len(vocab)), dtype=np.float64)
+        return sp.csr_matrix((vals, (rows, cols)), shape=(len(places), len(vocab)), dtype=np.float64)
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
         """The column names, in column order."""
