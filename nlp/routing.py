@@ -7,11 +7,16 @@ handful of tickets. Here the decision is split the way dispatch is:
 
     P(unit | ticket) = P(platform of the unit | ticket) * P(unit | platform, ticket)
 
-The platform head sees every ticket (11 classes, where place features weigh most); each
-platform's unit head sees only that platform's tickets and separates its units by content,
-on the features that tell them apart most (chi-squared selection per platform), which keeps
-the model small. The unit's probability can never exceed its platform's, so a ticket whose
-platform is uncertain is never routed to a unit automatically.
+The platform head sees every ticket; each platform's unit head sees only that platform's
+tickets and separates its units by content, on the features that tell them apart most
+(chi-squared selection per platform), which keeps the model small. The unit's probability can
+never exceed its platform's, so a ticket whose platform is uncertain is never routed to a unit
+automatically.
+
+The platform itself is two decisions (:class:`PlatformHead`): does the matter stay at city
+level (content decides: the provident fund, the health code), and if not, which district
+(the place decides). One flat 11-class head lets a named street outvote the content: the
+district's classifier rarely sees city matters that name its streets, so it stays confident.
 """
 
 from __future__ import annotations
@@ -27,7 +32,9 @@ from sklearn.utils.validation import check_is_fitted
 
 from nlp.fastpath import fast_head, fast_head_on_columns  # the arrays the service evaluates for calibrated heads
 
-__all__ = ["TwoLevelRouter"]
+__all__ = ["CITY", "PlatformHead", "TwoLevelRouter"]
+
+CITY = "市级"  # the platform of city-level units
 
 
 class _Constant:
@@ -52,6 +59,70 @@ class _Selected:
         return np.asarray(self.head.predict_proba(X[:, self.columns]))
 
 
+class PlatformHead(ClassifierMixin, BaseEstimator):
+    """Platform probabilities as P(city level), then the districts sharing the rest.
+
+    ``P(市级) = P_level(city)`` and ``P(district) = (1 - P_level(city)) * P_district(district)``,
+    where the level head is fitted on every ticket (city level or not) and the district head
+    on the tickets of the districts only.
+
+    Parameters
+    ----------
+    head : classifier
+        Unfitted probabilistic classifier, cloned for the level head and the district head.
+    city : str
+        The label of the city level.
+
+    Attributes
+    ----------
+    classes_ : ndarray
+        The platforms, sorted.
+    level_head_ : classifier or None
+        City level (``True``) or not; None when the tickets hold only one of the two.
+    district_head_ : classifier or None
+        Among the districts; None when the tickets hold no district.
+    """
+
+    def __init__(self, head: Any = None, city: str = CITY) -> None:
+        self.head = head
+        self.city = city
+
+    def fit(self, X: Any, y: Any) -> PlatformHead:
+        """Fit the level head on every row and the district head on the districts' rows."""
+        platforms = np.asarray(y, dtype=object)
+        at_city = platforms == self.city
+        districts = np.unique(platforms[~at_city])
+        self.level_head_ = clone(self.head).fit(X, at_city) if at_city.any() and len(districts) else None
+        self.district_head_ = None
+        if len(districts) == 1:
+            self.district_head_ = _Constant(districts[0])
+        elif len(districts) > 1:
+            local = np.flatnonzero(~at_city)
+            self.district_head_ = clone(self.head).fit(X[local], platforms[local])
+        labels = [*([self.city] if at_city.any() else []), *(str(d) for d in districts)]
+        self.classes_ = np.array(sorted(labels), dtype=object)
+        return self
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """Probability of each platform of :attr:`classes_` (rows sum to 1)."""
+        check_is_fitted(self, "classes_")
+        position = {label: i for i, label in enumerate(self.classes_)}
+        out = np.zeros((X.shape[0], len(self.classes_)))
+        city = np.zeros(X.shape[0]) if self.city not in position else np.ones(X.shape[0])
+        if self.level_head_ is not None:
+            level = fast_head(self.level_head_)
+            city = level.predict_proba(X)[:, list(self.level_head_.classes_).index(True)]
+        if self.city in position:
+            out[:, position[self.city]] = city
+        if self.district_head_ is not None:
+            columns = [position[str(c)] for c in self.district_head_.classes_]
+            out[:, columns] = (1.0 - city)[:, None] * fast_head(self.district_head_).predict_proba(X)
+        return out
+
+    def predict(self, X: Any) -> np.ndarray:
+        return np.asarray(self.classes_[self.predict_proba(X).argmax(axis=1)])
+
+
 _COMPILED: weakref.WeakKeyDictionary[Any, tuple[int, Any, Any]] = weakref.WeakKeyDictionary()
 
 
@@ -70,12 +141,14 @@ class TwoLevelRouter(ClassifierMixin, BaseEstimator):
     min_unit_count : int
         Units with fewer training tickets are left out of their platform's unit head (their
         tickets still train the platform head); see ``rare_units_``.
+    city : str
+        The platform of city-level units (see :class:`PlatformHead`).
 
     Attributes
     ----------
     classes_ : ndarray
         Every unit the router can answer, sorted.
-    platform_head_ : classifier
+    platform_head_ : PlatformHead
         The fitted platform head (its ``classes_`` are the platforms).
     unit_heads_ : dict
         Platform to ``(selected feature columns, fitted unit head)``.
@@ -89,11 +162,13 @@ class TwoLevelRouter(ClassifierMixin, BaseEstimator):
         unit_platforms: dict[str, str] | None = None,
         max_features: int = 20_000,
         min_unit_count: int = 3,
+        city: str = CITY,
     ) -> None:
         self.head = head
         self.unit_platforms = unit_platforms
         self.max_features = max_features
         self.min_unit_count = min_unit_count
+        self.city = city
 
     def fit(self, X: Any, y: Any) -> TwoLevelRouter:
         """Fit the platform head on every ticket and one unit head per platform on its tickets."""
@@ -103,7 +178,7 @@ class TwoLevelRouter(ClassifierMixin, BaseEstimator):
         if unknown:
             raise ValueError(f"expected a platform for every unit, got none for {unknown[:5]} ({len(unknown)} units)")
         platforms = np.array([mapping[u] for u in units], dtype=object)
-        self.platform_head_ = clone(self.head).fit(X, platforms)
+        self.platform_head_ = PlatformHead(head=self.head, city=self.city).fit(X, platforms)
         labels, counts = np.unique(units, return_counts=True)
         self.rare_units_ = {str(u): int(n) for u, n in zip(labels, counts, strict=True) if n < self.min_unit_count}
         kept = ~np.isin(units, list(self.rare_units_))
@@ -138,7 +213,7 @@ class TwoLevelRouter(ClassifierMixin, BaseEstimator):
         Rows sum to less than 1 when a platform has no unit the router learned (its share is nobody's).
         """
         check_is_fitted(self, "unit_heads_")
-        platform_proba = fast_head(self.platform_head_).predict_proba(X)
+        platform_proba = self.platform_head_.predict_proba(X)
         out = np.zeros((X.shape[0], len(self.classes_)))
         heads, stacked = self._compiled(X.shape[1])
         # Every platform's unit head over the ticket's terms in one sparse product, then each its own calibration.
@@ -185,4 +260,4 @@ class TwoLevelRouter(ClassifierMixin, BaseEstimator):
     def platform_proba(self, X: Any) -> np.ndarray:
         """Probabilities of the platforms (columns: ``platform_head_.classes_``)."""
         check_is_fitted(self, "platform_head_")
-        return np.asarray(fast_head(self.platform_head_).predict_proba(X))
+        return np.asarray(self.platform_head_.predict_proba(X))

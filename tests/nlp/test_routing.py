@@ -3,10 +3,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from scipy import sparse
+from sklearn.base import clone
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.svm import LinearSVC
 
-from nlp.routing import TwoLevelRouter
+from nlp.routing import CITY, PlatformHead, TwoLevelRouter
 
 # Three platforms; unit u<p><k> belongs to platform p. Feature p marks the platform, feature
 # 3 + k the unit's function: the router must combine both.
@@ -96,3 +97,62 @@ def test_fast_evaluation_equals_the_fitted_heads_own() -> None:
             expected[:, list(router.classes_).index(unit)] = platform[:, p] * within[:, j]
     assert np.abs(router.predict_proba(X_new) - expected).max() < 1e-9
     assert np.abs(router.predict_proba(X_new[:1]) - expected[:1]).max() < 1e-9  # one ticket, as the service asks
+
+
+DISTRICTS = 6
+
+
+def _city_and_districts(n: int, seed: int) -> tuple[sparse.csr_matrix, np.ndarray]:
+    """Features 0-5: the place names district d0-d5 (or none); 6: a city-level matter; 7: a local matter.
+
+    City matters stay at 市级 whatever place they name; local matters go to the named district,
+    and to 市级 when no place is named. City matters seldom name a place (2 %), so no district
+    learns from its own tickets that a city matter is not its own.
+    """
+    rng = np.random.default_rng(seed)
+    X = np.zeros((n, DISTRICTS + 3))
+    y = np.empty(n, dtype=object)
+    for i in range(n):
+        city_matter = rng.random() < 0.3
+        named = rng.random() < (0.02 if city_matter else 0.8)
+        district = rng.integers(DISTRICTS)
+        if named:
+            X[i, district] = 1.0
+        X[i, DISTRICTS if city_matter else DISTRICTS + 1] = 1.0
+        X[i, DISTRICTS + 2] = rng.random()
+        y[i] = CITY if city_matter or not named else f"d{district}"
+    return sparse.csr_matrix(X), y
+
+
+def _probes(matter: int) -> sparse.csr_matrix:
+    """One ticket per district naming it, about a city (0) or local (1) matter; then one naming no place."""
+    probe = np.zeros((DISTRICTS + 1, DISTRICTS + 3))
+    for d in range(DISTRICTS):
+        probe[d, d] = 1.0
+    probe[:, DISTRICTS + matter] = 1.0
+    return sparse.csr_matrix(probe)
+
+
+def test_platform_head_lets_city_matters_outvote_the_place() -> None:
+    X, y = _city_and_districts(600, 0)
+    svm = CalibratedClassifierCV(LinearSVC(), cv=3)
+    head = PlatformHead(head=svm).fit(X, y)
+    assert list(head.classes_) == sorted([CITY, *(f"d{d}" for d in range(DISTRICTS))])
+    city = head.predict_proba(_probes(0))
+    assert np.allclose(city.sum(axis=1), 1.0)
+    assert set(head.classes_[city.argmax(axis=1)]) == {CITY}  # the matter decides, not the place
+    local = head.predict(_probes(1))
+    assert list(local) == [*(f"d{d}" for d in range(DISTRICTS)), CITY]  # the place decides; none: 市级
+    X_new, y_new = _city_and_districts(300, 1)
+    assert (head.predict(X_new) == y_new).mean() > 0.95
+    # One flat head over the platforms lets the named district win for some city matters.
+    flat = clone(svm).fit(X, y)
+    assert (flat.predict(_probes(0)) != CITY).any()
+
+
+def test_platform_head_without_a_city_level_is_a_district_head() -> None:
+    X, y = _city_and_districts(600, 0)
+    local = np.flatnonzero(y != CITY)
+    head = PlatformHead(head=CalibratedClassifierCV(LinearSVC(), cv=3)).fit(X[local], y[local])
+    assert head.level_head_ is None and CITY not in head.classes_
+    assert (head.predict(X[local]) == y[local]).mean() > 0.95

@@ -57,6 +57,14 @@ def test_the_place_decides_the_platform_and_content_can_override_it(routed: tupl
     # City matters stay at city level wherever the caller is.
     out = predict(bundle, ["在吴中区，苏康码一直打不开，显示异常"])
     assert out["platform"].tolist() == [CITY] and out["unit"].tolist() == ["市大数据管理局"]
+    # A street names a district, but the provident fund stays at city level and a power cut
+    # goes to the power company (the level head decides before the district head).
+    out = predict(
+        bundle,
+        ["元和街道这边，想提取公积金用于支付房租，请问需要什么材料？", "横塘街道这边，频繁停电，冰箱里的东西都坏了"],
+    )
+    assert out["platform"].tolist() == [CITY, CITY]
+    assert out["unit"].tolist() == ["市住房公积金管理中心", "国网苏州供电公司"]
 
 
 def test_evaluation_reports_places_and_transfers(routed: tuple[Bundle, pd.DataFrame]) -> None:
