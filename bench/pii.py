@@ -23,8 +23,8 @@ from functools import partial
 from pathlib import Path
 
 from demo.corpus import generate
-from nlp.text import clean, clean_many, mask_pii
 from demo.pii_cases import digits_of, leaked, ordinary_cases, pii_cases
+from nlp.text import clean, clean_many, mask_pii
 
 
 def _best_us_per_text(work: Callable[[], object], texts: int, repeat: int) -> float:
