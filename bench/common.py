@@ -76,18 +76,41 @@ def wait_ready(base: str, seconds: float) -> None:
     raise RuntimeError(f"the server at {base} did not become ready in {seconds:.0f} s")
 
 
+def start_serve(
+    model: Path,
+    *,
+    workers: int,
+    prediction_log: Path,
+    env: dict[str, str] | None = None,
+    output: Path | None = None,
+    seconds: float = 120,
+) -> tuple[subprocess.Popen[bytes], str]:
+    """Start ``hotline serve`` on a free loopback port in its own process group; return it and its base URL once ready.
+
+    ``env`` is added to this process's environment; ``output`` takes the server's stdout and stderr.
+    """
+    port = free_port()
+    hotline = Path(sys.executable).parent / "hotline"
+    args = [str(hotline), "serve", "--model", str(model), "--port", str(port), "--workers", str(workers)]
+    args += ["--prediction-log", str(prediction_log)]
+    sink = open(output, "ab") if output is not None else subprocess.DEVNULL  # noqa: SIM115 (the child holds it)
+    server = subprocess.Popen(args, env={**os.environ, **(env or {})}, stdout=sink, stderr=sink, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_ready(base, seconds)
+    except RuntimeError:
+        server.terminate()
+        server.wait(timeout=30)
+        raise
+    return server, base
+
+
 @contextmanager
 def served(model: Path, *, workers: int, log_dir: Path, admin_token: str = "bench") -> Iterator[str]:
     """Run ``hotline serve`` on a free loopback port; yield its base URL; stop it afterwards."""
-    port = free_port()
-    hotline = Path(sys.executable).parent / "hotline"
-    env = {**os.environ, "HOTLINE_ADMIN_TOKEN": admin_token, "HOTLINE_LOG_LEVEL": "warning"}
-    args = [str(hotline), "serve", "--model", str(model), "--port", str(port), "--workers", str(workers)]
-    args += ["--prediction-log", str(log_dir / "predictions.sqlite3")]
-    server = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
+    env = {"HOTLINE_ADMIN_TOKEN": admin_token, "HOTLINE_LOG_LEVEL": "warning"}
+    server, base = start_serve(model, workers=workers, prediction_log=log_dir / "predictions.sqlite3", env=env)
     try:
-        wait_ready(base, 120)
         yield base
     finally:
         server.terminate()

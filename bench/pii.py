@@ -2,7 +2,7 @@
 
     .venv/bin/python -m bench.pii [--seed 0] [--rounds 8] [--n 20000] [--repeat 5] [--data-root ../shared/data]
 
-Masks the generated cases of ``tests/nlp/pii_cases.py`` (personal data in the many forms callers
+Masks the generated cases of ``demo/pii_cases.py`` (personal data in the many forms callers
 write it; ordinary numbers that must stay) with ``mask_pii`` (stored, shown, logged text) and
 ``clean`` (model text), and prints: forms tried, left unmasked (target 0), ordinary numbers
 altered (target <= 2 %). Then the time of ``clean_many`` (a batch, as training and ``predict``
@@ -23,8 +23,8 @@ from functools import partial
 from pathlib import Path
 
 from demo.corpus import generate
+from demo.pii_cases import digits_of, leaked, ordinary_cases, pii_cases
 from nlp.text import clean, clean_many, mask_pii
-from tests.nlp.pii_cases import digits_of, leaked, ordinary_cases, pii_cases
 
 
 def _best_us_per_text(work: Callable[[], object], texts: int, repeat: int) -> float:
@@ -44,7 +44,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
-        "--rounds", type=int, default=8, help="rounds of the case templates (8: 616 forms, 320 ordinary)"
+        "--rounds", type=int, default=8, help="rounds of the case templates (8: 640 forms, 320 ordinary)"
     )
     parser.add_argument("--n", type=int, default=20_000, help="tickets to time masking on")
     parser.add_argument("--repeat", type=int, default=5)

@@ -11,10 +11,8 @@ import asyncio
 import json
 import os
 import re
-import select
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -28,8 +26,16 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from nlp.atomic import write_atomic
-from nlp.bundle import write_signed_sidecar
+from demo.hostile import (
+    BAD_WEEKS,
+    GOOD_WEEKS,
+    MALFORMED_SIDECARS,
+    NOT_UTF8_BODY,
+    SURROGATE_BODIES,
+    edit_sidecar,
+    invented_methods,
+    send_endless_chunked,
+)
 from serve.app import _reload_quietly, create_app
 from serve.settings import Settings
 from tests.helpers import free_port, wait_ready
@@ -110,31 +116,24 @@ def test_invented_methods_and_paths_make_no_new_metrics_series(app: FastAPI) -> 
 
     with TestClient(app) as client:
 
-        def invent(i: int) -> None:
-            assert client.request(f"BREW{i}", "/v1/predict").status_code == 405
-            assert client.request(f"BREW{i}", f"/nothing/{i}").status_code == 404
+        def invent(i: int, method: str) -> None:
+            assert client.request(method, "/v1/predict").status_code == 405
+            assert client.request(method, f"/nothing/{i}").status_code == 404
             assert client.get(f"/nothing/{i}").status_code == 404
 
-        invent(0)
+        first, *others = invented_methods(40)
+        invent(0, first)
         series(client)  # the first scrape adds its own series
         before = series(client)
-        for i in range(1, 40):
-            invent(i)
+        for i, method in enumerate(others, 1):
+            invent(i, method)
         after = series(client)
     assert after == before
     assert any('method="other"' in s and 'route="/v1/predict"' in s for s in after)
     assert any('route="unmatched"' in s for s in after) and not any("BREW" in s or "nothing" in s for s in after)
 
 
-@pytest.mark.parametrize(
-    ("body", "field"),
-    [
-        (b'{"text": "\\ud800"}', "text"),
-        (b'{"text": "ok", "title": "a\\udfffb"}', "title"),
-        (b'{"text": "\xed\xa0\x80"}', "text"),  # a surrogate written as raw UTF-8-like bytes
-        (b'{"tickets": [{"text": "ok"}, {"text": "\\ud83d"}]}', "tickets.1.text"),
-    ],
-)
+@pytest.mark.parametrize(("body", "field"), SURROGATE_BODIES)
 def test_lone_surrogates_are_a_422_naming_the_field(app: FastAPI, body: bytes, field: str) -> None:
     path = "/v1/predict/batch" if b"tickets" in body else "/v1/predict"
     with TestClient(app) as client:
@@ -146,15 +145,11 @@ def test_lone_surrogates_are_a_422_naming_the_field(app: FastAPI, body: bytes, f
 
 def test_bytes_that_are_not_utf8_are_a_422(app: FastAPI) -> None:
     with TestClient(app) as client:
-        response = client.post(
-            "/v1/predict", content=b'{"text": "\xff\xfe"}', headers={"content-type": "application/json"}
-        )
+        response = client.post("/v1/predict", content=NOT_UTF8_BODY, headers={"content-type": "application/json"})
     assert response.status_code == 422 and "expected a UTF-8 JSON body" in _error(response)["message"]
 
 
-@pytest.mark.parametrize(
-    "week", ["9999-W52", "2022-W54", "2021-W53", "２０２２-W15", "2022-W00", "0000-W01", "2022-W1"]
-)
+@pytest.mark.parametrize("week", BAD_WEEKS)
 def test_impossible_weeks_are_a_422_naming_the_form(bundle_dir: Path, week: str) -> None:
     with TestClient(create_app(Settings(model_dir=bundle_dir, prediction_log=None))) as client:
         for path in (f"/v1/digest/{week}", f"/digest/{week}"):
@@ -162,7 +157,7 @@ def test_impossible_weeks_are_a_422_naming_the_form(bundle_dir: Path, week: str)
             assert response.status_code == 422, path
             assert _error(response)["code"] == "bad_week" and "such as 2022-W13" in _error(response)["message"]
         # a real week gets past the check (to "no ticket store" here); 2020 had 53 weeks
-        for good in ("2022-W13", "2020-W53", "2022-w13"):
+        for good in GOOD_WEEKS:
             assert _error(client.get(f"/v1/digest/{good}"))["code"] == "digests_off"
 
 
@@ -172,26 +167,7 @@ def _serving_copy(bundle_dir: Path, tmp_path: Path) -> Path:
     return target
 
 
-def _edit_sidecar(directory: Path, **changes: Any) -> None:
-    sidecar = directory / "bundle.json"
-    meta = json.loads(sidecar.read_text(encoding="utf-8"))
-    for key, value in changes.items():
-        if value is _DROP:
-            meta.pop(key)
-        else:
-            meta[key] = value
-    if isinstance(meta.get("payload"), dict):
-        # Signed by the key's holder and renamed into place in one write, as 'hotline train' and
-        # 'promote' write it: a worker never sees an unsigned edit.
-        write_signed_sidecar(sidecar, meta)
-    else:  # a malformed sidecar cannot be signed; it is written as it is
-        write_atomic(sidecar, json.dumps(meta))
-
-
-_DROP = object()
-
-
-@pytest.mark.parametrize("change", [{"payload": _DROP}, {"versions": None}, {"payload": "x"}, {"tasks": None}])
+@pytest.mark.parametrize("change", MALFORMED_SIDECARS)
 def test_a_malformed_sidecar_is_a_409_and_the_old_model_keeps_serving(
     bundle_dir: Path, tmp_path: Path, change: dict[str, Any]
 ) -> None:
@@ -199,7 +175,7 @@ def test_a_malformed_sidecar_is_a_409_and_the_old_model_keeps_serving(
     settings = Settings(model_dir=serving, prediction_log=None, admin_token="admin-secret")
     with TestClient(create_app(settings)) as client:
         old = client.get("/readyz").json()["model_version"]
-        _edit_sidecar(serving, **change)
+        edit_sidecar(serving, change)
         response = client.post("/v1/admin/reload", headers=ADMIN)
         assert response.status_code == 409, response.text
         error = _error(response)
@@ -216,7 +192,7 @@ def test_a_refused_reload_on_sighup_is_logged_and_counted_not_left_in_a_future(
     serving = _serving_copy(bundle_dir, tmp_path)
     app = create_app(Settings(model_dir=serving, prediction_log=None))
     app.state.holder.reload()
-    _edit_sidecar(serving, versions=None)
+    edit_sidecar(serving, {"versions": None})
 
     async def sighup() -> None:  # what the SIGHUP handler does: run the reload in the default executor
         await asyncio.get_running_loop().run_in_executor(None, _reload_quietly, app)
@@ -268,51 +244,12 @@ def server(
 API = {"Authorization": "Bearer api-secret"}
 
 
-def _raw_chunked(base: str, path: str, headers: str, chunks: int) -> tuple[bytes, int]:
-    """Send up to ``chunks`` chunks of 64 KiB, never the last one; the server's first answer and the chunks sent."""
-    host, port = base.removeprefix("http://").split(":")
-    piece = b"10000\r\n" + b"x" * 65_536 + b"\r\n"
-    with socket.create_connection((host, int(port)), timeout=30) as sock:
-        sock.sendall(
-            f"POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n"
-            f"Transfer-Encoding: chunked\r\n{headers}\r\n".encode()
-        )
-        sent = 0
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if select.select([sock], [], [], 0 if sent < chunks else 1)[0]:
-                return _read_response(sock), sent
-            if sent < chunks:
-                try:
-                    sock.sendall(piece)
-                    sent += 1
-                except OSError:  # the server closed after answering
-                    continue
-        raise AssertionError(f"no answer after {sent} chunks")
-
-
-def _read_response(sock: socket.socket) -> bytes:
-    """One response with a Content-Length: its head and body."""
-    data = b""
-    while b"\r\n\r\n" not in data or len(data.partition(b"\r\n\r\n")[2]) < _length(data):
-        more = sock.recv(65_536)
-        if not more:
-            break
-        data += more
-    return data
-
-
-def _length(data: bytes) -> int:
-    found = re.search(rb"content-length: (\d+)", data, re.IGNORECASE)
-    return int(found[1]) if found else 0
-
-
 def test_over_http_a_chunked_body_is_refused_without_being_read(server: tuple[str, Any, Path]) -> None:
     base = server[0]
-    answer, sent = _raw_chunked(base, "/v1/predict/batch", "Authorization: Bearer api-secret\r\n", chunks=1600)
+    answer, sent = send_endless_chunked(base, "/v1/predict/batch", "Authorization: Bearer api-secret\r\n", chunks=1600)
     assert answer.startswith(b"HTTP/1.1 413") and b"payload_too_large" in answer
     assert sent < 320  # 100 MiB offered; refused after the 1 MiB limit and what the socket buffers held
-    answer, sent = _raw_chunked(base, "/v1/predict", "", chunks=1)  # no token: answered before any body
+    answer, sent = send_endless_chunked(base, "/v1/predict", "", chunks=1)  # no token: answered before any body
     assert answer.startswith(b"HTTP/1.1 401")
 
 
@@ -337,7 +274,7 @@ def test_reload_reaches_every_worker_and_sighup_loses_no_connection(server: tupl
         thread.start()
     try:
         time.sleep(1)
-        _edit_sidecar(model, bundle_id="hotline-next")
+        edit_sidecar(model, {"bundle_id": "hotline-next"})
         reloaded = httpx.post(f"{base}/v1/admin/reload", headers=ADMIN, timeout=120)
         returned = time.monotonic()
         assert reloaded.status_code == 200 and reloaded.json()["model_version"] == "hotline-next"

@@ -1,8 +1,10 @@
 """Personal data written the many ways callers write it, and ordinary numbers that must stay.
 
 Generated from templates and a seed (no real data): ``pii_cases`` gives texts each holding one
-item of personal data in one written form, ``ordinary_cases`` texts whose numbers are no
-personal data. ``tests/nlp/test_pii.py`` checks every case; ``bench/pii.py`` prints the counts.
+item of personal data in one written form (80 forms a round: 640 in the default 8 rounds, the
+count of issue 19), ``ordinary_cases`` texts whose numbers are no personal data.
+``tests/nlp/test_pii.py`` checks every case against ``mask_pii``; ``bench/pii.py`` prints the
+counts and ``bench/hostile.py`` checks what of them reached the store, the prediction log and a digest.
 """
 
 from __future__ import annotations
@@ -82,6 +84,7 @@ def _landlines(rng: random.Random) -> list[tuple[str, str]]:
         ("area+local", f"{area}{local}"),
         ("+86 area", f"+86 {area[1:]} {local}"),
         ("0086-area", f"0086-{area[1:]}-{local}"),
+        ("full-width hyphen", f"{area}－{local}".translate(_FULL)),
     ]
 
 
@@ -111,6 +114,7 @@ def _ids(rng: random.Random) -> list[tuple[str, str]]:
         ("ending in x", x[:-1] + "x"),
         ("spaces 6-8-4", _group(n, [6, 8, 4], " ")),
         ("hyphens 6-8-4", _group(n, [6, 8, 4], "-")),
+        ("ideographic spaces 6-8-4", _group(n, [6, 8, 4], "\u3000")),
         ("full-width", x.translate(_FULL).replace("X", "Ｘ")),
         ("15 digits", old),
         ("15 digits spaced", _group(old, [6, 6, 3], " ")),
@@ -161,6 +165,7 @@ def _plates(rng: random.Random) -> list[tuple[str, str]]:
         ("new energy F", f"{province}{letter}F{rng.choice('ABC')}{digits[:4]}"),
         ("new energy large", f"{province}{letter}{digits}D"),
         ("full-width", f"{province}{letter}{digits}".translate(_FULL)),
+        ("full-width letter", f"{province}{chr(ord(letter) + 0xFEE0)}{digits}".translate(_FULL)),
         ("lower case", f"{province}{letter.lower()}{digits}"),
     ]
 
