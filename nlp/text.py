@@ -81,8 +81,10 @@ MASKS = {
 }
 
 # One separator a writer may put between two digits of a number: a space (the ideographic and
-# no-break spaces become one under NFKC), a tab, a hyphen or dash, a dot (138.1234.5678).
-_SEP = r"[ \t.\-\u2010-\u2015]?"
+# no-break spaces become one under NFKC), a tab, a hyphen or dash, a dot (138.1234.5678) or a
+# middle dot (138·1234·5678; also the bullet, hyphenation point and katakana forms).
+_SEP_CHARS = r" \t.\-\u2010-\u2015\u00b7\u2022\u2027\u2219\u30fb"
+_SEP = rf"[{_SEP_CHARS}]?"
 # What may stand between a cue (电话, 卡号, 我叫 ...) and what it announces.
 _FILL = r"[ \t:：]*(?:是|为)?[ \t:：]*"
 _HAN = "\u4e00-\u9fff"
@@ -133,7 +135,7 @@ _SHAPES = {
     "id18": rf"(?<!\d)[1-9](?:{_SEP}\d){{16}}{_SEP}(?:\d(?!\d)|[xX](?![a-zA-Z]))",
     # 16 to 19 digits, in any grouping (4-4-4-4, 6+13); card numbers start with 3-6 or 9.
     "card": rf"(?<!\d)[3-69](?:{_SEP}\d){{15,18}}(?!\d)",
-    "mobile": rf"(?<!\d)(?:(?:\+|00)?86{_SEP}|\(\+?86\){_SEP})?1{_SEP}[3-9](?:{_SEP}\d){{9}}(?!\d)",
+    "mobile": rf"(?<!\d)(?:(?:\+|00)?86{_SEP}|\(\+?86\){_SEP})?\(?1{_SEP}[3-9]{_SEP}\d\)?{_SEP}\d(?:{_SEP}\d){{7}}(?!\d)",
     # The 15-digit ID numbers of before 1999: area code, yymmdd, sequence.
     "id15": rf"(?<!\d)[1-9](?:{_SEP}\d){{7}}{_SEP}[01]{_SEP}\d{_SEP}[0-3](?:{_SEP}\d){{4}}(?!\d)",
     # With an area code: 0512-6812 3456, (0512)68123456, +86 512 68123456.
@@ -151,7 +153,7 @@ _SHAPE_MASKS = {
 
 # Where a shaped number can be: ten characters or more of digits, separators and brackets, the
 # first a digit (every shape is). The scan skips text fast; the shapes then run only in these windows.
-_NUMBER_RUN = re.compile(r"\d[\d \t.()+\-\u2010-\u2015]{9,}")
+_NUMBER_RUN = re.compile(rf"\d[\d()+{_SEP_CHARS}]{{9,}}")
 
 
 def _mask_shaped(text: str) -> str:
