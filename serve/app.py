@@ -2,7 +2,10 @@
 
 A predict request, one function per layer: :mod:`serve.routes.predict` (HTTP) →
 :func:`serve.predictions.answer` (limits, the pydantic answer, counters, log) →
-:func:`nlp.scoring.score` (the model). What routes depend on is in :mod:`serve.deps`,
+:func:`nlp.scoring.score` (the model); a suggest request: :mod:`serve.routes.suggest` →
+:func:`serve.suggestions.answer_suggest` → :func:`kb.suggest.suggest` (the index). The model
+and the index are held by :mod:`serve.model` and :mod:`serve.knowledge` (:mod:`serve.holder`:
+atomic swaps, reloads reaching every worker). What routes depend on is in :mod:`serve.deps`,
 the error shape in :mod:`serve.errors`.
 """
 
