@@ -30,6 +30,7 @@ from serve.predlog import PredictionLog
 from serve.settings import Settings
 
 __all__ = [
+    "NO_KB",
     "AdminToken",
     "ApiToken",
     "BundleDep",
