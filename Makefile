@@ -13,9 +13,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[dev,spark]"
 	touch $(STAMP)
 
-## run: demo corpus -> train (department, platform, unit) -> evaluate -> predict on example tickets -> weekly digest -> knowledge base -> serve the demo bundle
+## run: demo corpus -> train (department, platform, unit) -> evaluate -> predict on example tickets -> weekly digest -> knowledge base -> serve the demo bundle and knowledge base
 run: demo
-	$(BIN)/hotline serve --model models/demo --prediction-log $(DEMO)/predictions.sqlite3
+	$(BIN)/hotline serve --model models/demo --kb-index models/demo-kb --prediction-log $(DEMO)/predictions.sqlite3
 
 ## demo: everything `run` does before serving
 demo: $(STAMP)

@@ -2,7 +2,10 @@
 
 A predict request, one function per layer: :mod:`serve.routes.predict` (HTTP) →
 :func:`serve.predictions.answer` (limits, the pydantic answer, counters, log) →
-:func:`nlp.scoring.score` (the model). What routes depend on is in :mod:`serve.deps`,
+:func:`nlp.scoring.score` (the model); a suggest request: :mod:`serve.routes.suggest` →
+:func:`serve.suggestions.answer_suggest` → :func:`kb.suggest.suggest` (the index). The model
+and the index are held by :mod:`serve.model` and :mod:`serve.knowledge` (:mod:`serve.holder`:
+atomic swaps, reloads reaching every worker). What routes depend on is in :mod:`serve.deps`,
 the error shape in :mod:`serve.errors`.
 """
 
@@ -13,6 +16,7 @@ import contextlib
 import logging
 import signal
 from collections.abc import AsyncIterator
+from typing import Any
 
 from fastapi import FastAPI
 
@@ -20,6 +24,8 @@ from nlp import __version__
 from nlp.errors import BundleError
 from serve.digests import DigestCache
 from serve.errors import install_handlers
+from serve.holder import SidecarHolder
+from serve.knowledge import KbHolder
 from serve.metrics import Metrics
 from serve.model import ModelHolder
 from serve.observe import Observe
@@ -34,18 +40,21 @@ log = logging.getLogger("hotline.serve")
 
 
 def _reload_quietly(app: FastAPI) -> None:
-    """Reload outside a request (start, SIGHUP): a refusal is logged and counted by the holder, never raised."""
-    try:
-        app.state.holder.reload()
-    except BundleError:
-        pass
-    except Exception:  # nothing may escape into an executor future nobody awaits
-        app.state.metrics.errors.labels(kind="reload").inc()
-        log.exception("reload failed")
+    """Reload the model and the knowledge base outside a request (start, SIGHUP): a refusal is logged and
+    counted by the holder, never raised, and one refused does not stop the other."""
+    holders: list[SidecarHolder[Any]] = [app.state.holder] + ([app.state.kb] if app.state.kb is not None else [])
+    for holder in holders:
+        try:
+            holder.reload()
+        except BundleError:
+            pass
+        except Exception:  # nothing may escape into an executor future nobody awaits
+            app.state.metrics.errors.labels(kind="reload").inc()
+            log.exception("%s reload failed", holder.what)
 
 
 def _install_sighup(app: FastAPI) -> None:
-    """SIGHUP reloads the model, as POST /v1/admin/reload does (main thread only)."""
+    """SIGHUP reloads the model and the knowledge base, as POST /v1/admin/reload does (main thread only)."""
     loop = asyncio.get_running_loop()
 
     def on_sighup() -> None:
@@ -72,13 +81,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(
         title="hotline-nlp",
         version=__version__,
-        description="Ticket classification for the 12345 hotline: consultation, COVID, department and routing.",
+        description="Ticket classification for the 12345 hotline: consultation, COVID, department and routing; "
+        "answer suggestions for consultations from the hotline's knowledge base.",
         lifespan=_lifespan,
     )
     metrics = Metrics()
     app.state.settings = settings
     app.state.metrics = metrics
     app.state.holder = ModelHolder(settings.model_dir, metrics)
+    app.state.kb = KbHolder(settings.kb_index, metrics) if settings.kb_index else None
     app.state.digests = DigestCache(settings.store) if settings.store else None
     app.state.predlog = (
         PredictionLog(

@@ -1,4 +1,4 @@
-"""What routes depend on: the settings, the current bundle, the metrics and the token checks.
+"""What routes depend on: the settings, the current bundle and index, the metrics and the token checks.
 
 Every route takes these as typed ``Annotated[..., Depends(...)]`` parameters, never from
 ``app.state`` directly, so that a test overriding :func:`get_settings`
@@ -10,16 +10,19 @@ from __future__ import annotations
 import hmac
 import inspect
 from collections.abc import Callable, Coroutine
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
-from fastapi import Depends, Request, Response
+from fastapi import Depends, Query, Request, Response
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
+from kb.index import KbIndex
 from nlp.bundle import Bundle
 from serve.digests import DigestCache
 from serve.errors import ApiError
+from serve.holder import SidecarHolder
+from serve.knowledge import KbHolder
 from serve.metrics import Metrics
 from serve.model import ModelHolder
 from serve.predictions import Context
@@ -27,23 +30,29 @@ from serve.predlog import PredictionLog
 from serve.settings import Settings
 
 __all__ = [
+    "NO_KB",
     "AdminToken",
     "ApiToken",
     "BundleDep",
     "ContextDep",
     "DigestsDep",
     "HolderDep",
+    "KbHolderDep",
+    "KbIndexDep",
     "MetricsDep",
     "PredictionLogDep",
     "SettingsDep",
+    "SuggestIndexDep",
     "TokenFirstRoute",
     "current_bundle",
+    "current_index",
     "get_settings",
     "require_admin_token",
     "require_api_token",
 ]
 
 _bearer = HTTPBearer(auto_error=False)
+T = TypeVar("T")
 
 
 async def get_settings(request: Request) -> Settings:
@@ -55,6 +64,11 @@ async def get_settings(request: Request) -> Settings:
 async def get_holder(request: Request) -> ModelHolder:
     holder: ModelHolder = request.app.state.holder
     return holder
+
+
+async def get_kb_holder(request: Request) -> KbHolder | None:
+    kb: KbHolder | None = request.app.state.kb
+    return kb
 
 
 async def get_metrics(request: Request) -> Metrics:
@@ -76,27 +90,58 @@ async def get_digests(request: Request) -> DigestCache | None:
 # costs more than a single-ticket prediction.
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 HolderDep = Annotated[ModelHolder, Depends(get_holder)]
+KbHolderDep = Annotated[KbHolder | None, Depends(get_kb_holder)]
 MetricsDep = Annotated[Metrics, Depends(get_metrics)]
 PredictionLogDep = Annotated[PredictionLog | None, Depends(get_prediction_log)]
 DigestsDep = Annotated[DigestCache | None, Depends(get_digests)]
 _Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
 
-async def current_bundle(holder: HolderDep) -> Bundle:
-    """The bundle to answer with, after following a changed sidecar (see :mod:`serve.model`).
+async def _current(holder: SidecarHolder[T], code: str) -> T:
+    """What ``holder`` serves, after following a changed sidecar (see :mod:`serve.holder`); 503 ``code`` if nothing.
 
     Async, so that the usual case (one ``stat``, nothing changed) costs no threadpool hop;
     a reload runs in the threadpool and this request waits for it.
     """
     if holder.stale():
         await run_in_threadpool(holder.follow)
-    bundle = holder.bundle
-    if bundle is None:
-        raise ApiError(503, "not_ready", f"no model loaded: {holder.last_error or 'loading'}")
-    return bundle
+    current = holder.current
+    if current is None:
+        raise ApiError(503, code, f"no {holder.what} loaded: {holder.last_error or 'loading'}")
+    return current
+
+
+async def current_bundle(holder: HolderDep) -> Bundle:
+    """The bundle to answer with (503 ``not_ready`` before one is loaded)."""
+    return await _current(holder, "not_ready")
 
 
 BundleDep = Annotated[Bundle, Depends(current_bundle)]
+
+NO_KB = "no knowledge base configured: start the service with --kb-index DIR (build one with hotline kb build)"
+
+
+async def current_index(kb: KbHolderDep) -> KbIndex:
+    """The knowledge-base index to suggest from: 503 ``kb_missing`` without one configured, ``kb_not_ready``
+    while none is loaded (the message says why)."""
+    if kb is None:
+        raise ApiError(503, "kb_missing", NO_KB)
+    return await _current(kb, "kb_not_ready")
+
+
+KbIndexDep = Annotated[KbIndex, Depends(current_index)]
+Suggest = Annotated[
+    bool,
+    Query(description="add knowledge-base suggestions to tickets predicted as consultations (503 without an index)"),
+]
+
+
+async def suggest_index(kb: KbHolderDep, suggest: Suggest = False) -> KbIndex | None:
+    """With ``?suggest=true``, the index (as :func:`current_index`, 503 without one); otherwise None."""
+    return await current_index(kb) if suggest else None
+
+
+SuggestIndexDep = Annotated[KbIndex | None, Depends(suggest_index)]
 
 
 async def predict_context(

@@ -26,10 +26,11 @@ STATUSES: dict[int, str] = {
     401: "missing or wrong bearer token (checked before the body is read)",
     403: "admin endpoints disabled (no HOTLINE_ADMIN_TOKEN)",
     404: "no ticket store configured, or no tickets in that week",
-    409: "reload refused: the bundle on disk failed its checks; the previous model keeps serving",
+    409: "reload refused: the bundle or knowledge-base index on disk failed its checks; the previous one keeps serving",
     413: "text, batch or body too large (the body is counted as it arrives, chunked or not)",
     422: "malformed request: invalid JSON, invalid UTF-8 or lone surrogates, a bad field, an impossible week",
-    503: "no model loaded, or the ticket store or digest builder unavailable",
+    503: "no model loaded, no knowledge-base index configured or loaded (suggestions), or the ticket store or digest "
+    "builder unavailable",
 }
 # Codes for statuses raised by FastAPI or Starlette rather than by a route.
 _CODES = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}

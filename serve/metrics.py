@@ -44,22 +44,45 @@ class Metrics:
             ["outcome"],
             registry=self.registry,
         )
+        self.kb_index = Gauge(
+            "hotline_kb_index_info",
+            "The loaded knowledge-base index (value 1)",
+            ["kb_version"],
+            registry=self.registry,
+            multiprocess_mode="liveall",
+        )
+        self.kb_reloads = Counter(
+            "hotline_kb_reloads_total", "Knowledge-base index reloads", ["outcome"], registry=self.registry
+        )
+        self.suggestions = Counter(
+            "hotline_suggest_total",
+            "Knowledge-base suggestion queries (POST /v1/suggest and consultations of ?suggest=true): "
+            "suggested (at least one entry) or abstained",
+            ["outcome"],
+            registry=self.registry,
+        )
 
-        self._version: str | None = None
+        self._shown: dict[str, str] = {}  # gauge name -> the version it shows as loaded
 
     def count_prediction_log_rows(self, outcome: str, rows: int) -> None:
         """The ``on_rows`` callback of :class:`serve.predlog.PredictionLog`."""
         self.prediction_log_rows.labels(outcome=outcome).inc(rows)
 
     def set_model(self, version: str) -> None:
-        """Mark ``version`` as loaded (1) and the previous one as gone (0).
+        """Mark model ``version`` as loaded (1) and the previous one as gone (0)."""
+        self._show(self.model, "model_version", version)
 
-        ``Gauge.clear`` is not available in multiprocess mode, so the old series is zeroed instead.
-        """
-        if self._version is not None and self._version != version:
-            self.model.labels(model_version=self._version).set(0)
-        self.model.labels(model_version=version).set(1)
-        self._version = version
+    def set_kb_index(self, version: str) -> None:
+        """Mark knowledge-base index ``version`` as loaded (1) and the previous one as gone (0)."""
+        self._show(self.kb_index, "kb_version", version)
+
+    def _show(self, gauge: Gauge, label: str, version: str) -> None:
+        # Gauge.clear is not available in multiprocess mode, so the old series is zeroed instead.
+        previous = self._shown.get(label)
+        if previous is not None and previous != version:
+            gauge.labels(**{label: previous}).set(0)
+        gauge.labels(**{label: version}).set(1)
+        self._shown[label] = version
 
 
 def render(metrics: Metrics) -> bytes:

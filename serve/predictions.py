@@ -18,7 +18,7 @@ from nlp.scoring import Scores, TaskScores, score
 from serve.errors import ApiError
 from serve.metrics import Metrics
 from serve.predlog import PredictionLog
-from serve.schemas import Candidate, Prediction, RankedOut, Scored, Term, TicketIn
+from serve.schemas import Candidate, Prediction, RankedOut, Scored, SuggestIn, Term, TicketIn
 from serve.settings import Settings
 
 __all__ = ["Context", "answer", "check_sizes", "log_failure_counter", "predictions_for"]
@@ -36,8 +36,8 @@ def log_failure_counter(metrics: Metrics) -> Callable[[BaseException], None]:
     return report
 
 
-def check_sizes(tickets: Sequence[TicketIn], settings: Settings) -> None:
-    """Refuse (413) a batch or a title or text over the settings' limits."""
+def check_sizes(tickets: Sequence[TicketIn | SuggestIn], settings: Settings) -> None:
+    """Refuse (413) a batch or a title or text over the settings' limits (tickets, or a suggest query)."""
     if len(tickets) > settings.max_batch:
         raise ApiError(
             413,

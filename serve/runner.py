@@ -5,11 +5,11 @@ worker and stopping the old one once the new one is ready. For this service that
 wrong way to reload a model: a worker needs longer than uvicorn's readiness wait to import
 and load a bundle (the restart is then abandoned and nothing reloads), twice the memory
 while both run, and the connections of a stopped worker are cut. :func:`run` keeps uvicorn's
-supervisor but makes SIGHUP reload the model inside every running worker (each swaps in the
-bundle on disk after a smoke prediction, or keeps its model if the bundle is refused), so a
-``kill -HUP`` of the master under load loses no connection. A request that reaches a worker
-before its reload started is still answered, by the newer model: every worker also follows
-the bundle's sidecar before each prediction (:mod:`serve.model`).
+supervisor but makes SIGHUP reload the model, and the knowledge-base index when one is configured,
+inside every running worker (each swaps in the bundle on disk after a smoke prediction, and the
+index after verifying it, or keeps the one refused), so a ``kill -HUP`` of the master under load
+loses no connection. A request that reaches a worker before its reload started is still answered,
+by the newer one: every worker also follows the sidecars before each answer (:mod:`serve.holder`).
 """
 
 from __future__ import annotations
@@ -35,13 +35,13 @@ log = logging.getLogger("hotline.serve")
 
 
 class _ReloadingSupervisor(Multiprocess):
-    """uvicorn's worker supervisor, except that SIGHUP reloads the model in the workers in place."""
+    """uvicorn's worker supervisor, except that SIGHUP reloads the model (and index) in the workers in place."""
 
     def handle_hup(self) -> None:
-        log.info("SIGHUP: reloading the model in %d worker(s)", len(self.processes))
+        log.info("SIGHUP: reloading the model and knowledge base in %d worker(s)", len(self.processes))
         for process in self.processes:
             # A worker still starting has no SIGHUP handler yet (the signal would end it); it
-            # loads the bundle on disk when it starts anyway.
+            # loads what is on disk when it starts anyway.
             if process.pid is not None and process.is_ready(timeout=1):
                 os.kill(process.pid, signal.SIGHUP)
 

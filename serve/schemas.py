@@ -12,13 +12,18 @@ __all__ = [
     "BatchOut",
     "ErrorBody",
     "ErrorOut",
+    "IndexOut",
     "PendingOut",
     "Prediction",
     "RankedOut",
     "ReloadOut",
     "Scored",
+    "SuggestIn",
+    "SuggestOut",
+    "SuggestionOut",
     "Term",
     "TicketIn",
+    "plausible_time",
 ]
 
 
@@ -37,6 +42,23 @@ def _encodable(value: str) -> str:
 
 Text = Annotated[str, AfterValidator(_encodable)]
 
+# Validity windows are compared in seconds through pandas, whose timestamps end in 1677 and 2262;
+# a hotline question is asked well inside these years (whatever its UTC offset).
+_YEARS = range(1900, 2200)
+
+
+def plausible_time(value: datetime) -> datetime:
+    """``value`` if its year is 1900–2199, else ValueError saying so."""
+    if value.year not in _YEARS:
+        raise ValueError(f"expected a time between 1900 and 2199, got {value.isoformat()}")
+    return value
+
+
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("expected a non-empty text, got only whitespace")
+    return value
+
 
 class TicketIn(BaseModel):
     """One ticket as the routing service sends it."""
@@ -47,14 +69,11 @@ class TicketIn(BaseModel):
     title: Text | None = Field(None, description="ticket title, if any")
     text: Text = Field(description="ticket body; must contain a non-space character")
     channel: Text | None = Field(None, max_length=100, description="电话, 微信, 网站 ...")
-    created_at: datetime | None = Field(None, description="ISO 8601 time the ticket was filed")
+    created_at: datetime | None = Field(
+        None, description="ISO 8601 time the ticket was filed (with ?suggest=true: entries valid then; default now)"
+    )
 
-    @field_validator("text")
-    @classmethod
-    def _not_blank(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("expected a non-empty text, got only whitespace")
-        return value
+    _text_not_blank = field_validator("text")(_not_blank)
 
 
 class BatchIn(BaseModel):
@@ -87,6 +106,54 @@ class Term(BaseModel):
     weight: float
 
 
+class SuggestIn(BaseModel):
+    """A consultation to find knowledge-base answers for."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: Text = Field(description="what the caller asks; must contain a non-space character")
+    title: Text | None = Field(None, description="ticket title, if any (searched with the text)")
+    asked_at: Annotated[datetime, AfterValidator(plausible_time)] | None = Field(
+        None,
+        description="ISO 8601 date or date-time the question is asked (local time unless it has an offset): only "
+        "entries valid then are suggested; default now",
+    )
+    k: int = Field(5, ge=1, le=20, description="most suggestions to return (1 to 20)")
+
+    _text_not_blank = field_validator("text")(_not_blank)
+
+
+class SuggestionOut(BaseModel):
+    """One knowledge-base entry suggested as the answer, with why."""
+
+    id: str = Field(description="the entry's id in the knowledge base")
+    question: str
+    answer: str
+    department: str = Field(description="the unit that keeps the entry (empty when the entry names none)")
+    score: float = Field(description="the index's confidence that the entry answers the question (0 to 1)")
+    shared_terms: list[str] = Field(description="words of the question (masked) that the entry also holds")
+    source: Literal["kb", "answered_ticket"] = Field(
+        description="kb: a knowledge-base entry; answered_ticket: a past ticket and its reply"
+    )
+
+
+class IndexOut(BaseModel):
+    """The knowledge-base index that answered."""
+
+    version: str = Field(description="kb- and the first 12 hex digits of the index payload's SHA-256")
+    sha256: str = Field(description="SHA-256 of the index payload, as its signed sidecar records it")
+    entries: int = Field(description="entries in the index (every version, valid now or not)")
+    source: str = Field(description="kb or answered_ticket")
+
+
+class SuggestOut(BaseModel):
+    suggestions: list[SuggestionOut] = Field(
+        description="entries valid at asked_at that answer the question, best first; empty when abstained"
+    )
+    abstained: bool = Field(description="true when no entry is confident enough to show (then suggestions is [])")
+    index: IndexOut
+
+
 class Prediction(BaseModel):
     ticket_id: str | None
     consultation: Scored | None = None
@@ -106,6 +173,13 @@ class Prediction(BaseModel):
     explanation: list[Term] | None = Field(
         None, description="with ?explain=true: terms that pushed the department most"
     )
+    # Left out of the answer unless set, so that without ?suggest=true the answer is as before.
+    suggestions: list[SuggestionOut] | None = Field(
+        None,
+        exclude_if=lambda value: value is None,
+        description="with ?suggest=true, on tickets predicted as consultations only: knowledge-base entries valid "
+        "at created_at, best first ([] when the index abstains); absent on other tickets and without ?suggest=true",
+    )
 
 
 class BatchOut(BaseModel):
@@ -116,6 +190,10 @@ class BatchOut(BaseModel):
 class ReloadOut(BaseModel):
     model_version: str = Field(description="the bundle now serving")
     previous: str | None = Field(description="the bundle served before the reload")
+    kb_version: str | None = Field(
+        None, description="the knowledge-base index now serving (only when the service has one configured)"
+    )
+    kb_previous: str | None = Field(None, description="the index served before the reload (idem)")
 
 
 class ErrorBody(BaseModel):

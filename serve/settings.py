@@ -19,6 +19,11 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="HOTLINE_", extra="forbid", protected_namespaces=())
 
     model_dir: Path = Field(Path("models/demo"), description="bundle directory loaded at start and on reload")
+    kb_index: Path | None = Field(
+        None,
+        description="knowledge-base index directory ('hotline kb build --out') loaded at start and reloaded with "
+        "the model; none: /v1/suggest and ?suggest=true answer 503",
+    )
     api_token: str | None = Field(None, description="bearer token required by /v1/predict*; none: open")
     admin_token: str | None = Field(None, description="bearer token required by /v1/admin/*; none: admin disabled")
     max_text_chars: int = Field(20_000, ge=1, description="longest title or text accepted (413 beyond)")

@@ -1,4 +1,5 @@
-"""Shared fixtures: a small generated corpus and one bundle trained on it (once per session)."""
+"""Shared fixtures: a small generated corpus and one bundle trained on it, the demo knowledge base and
+its index (each once per session)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,9 @@ import pandas as pd
 import pytest
 
 from demo.corpus import generate, write_corpus
+from demo.kb import DemoKb, demo_kb
+from kb.entries import validate_entries
+from kb.index import KbIndex, build_index
 from nlp.bundle import Bundle
 from nlp.tables import write_table
 from nlp.tickets import ColumnMap, read_tickets
@@ -60,3 +64,15 @@ def bundle(bundle_dir: Path) -> Bundle:
     from nlp.bundle import load_bundle
 
     return load_bundle(bundle_dir)
+
+
+@pytest.fixture(scope="session")
+def demo() -> DemoKb:
+    """The demo knowledge base with its calibration and test queries."""
+    return demo_kb(seed=0)
+
+
+@pytest.fixture(scope="session")
+def demo_index(demo: DemoKb) -> KbIndex:
+    """The demo knowledge base's index, calibrated on its calibration queries (a few seconds)."""
+    return build_index(validate_entries(demo.entries.drop(columns="topic")), calibration=demo.calibration)

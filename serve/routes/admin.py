@@ -1,12 +1,15 @@
-"""``POST /v1/admin/reload``: load the bundle on disk again (SIGHUP does the same)."""
+"""``POST /v1/admin/reload``: load the bundle and the knowledge-base index on disk again (SIGHUP does the same)."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from fastapi import APIRouter
 
 from nlp.errors import BundleError
-from serve.deps import AdminToken, HolderDep, TokenFirstRoute
+from serve.deps import AdminToken, HolderDep, KbHolderDep, TokenFirstRoute
 from serve.errors import ApiError, responses
+from serve.holder import SidecarHolder
 from serve.schemas import ReloadOut
 
 __all__ = ["router"]
@@ -20,14 +23,33 @@ router = APIRouter(
 )
 
 
-@router.post("/reload", response_model=ReloadOut, summary="Load, check and swap in the bundle on disk")
-def reload(holder: HolderDep) -> ReloadOut:
-    """Every other worker of the server follows before its next prediction (the sidecar changed),
-    or is already serving this bundle. A refused bundle (409) leaves the previous model serving."""
-    previous = holder.bundle
+def _reloaded(holder: SidecarHolder[Any], serving_key: str, refusals: list[tuple[str, dict[str, Any]]]) -> None:
+    """Reload ``holder``; a refusal is noted with what keeps serving (under ``serving_key`` in the details)."""
     try:
-        bundle = holder.reload()
+        holder.reload()
     except BundleError as exc:
-        kept = previous.bundle_id if previous else None
-        raise ApiError(409, "reload_refused", f"{exc}; still serving {kept}", [{"serving": kept}]) from exc
-    return ReloadOut(model_version=bundle.bundle_id, previous=previous.bundle_id if previous else None)
+        kept = holder.current_version
+        refusals.append((f"{holder.what}: {exc}; still serving {kept}", {serving_key: kept}))
+
+
+@router.post(
+    "/reload",
+    response_model=ReloadOut,
+    response_model_exclude_unset=True,  # kb_version and kb_previous only when a knowledge base is configured
+    summary="Load, check and swap in the bundle and the knowledge-base index on disk",
+)
+def reload(holder: HolderDep, kb: KbHolderDep) -> ReloadOut:
+    """Every other worker of the server follows before its next answer (the sidecars changed),
+    or is already serving these. The model and the index are each swapped in when they pass their
+    checks; one refused (409) leaves its predecessor serving, and the message says which and why."""
+    previous, kb_previous = holder.current_version, kb.current_version if kb else None
+    refusals: list[tuple[str, dict[str, Any]]] = []
+    _reloaded(holder, "serving", refusals)
+    if kb is not None:
+        _reloaded(kb, "kb_serving", refusals)
+    if refusals:
+        raise ApiError(409, "reload_refused", " | ".join(m for m, _ in refusals), [d for _, d in refusals])
+    answer = ReloadOut(model_version=holder.current_version or "", previous=previous)
+    if kb is not None:
+        answer.kb_version, answer.kb_previous = kb.current_version, kb_previous
+    return answer

@@ -1,4 +1,4 @@
-"""Operations: ``/healthz``, ``/readyz``, ``/metrics`` and ``GET /v1/model``.
+"""Operations: ``/healthz``, ``/readyz``, ``/metrics``, ``GET /v1/model`` and ``GET /v1/kb``.
 
 They need no token: load balancers, Prometheus and operators call them.
 """
@@ -10,8 +10,9 @@ from typing import Any
 from fastapi import APIRouter, Response
 
 from nlp.predict import predict
-from serve.deps import BundleDep, MetricsDep
+from serve.deps import BundleDep, KbHolderDep, KbIndexDep, MetricsDep
 from serve.errors import ApiError, responses
+from serve.knowledge import kb_version
 from serve.metrics import render
 from serve.model import SMOKE_TICKETS
 
@@ -29,12 +30,17 @@ async def healthz() -> dict[str, str]:
 
 @router.head("/readyz", include_in_schema=False)
 @router.get("/readyz", tags=["operations"], summary="A model is loaded and answers", responses=responses(503))
-def readyz(bundle: BundleDep) -> dict[str, str]:
+def readyz(bundle: BundleDep, kb: KbHolderDep) -> dict[str, str | None]:
+    """With a knowledge base configured, ``kb_version`` names the index serving (null while none is loaded:
+    predictions are answered, suggestions are not)."""
     try:
         predict(bundle, SMOKE_TICKETS[:1])
     except Exception as exc:
         raise ApiError(503, "not_ready", f"model {bundle.bundle_id} does not answer: {type(exc).__name__}") from exc
-    return {"status": "ready", "model_version": bundle.bundle_id}
+    ready: dict[str, str | None] = {"status": "ready", "model_version": bundle.bundle_id}
+    if kb is not None:
+        ready["kb_version"] = kb.current_version
+    return ready
 
 
 @router.get("/metrics", tags=["operations"], summary="Prometheus metrics")
@@ -50,3 +56,14 @@ def metrics(registry: MetricsDep) -> Response:
 )
 async def model(bundle: BundleDep) -> dict[str, Any]:
     return dict(bundle.meta)
+
+
+@router.get(
+    "/v1/kb",
+    tags=["suggest"],
+    summary="The loaded knowledge-base index's sidecar: entries, calibration, threshold, versions",
+    responses=responses(503),
+)
+async def kb_index(index: KbIndexDep) -> dict[str, Any]:
+    """The sidecar ``hotline kb build`` signed, and ``version`` as suggestions name the index."""
+    return {**index.meta, "version": kb_version(index.meta)}

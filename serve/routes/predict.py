@@ -6,10 +6,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from serve.deps import ApiToken, ContextDep, TokenFirstRoute
+from serve.deps import ApiToken, ContextDep, SuggestIndexDep, TokenFirstRoute
 from serve.errors import responses
-from serve.predictions import answer
+from serve.predictions import Context, answer
 from serve.schemas import BatchIn, BatchOut, Prediction, TicketIn
+from serve.suggestions import add_suggestions, check_times
 
 __all__ = ["router"]
 
@@ -23,15 +24,30 @@ router = APIRouter(
 Explain = Annotated[bool, Query(description="add the terms that pushed the department")]
 
 
+def _answered(tickets: list[TicketIn], context: Context, index: SuggestIndexDep, explain: bool) -> list[Prediction]:
+    """:func:`serve.predictions.answer`, and with ``?suggest=true`` suggestions for the consultations."""
+    if index is not None:
+        check_times(tickets)
+    predictions = answer(tickets, context, explain=explain)
+    if index is not None:
+        add_suggestions(predictions, tickets, index, context.metrics)
+    return predictions
+
+
 # One ticket takes a few ms of CPU: cheaper on the event loop than a threadpool hop.
 @router.post("/predict", response_model=Prediction, summary="Classify one ticket")
-async def predict_one(ticket: TicketIn, context: ContextDep, explain: Explain = False) -> Prediction:
-    (prediction,) = answer([ticket], context, explain=explain)
+async def predict_one(
+    ticket: TicketIn, context: ContextDep, index: SuggestIndexDep, explain: Explain = False
+) -> Prediction:
+    """With ``?suggest=true``, a ticket predicted as a consultation gets ``suggestions`` (knowledge-base
+    entries valid at ``created_at``, as ``POST /v1/suggest`` answers them); other tickets get no such key."""
+    (prediction,) = _answered([ticket], context, index, explain)
     return prediction
 
 
 # A batch (up to ~0.3 s) runs in the threadpool so that it never blocks health checks.
 @router.post("/predict/batch", response_model=BatchOut, summary="Classify tickets, answered in the same order")
-def predict_batch(batch: BatchIn, context: ContextDep, explain: Explain = False) -> BatchOut:
-    predictions = answer(batch.tickets, context, explain=explain) if batch.tickets else []
+def predict_batch(batch: BatchIn, context: ContextDep, index: SuggestIndexDep, explain: Explain = False) -> BatchOut:
+    """``?suggest=true`` as for one ticket."""
+    predictions = _answered(batch.tickets, context, index, explain) if batch.tickets else []
     return BatchOut(predictions=predictions, model_version=context.bundle.bundle_id)

@@ -28,12 +28,15 @@ def errors_have_the_shape(ctx: Any, response: Any, case: Any) -> None:
         )
 
 
-def test_no_input_yields_a_500(bundle_dir: Path, tmp_path: Path) -> None:
-    app = create_app(Settings(model_dir=bundle_dir, prediction_log=tmp_path / "p.sqlite3", admin_token="t"))
+def test_no_input_yields_a_500(bundle_dir: Path, kb_index_dir: Path, tmp_path: Path) -> None:
+    app = create_app(
+        Settings(model_dir=bundle_dir, kb_index=kb_index_dir, prediction_log=tmp_path / "p.sqlite3", admin_token="t")
+    )
     app.state.holder.reload()  # the ASGI transport does not run the lifespan
+    app.state.kb.reload()
     schema = schemathesis.openapi.from_asgi("/openapi.json", app)
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert {op.path for op in operations} >= {"/v1/predict", "/v1/predict/batch", "/v1/admin/reload"}
+    assert {op.path for op in operations} >= {"/v1/predict", "/v1/predict/batch", "/v1/suggest", "/v1/admin/reload"}
     for operation in operations:
 
         @given(case=operation.as_strategy())

@@ -14,7 +14,7 @@ import httpx
 from tests.helpers import free_port, wait_ready
 
 
-def test_hotline_serve_answers_over_http(bundle_dir: Path, tmp_path: Path) -> None:
+def test_hotline_serve_answers_over_http(bundle_dir: Path, kb_index_dir: Path, tmp_path: Path) -> None:
     port = free_port()
     hotline = Path(sys.executable).parent / "hotline"
     env = {**os.environ, "HOTLINE_ADMIN_TOKEN": "t"}
@@ -23,6 +23,8 @@ def test_hotline_serve_answers_over_http(bundle_dir: Path, tmp_path: Path) -> No
         "serve",
         "--model",
         str(bundle_dir),
+        "--kb-index",
+        str(kb_index_dir),
         "--port",
         str(port),
         "--prediction-log",
@@ -35,11 +37,15 @@ def test_hotline_serve_answers_over_http(bundle_dir: Path, tmp_path: Path) -> No
         response = httpx.post(f"{base}/v1/predict", json={"text": "小区被封控，团购的菜送不进来"}, timeout=10)
         assert response.status_code == 200 and response.json()["covid"]["value"] == 1
         assert httpx.get(f"{base}/docs", timeout=5).status_code == 200
-        server.send_signal(signal.SIGHUP)  # reload on SIGHUP: the service keeps answering
+        suggested = httpx.post(f"{base}/v1/suggest", json={"text": "请问社保卡丢了怎么补办"}, timeout=10).json()
+        assert suggested["suggestions"] and suggested["index"]["version"].startswith("kb-")
+        server.send_signal(signal.SIGHUP)  # reload on SIGHUP, the model and the index: the service keeps answering
         time.sleep(1)
         assert httpx.post(f"{base}/v1/predict", json={"text": "x"}, timeout=10).status_code == 200
-        assert 'hotline_model_reloads_total{outcome="ok"} 2.0' in httpx.get(f"{base}/metrics", timeout=5).text
+        metrics = httpx.get(f"{base}/metrics", timeout=5).text
+        assert 'hotline_model_reloads_total{outcome="ok"} 2.0' in metrics
+        assert 'hotline_kb_reloads_total{outcome="ok"} 2.0' in metrics
     finally:
         server.terminate()
         output, _ = server.communicate(timeout=30)
-    assert "interactive API docs" in output
+    assert "interactive API docs" in output and f"knowledge base {suggested['index']['version']}" in output
