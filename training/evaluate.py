@@ -70,14 +70,16 @@ def binary_report(y_true: ArrayLike, positive_proba: np.ndarray) -> dict[str, An
 def department_report(
     y_true: ArrayLike, proba: np.ndarray, classes: Sequence[Any], route_threshold: float | None
 ) -> dict[str, Any]:
-    """Multi-class report plus top-3 accuracy, auto-routing coverage/precision and the curve."""
+    """Multi-class report plus top-3 (and, beyond 5 classes, top-5) accuracy, auto-routing coverage/precision and the curve."""
     classes_arr = np.asarray(classes, dtype=object)
     y = np.asarray(y_true, dtype=object)
     # Labels the model never saw count as errors and are listed too.
     labels = list(classes) + sorted(set(y.tolist()) - set(classes))
     report = classification_report(y, classes_arr[proba.argmax(axis=1)], labels)
-    top3 = classes_arr[np.argsort(-proba, axis=1)[:, :3]]
-    report["top3_accuracy"] = round(float((top3 == y[:, None]).any(axis=1).mean()), 4)
+    ranked = classes_arr[np.argsort(-proba, axis=1)]
+    report["top3_accuracy"] = round(float((ranked[:, :3] == y[:, None]).any(axis=1).mean()), 4)
+    if len(classes) > 5:  # the unit's list has five candidates (unit_top5)
+        report["top5_accuracy"] = round(float((ranked[:, :5] == y[:, None]).any(axis=1).mean()), 4)
     confidence = proba.max(axis=1)
     auto = confidence >= route_threshold if route_threshold is not None else np.zeros(len(y), dtype=bool)
     correct = classes_arr[proba.argmax(axis=1)] == y
@@ -101,6 +103,8 @@ def format_report(reports: dict[str, dict[str, Any]]) -> str:
             line += f"  AUC={report['roc_auc']:.3f}"
         if "top3_accuracy" in report:
             line += f"  top-3={report['top3_accuracy']:.3f}"
+        if task == UNIT and "top5_accuracy" in report:
+            line += f"  top-5={report['top5_accuracy']:.3f}"
         lines.append(line)
         if "auto_coverage" in report:
             precision = report["auto_precision"]

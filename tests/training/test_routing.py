@@ -10,7 +10,7 @@ from demo.units import CITY, catalogue
 from nlp.bundle import Bundle, load_bundle
 from nlp.errors import InputError
 from nlp.predict import predict
-from training.evaluate import evaluate_bundle
+from training.evaluate import evaluate_bundle, format_report
 from training.fit import TrainConfig, platform_of_units
 from training.train import train_frame
 
@@ -74,6 +74,9 @@ def test_evaluation_reports_places_and_transfers(routed: tuple[Bundle, pd.DataFr
     assert set(by_place) == set(unseen["place_given"]) and sum(v["n"] for v in by_place.values()) == len(unseen)
     # Naming the street is evidence: those tickets are routed to the right platform more often.
     assert by_place["street"]["accuracy"] >= by_place["two_places"]["accuracy"] - 0.05
+    unit = reports["unit"]
+    assert unit["accuracy"] <= unit["top3_accuracy"] <= unit["top5_accuracy"] < 1.0
+    assert f"top-5={unit['top5_accuracy']:.3f}" in format_report(reports)
     transfers = reports["unit"]["transfers"]
     assert transfers["transfers"] == int((unseen["first_unit"] != unseen["unit"]).sum())
     auto = transfers["auto"]  # routed automatically, the model is right often enough to avoid more than it causes
