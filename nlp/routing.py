@@ -25,14 +25,13 @@ import weakref
 from typing import Any
 
 import numpy as np
-from scipy import sparse
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.feature_selection import chi2
 from sklearn.utils.validation import check_is_fitted
 
 from nlp.fastpath import fast_head, fast_head_on_columns  # the arrays the service evaluates for calibrated heads
 
-__all__ = ["CITY", "PlatformHead", "TwoLevelRouter"]
+__all__ = ["CITY", "NEGLIGIBLE_PLATFORM", "PlatformHead", "TwoLevelRouter"]
 
 CITY = "市级"  # the platform of city-level units
 
@@ -123,7 +122,10 @@ class PlatformHead(ClassifierMixin, BaseEstimator):
         return np.asarray(self.classes_[self.predict_proba(X).argmax(axis=1)])
 
 
-_COMPILED: weakref.WeakKeyDictionary[Any, tuple[int, Any, Any]] = weakref.WeakKeyDictionary()
+_COMPILED: weakref.WeakKeyDictionary[Any, tuple[int, Any]] = weakref.WeakKeyDictionary()
+
+# A platform less probable than this for a ticket is not evaluated further for it (TwoLevelRouter.predict_proba).
+NEGLIGIBLE_PLATFORM = 1e-3
 
 
 class TwoLevelRouter(ClassifierMixin, BaseEstimator):
@@ -210,33 +212,37 @@ class TwoLevelRouter(ClassifierMixin, BaseEstimator):
     def predict_proba(self, X: Any) -> np.ndarray:
         """Probability of each unit of :attr:`classes_`: its platform's times its own within the platform.
 
-        Rows sum to less than 1 when a platform has no unit the router learned (its share is nobody's).
+        A platform's unit head runs only on the tickets for which that platform's probability
+        reaches :data:`NEGLIGIBLE_PLATFORM`; its units get 0 for the others, where their
+        probability could not exceed that, far below any routing threshold. Most tickets have a
+        few plausible platforms of eleven, so this skips most of the work. Rows sum to less than
+        1 by the skipped share, and when a platform has no unit the router learned.
         """
         check_is_fitted(self, "unit_heads_")
         platform_proba = self.platform_head_.predict_proba(X)
         out = np.zeros((X.shape[0], len(self.classes_)))
-        heads, stacked = self._compiled(X.shape[1])
-        # Every platform's unit head over the ticket's terms in one sparse product, then each its own calibration.
-        products = (X @ stacked).toarray() if stacked is not None else np.zeros((X.shape[0], 0))
-        for p, targets, head, outputs in heads:
-            within = head.proba_from(products[:, outputs]) if outputs is not None else head.predict_proba(X)
-            out[:, targets] = platform_proba[:, [p]] * within
+        for p, targets, head, weights in self._compiled(X.shape[1]):
+            rows = np.flatnonzero(platform_proba[:, p] >= NEGLIGIBLE_PLATFORM)
+            if not len(rows):
+                continue
+            part = X if len(rows) == X.shape[0] else X[rows]
+            # A compiled head is one sparse product over the ticket's own terms, then its calibration.
+            within = head.proba_from((part @ weights).toarray()) if weights is not None else head.predict_proba(part)
+            out[np.ix_(rows, np.asarray(targets))] = platform_proba[rows, p][:, None] * within
         return out
 
-    def _compiled(self, n_features: int) -> tuple[list[tuple[int, list[int], Any, slice | None]], Any]:
-        """Per platform with units: its column in the platform head, its units' columns, its head, its outputs.
+    def _compiled(self, n_features: int) -> list[tuple[int, list[int], Any, Any]]:
+        """Per platform with units: its column in the platform head, its units' columns, its head, its weights.
 
-        Heads the fast path knows have their weights spread to every feature and stacked side by
-        side (their ``outputs`` in the stacked product); others are evaluated on their own. Built
-        on first use and kept, not pickled: derived from the fitted heads, as :mod:`nlp.fastpath` does.
+        Heads the fast path knows have their weights spread to every feature (sparse, features
+        by units); others are evaluated on their own (weights None). Built on first use and
+        kept, not pickled: derived from the fitted heads, as :mod:`nlp.fastpath` does.
         """
         cached = _COMPILED.get(self)
         if cached is not None and cached[0] == n_features:
-            return cached[1], cached[2]
+            return cached[1]
         position = {label: i for i, label in enumerate(self.classes_)}
-        heads: list[tuple[int, list[int], Any, slice | None]] = []
-        weights: list[Any] = []
-        start = 0
+        heads: list[tuple[int, list[int], Any, Any]] = []
         for p, platform in enumerate(self.platform_head_.classes_):
             if platform not in self.unit_heads_:
                 continue
@@ -245,14 +251,10 @@ class TwoLevelRouter(ClassifierMixin, BaseEstimator):
             fast = None if isinstance(head, _Constant) else fast_head_on_columns(head, columns, n_features)
             if fast is None:
                 heads.append((p, targets, head if isinstance(head, _Constant) else _Selected(head, columns), None))
-                continue
-            width = fast.weights.shape[1]
-            heads.append((p, targets, fast, slice(start, start + width)))
-            weights.append(fast.weights)
-            start += width
-        stacked = sparse.hstack(weights, format="csr") if weights else None
-        _COMPILED[self] = (n_features, heads, stacked)
-        return heads, stacked
+            else:
+                heads.append((p, targets, fast, fast.weights))
+        _COMPILED[self] = (n_features, heads)
+        return heads
 
     def predict(self, X: Any) -> np.ndarray:
         return np.asarray(self.classes_[self.predict_proba(X).argmax(axis=1)])
