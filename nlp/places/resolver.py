@@ -143,8 +143,7 @@ class PlaceMatch:
     @cached_property
     def name(self) -> str:
         """The canonical name when the candidates agree on one, else the name as written."""
-        names = {p.name for p in self.candidates}
-        return names.pop() if len(names) == 1 else self.text
+        return _agreed(p.name for p in self.candidates) or self.text
 
     @cached_property
     def level(self) -> str:
@@ -154,13 +153,20 @@ class PlaceMatch:
     @cached_property
     def street(self) -> str:
         """The street or town, when the candidates agree on one ("" otherwise)."""
-        streets = {p.name if p.level == "street" else p.street for p in self.candidates}
-        return streets.pop() if len(streets) == 1 else ""
+        return _agreed(p.name if p.level == "street" else p.street for p in self.candidates)
 
     @cached_property
     def source(self) -> str:
         """``gazetteer``, ``landmark`` or ``custom`` (of the first candidate)."""
         return self.candidates[0].source
+
+
+def _agreed(values: Iterable[str]) -> str:
+    """The value when all ``values`` are one, else "" (stops at the first disagreement: an
+    ambiguous bare name can have hundreds of candidates)."""
+    iterator = iter(values)
+    first = next(iterator, "")
+    return first if all(value == first for value in iterator) else ""
 
 
 @dataclass(frozen=True)
