@@ -99,7 +99,8 @@ def test_pickle_keeps_the_vocabulary_and_drops_the_index(docs: list[str]) -> Non
     vectorizer = WordNgramTfidf(default_tokenizer(), (1, 2), min_df=2).fit(docs)
     before = vectorizer.transform(docs)  # builds the hash indexes
     state = vectorizer.__getstate__()
-    assert "_token_lookup" in vectorizer.__dict__ and not [k for k in state if k.endswith(("_index", "_lookup"))]
+    assert set(vectorizer.__dict__["_derived"]) == {"codes", "stop_words", "tokens"}
+    assert "_derived" not in state and {"tokens_", "codes_", "idf_"} <= set(state)
     loaded = pickle.loads(pickle.dumps(vectorizer))
     assert abs(loaded.transform(docs) - before).max() == 0
 
