@@ -2,7 +2,7 @@
 
     .venv/bin/python -m bench.pii [--seed 0] [--rounds 8] [--n 20000] [--repeat 5] [--data-root ../shared/data]
 
-Masks the generated cases of ``tests/nlp/pii_cases.py`` (personal data in the many forms callers
+Masks the generated cases of ``demo/pii.py`` (personal data in the many forms callers
 write it; ordinary numbers that must stay) with ``mask_pii`` (stored, shown, logged text) and
 ``clean`` (model text), and prints: forms tried, left unmasked (target 0), ordinary numbers
 altered (target <= 2 %). Then the time of ``clean_many`` (a batch, as training and ``predict``
@@ -23,8 +23,8 @@ from functools import partial
 from pathlib import Path
 
 from demo.corpus import generate
+from demo.pii import digits_of, leaked, ordinary_cases, pii_cases
 from nlp.text import clean, clean_many, mask_pii
-from tests.nlp.pii_cases import digits_of, leaked, ordinary_cases, pii_cases
 
 
 def _best_us_per_text(work: Callable[[], object], texts: int, repeat: int) -> float:

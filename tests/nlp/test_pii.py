@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from demo.pii import PLACEHOLDER, digits_of, leaked, ordinary_cases, pii_cases
 from nlp.text import MASKS, clean, clean_many, mask_pii
-from tests.nlp.pii_cases import PLACEHOLDER, digits_of, leaked, ordinary_cases, pii_cases
 
 PII = [case for seed in range(3) for case in pii_cases(seed=seed)]
 ORDINARY = [case for seed in range(3) for case in ordinary_cases(seed=seed)]

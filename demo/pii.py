@@ -1,8 +1,11 @@
 """Personal data written the many ways callers write it, and ordinary numbers that must stay.
 
-Generated from templates and a seed (no real data): ``pii_cases`` gives texts each holding one
-item of personal data in one written form, ``ordinary_cases`` texts whose numbers are no
-personal data. ``tests/nlp/test_pii.py`` checks every case; ``bench/pii.py`` prints the counts.
+Generated from templates and a seed (no real data), for evaluating the masking of
+:mod:`nlp.text` only: ``pii_cases`` gives texts each holding one item of personal data in one
+written form, ``ordinary_cases`` texts whose numbers are no personal data.
+``tests/nlp/test_pii.py`` checks every case; ``bench/pii.py`` prints the counts. It lives here,
+with the other generators of the demo package, so that tests and benchmarks share it without
+either importing the other.
 """
 
 from __future__ import annotations
