@@ -27,10 +27,11 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.sparsefuncs_fast import inplace_csr_row_normalize_l2
 from sklearn.utils.validation import check_is_fitted
 
+from nlp.batching import NGRAM_BATCH
+
 __all__ = ["CharNgramTfidf", "NgramCounts", "WordNgramTfidf"]
 
 _WHITE_SPACES = re.compile(r"\s\s+")  # as scikit-learn's char analyzer
-_CHUNK_DOCS = 10_000  # documents are coded in chunks: memory stays bounded on any input
 # The attribute holding the lookup structures derived from the fitted arrays (hash indexes, the
 # token lookup), by name: rebuilt after loading or refitting, never pickled.
 _DERIVED = "_derived"
@@ -55,8 +56,8 @@ def _count(owner: np.ndarray, code: np.ndarray, n_docs: int) -> NgramCounts:
 
 
 def _chunks(docs: list[T]) -> Iterator[list[T]]:
-    for start in range(0, len(docs), _CHUNK_DOCS):
-        yield docs[start : start + _CHUNK_DOCS]
+    for start in range(0, len(docs), NGRAM_BATCH):
+        yield docs[start : start + NGRAM_BATCH]
 
 
 def _ngram_codes(

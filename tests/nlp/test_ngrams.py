@@ -77,7 +77,7 @@ def test_word_ngrams_of_unseen_text_equal_scikit_learn(docs: list[str], ngram_ra
 def test_unseen_text_and_chunks(docs: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
     vectorizer = CharNgramTfidf((2, 3)).fit(docs[:200])
     whole = vectorizer.transform(docs)
-    monkeypatch.setattr("nlp.ngrams._CHUNK_DOCS", 7)  # many small chunks give the same rows
+    monkeypatch.setattr("nlp.ngrams.NGRAM_BATCH", 7)  # many small chunks give the same rows
     assert abs(vectorizer.transform(docs) - whole).max() == 0
     unseen = vectorizer.transform(["☃☄☃", docs[0]])  # n-grams never seen in fitting count for nothing
     assert unseen.shape == (2, len(vectorizer.codes_)) and unseen[0].nnz == 0 and unseen[1].nnz > 0
@@ -85,7 +85,7 @@ def test_unseen_text_and_chunks(docs: list[str], monkeypatch: pytest.MonkeyPatch
 
 def test_shared_counts_give_each_block_its_own_matrix(docs: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
     # Blocks fitted on different documents, one counting of the batch's n-grams between them.
-    monkeypatch.setattr("nlp.ngrams._CHUNK_DOCS", 50)  # several chunks
+    monkeypatch.setattr("nlp.ngrams.NGRAM_BATCH", 50)  # several chunks
     blocks = [CharNgramTfidf((1, 3)).fit(docs[:150]), CharNgramTfidf((1, 3), min_df=1).fit(docs[150:])]
     batch = [*docs, "☃☄☃", "哈哈哈哈哈", ""]  # unseen characters, repeated n-grams, an empty text
     counts = blocks[0].ngram_counts(batch)
