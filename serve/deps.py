@@ -12,14 +12,14 @@ import inspect
 from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
-from fastapi import Depends, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
 from nlp.bundle import Bundle
 from serve.digests import DigestCache
-from serve.errors import ApiError
+from serve.errors import ApiError, responses
 from serve.metrics import Metrics
 from serve.model import ModelHolder
 from serve.predictions import Context
@@ -41,6 +41,7 @@ __all__ = [
     "get_settings",
     "require_admin_token",
     "require_api_token",
+    "token_router",
 ]
 
 _bearer = HTTPBearer(auto_error=False)
@@ -164,3 +165,20 @@ class TokenFirstRoute(APIRoute):
             return await handler(request)
 
         return checked_first
+
+
+def token_router(
+    token: Any, *statuses: int, prefix: str = "", tag: str, other: dict[int | str, dict[str, Any]] | None = None
+) -> APIRouter:
+    """A router whose every route needs ``token`` (:data:`ApiToken`, :data:`AdminToken`), checked before the body is read.
+
+    ``statuses`` are the documented error statuses of its routes (:func:`serve.errors.responses`);
+    ``other`` responses (by status, such as a 202) are documented before them.
+    """
+    return APIRouter(
+        prefix=prefix,
+        tags=[tag],
+        dependencies=[token],
+        route_class=TokenFirstRoute,
+        responses={**(other or {}), **responses(*statuses)},
+    )

@@ -2,22 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-
 from nlp.errors import BundleError
-from serve.deps import AdminToken, HolderDep, TokenFirstRoute
-from serve.errors import ApiError, responses
+from serve.deps import AdminToken, HolderDep, token_router
+from serve.errors import ApiError
 from serve.schemas import ReloadOut
 
 __all__ = ["router"]
 
-router = APIRouter(
-    prefix="/v1/admin",
-    tags=["admin"],
-    dependencies=[AdminToken],
-    route_class=TokenFirstRoute,
-    responses=responses(401, 403, 409),
-)
+router = token_router(AdminToken, 401, 403, 409, prefix="/v1/admin", tag="admin")
 
 
 @router.post("/reload", response_model=ReloadOut, summary="Load, check and swap in the bundle on disk")

@@ -7,13 +7,13 @@ import re
 from datetime import date, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import Depends
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from nlp.errors import InputError
-from serve.deps import ApiToken, DigestsDep, HolderDep, SettingsDep, TokenFirstRoute
+from serve.deps import ApiToken, DigestsDep, HolderDep, SettingsDep, token_router
 from serve.digests import DigestFailed, DigestPending
-from serve.errors import ApiError, responses
+from serve.errors import ApiError
 from serve.schemas import PendingOut
 from trends.render import to_html
 from trends.schema import Digest
@@ -21,14 +21,14 @@ from trends.store import StoreBusy, StoreMissing
 
 __all__ = ["iso_week", "router"]
 
-router = APIRouter(
-    tags=["digest"],
-    dependencies=[ApiToken],
-    route_class=TokenFirstRoute,
-    responses={
-        202: {"model": PendingOut, "description": "the digest is being built; ask again after Retry-After"},
-        **responses(401, 404, 422, 503),
-    },
+router = token_router(
+    ApiToken,
+    401,
+    404,
+    422,
+    503,
+    tag="digest",
+    other={202: {"model": PendingOut, "description": "the digest is being built; ask again after Retry-After"}},
 )
 
 # ASCII digits only: Python's int() would read full-width ones (２０２２) as 2022.

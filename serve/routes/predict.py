@@ -4,22 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
-from serve.deps import ApiToken, ContextDep, TokenFirstRoute
-from serve.errors import responses
+from serve.deps import ApiToken, ContextDep, token_router
 from serve.predictions import answer
 from serve.schemas import BatchIn, BatchOut, Prediction, TicketIn
 
 __all__ = ["router"]
 
-router = APIRouter(
-    prefix="/v1",
-    tags=["predict"],
-    dependencies=[ApiToken],
-    route_class=TokenFirstRoute,
-    responses=responses(401, 413, 422, 503),
-)
+router = token_router(ApiToken, 401, 413, 422, 503, prefix="/v1", tag="predict")
 Explain = Annotated[bool, Query(description="add the terms that pushed the department")]
 
 
