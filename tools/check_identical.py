@@ -13,7 +13,14 @@ predictions as CSV and JSON Lines, the evaluation report (``evaluate --json``), 
 (JSON, Markdown, HTML, with weekly counts), and the service's answers (``/v1/predict`` with and
 without ``?explain=true``, ``/v1/predict/batch``, ``/v1/digest/{week}`` and ``/digest/{week}``).
 Only what differs from run to run by design is replaced: the bundle id (a timestamp), which the
-service returns as ``model_version``. ``--compare`` then lists every file that differs (exit 1)
+service returns as ``model_version``. Training itself is not bit-reproducible from run to run (a
+few probabilities differ in the fourth decimal between two trainings of the same code), so to
+check a change of the scoring code, train one bundle and pass it to both runs (``--bundle``)::
+
+    HOTLINE_BUNDLE_KEY=check-identical-key hotline demo-data --n 1500 --weeks 8 --seed 0 --out /tmp/t.csv
+    HOTLINE_BUNDLE_KEY=check-identical-key hotline train --tickets /tmp/t.csv --out /tmp/bundle --folds 2
+    ... --repo /tmp/base --write /tmp/identical-base --bundle /tmp/bundle
+    ... --write /tmp/identical-head --compare /tmp/identical-base --bundle /tmp/bundle ``--compare`` then lists every file that differs (exit 1)
 or says they are identical (exit 0). Takes a few minutes on two cores.
 """
 
@@ -99,15 +106,19 @@ def _anonymise_bundle_id(path: Path, bundle_id: str) -> None:
     path.write_text(text.replace(bundle_id, "<bundle-id>"), encoding="utf-8")
 
 
-def write(repo: Path, out: Path) -> None:
-    """Produce every output of ``repo``'s code on the demo corpus into ``out``."""
+def write(repo: Path, out: Path, bundle: Path | None = None) -> None:
+    """Produce every output of ``repo``'s code on the demo corpus into ``out`` (with ``bundle``, if given)."""
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="check-identical-") as tmp:
         work = Path(tmp)
-        tickets, unseen, bundle = work / "tickets.csv", work / "unseen.csv", work / "bundle"
+        tickets, unseen = work / "tickets.csv", work / "unseen.csv"
         _hotline(repo, "demo-data", "--n", "1500", "--weeks", "8", "--seed", "0", "--out", str(tickets), cwd=work)
         _hotline(repo, "demo-data", "--n", "300", "--weeks", "2", "--seed", "1", "--out", str(unseen), cwd=work)
-        _hotline(repo, "train", "--tickets", str(tickets), "--out", str(bundle), "--folds", "2", "--quiet", cwd=work)
+        if bundle is None:
+            bundle = work / "bundle"
+            _hotline(
+                repo, "train", "--tickets", str(tickets), "--out", str(bundle), "--folds", "2", "--quiet", cwd=work
+            )
         for name in ("predictions.csv", "predictions.jsonl"):
             _hotline(repo, "predict", "--model", str(bundle), "--input", str(unseen), "--output", str(out / name),
                      "--workers", "1", "--quiet", cwd=work)  # fmt: skip
@@ -142,12 +153,18 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repo", type=Path, default=ROOT, help="checkout whose code is run (default: this one)")
     parser.add_argument("--write", type=Path, help="folder to write the outputs into")
+    parser.add_argument(
+        "--bundle",
+        type=Path,
+        help="a bundle trained on the same corpus (signed with the script's key) instead of training one: training "
+        "is not bit-reproducible from run to run, so the same bundle isolates a change of the scoring code",
+    )
     parser.add_argument("--compare", type=Path, help="folder of outputs to compare with (after --write, if given)")
     args = parser.parse_args(argv)
     if not args.write and not args.compare:
         parser.error("expected --write DIR, --compare DIR or both, got neither")
     if args.write:
-        write(args.repo.resolve(), args.write.resolve())
+        write(args.repo.resolve(), args.write.resolve(), args.bundle.resolve() if args.bundle else None)
         print(f"wrote the outputs of {args.repo} into {args.write}")
     if args.compare:
         if not args.write:
