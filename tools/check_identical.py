@@ -159,21 +159,26 @@ def main(argv: list[str] | None = None) -> int:
         help="a bundle trained on the same corpus (signed with the script's key) instead of training one: training "
         "is not bit-reproducible from run to run, so the same bundle isolates a change of the scoring code",
     )
-    parser.add_argument("--compare", type=Path, help="folder of outputs to compare with (after --write, if given)")
+    parser.add_argument("--compare", type=Path, help="folder of outputs to compare the --write folder with")
+    parser.add_argument("--diff", type=Path, nargs=2, metavar="DIR", help="only compare two folders written earlier")
     args = parser.parse_args(argv)
-    if not args.write and not args.compare:
-        parser.error("expected --write DIR, --compare DIR or both, got neither")
+    if args.diff:
+        return _report(*args.diff)
+    if not args.write:
+        parser.error("expected --write DIR (with --compare DIR to compare) or --diff DIR DIR, got neither")
     if args.write:
         write(args.repo.resolve(), args.write.resolve(), args.bundle.resolve() if args.bundle else None)
         print(f"wrote the outputs of {args.repo} into {args.write}")
-    if args.compare:
-        if not args.write:
-            parser.error("--compare needs --write DIR (the outputs to compare)")
-        differ = compare(args.write, args.compare)
-        if differ:
-            print(f"{len(differ)} files differ between {args.write} and {args.compare}: {', '.join(differ)}")
-            return 1
-        print(f"identical: every file of {args.write} and {args.compare} matches byte for byte")
+    return _report(args.write, args.compare) if args.compare else 0
+
+
+def _report(left: Path, right: Path) -> int:
+    """Say whether two output folders are identical; 1 when they are not."""
+    differ = compare(left, right)
+    if differ:
+        print(f"{len(differ)} files differ between {left} and {right}: {', '.join(differ)}")
+        return 1
+    print(f"identical: every file of {left} and {right} matches byte for byte")
     return 0
 
 
