@@ -122,7 +122,8 @@ def write(repo: Path, out: Path, bundle: Path | None = None) -> None:
         for name in ("predictions.csv", "predictions.jsonl"):
             _hotline(repo, "predict", "--model", str(bundle), "--input", str(unseen), "--output", str(out / name),
                      "--workers", "1", "--quiet", cwd=work)  # fmt: skip
-        _hotline(repo, "evaluate", "--model", str(bundle), "--input", str(unseen), "--json",
+        # The input by its name in the working folder: the report records it, and the folder is temporary.
+        _hotline(repo, "evaluate", "--model", str(bundle), "--input", unseen.name, "--json",
                  str(out / "evaluation.json"), cwd=work)  # fmt: skip
         _hotline(repo, "predict", "--model", str(bundle), "--input", str(tickets), "--output",
                  str(work / "all.csv"), "--workers", "1", "--quiet", cwd=work)  # fmt: skip
