@@ -13,16 +13,14 @@ import sys
 import warnings
 from typing import TYPE_CHECKING
 
+from nlp.batching import READ_BATCH
 from nlp.errors import HotlineError
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
-__all__ = ["BATCH_ROWS", "EngineError", "require_pyspark", "spark_session"]
+__all__ = ["EngineError", "require_pyspark", "spark_session"]
 
-# Rows per Arrow batch sent to a Python worker: the single-machine chunk size, so that a worker
-# holds what a `hotline predict` process holds.
-BATCH_ROWS = 5_000
 INSTALL = 'pip install "hotline-nlp[spark]" (and Java 17, e.g. apt-get install openjdk-17-jre-headless)'
 
 
@@ -63,7 +61,7 @@ def spark_session(master: str | None = None, app: str = "hotline") -> SparkSessi
         builder = builder.master(master or "local[*]")
     local = (master or "local").startswith("local")
     builder = (
-        builder.config("spark.sql.execution.arrow.maxRecordsPerBatch", str(BATCH_ROWS))
+        builder.config("spark.sql.execution.arrow.maxRecordsPerBatch", str(READ_BATCH))
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
         .config("spark.ui.showConsoleProgress", "false")  # the command prints its own summary
     )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -12,8 +11,10 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-import httpx
 import numpy as np
+
+# The loopback helpers' one home is tests/helpers.py (tests never import bench; bench may use tests' helpers).
+from tests.helpers import free_port, wait_ready
 
 # Runs ``hotline ARGS`` and prints, last, its time and peak memory as JSON. The peak is the
 # command's own VmHWM and its children's ru_maxrss, never its own ru_maxrss: Linux carries that
@@ -55,25 +56,6 @@ def percentiles(seconds: Sequence[float]) -> str:
     """``p50 / p99 / max`` in milliseconds."""
     ms = np.asarray(seconds) * 1000
     return f"p50 {np.percentile(ms, 50):6.2f} ms  p99 {np.percentile(ms, 99):6.2f} ms  max {ms.max():6.2f} ms"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_ready(base: str, seconds: float) -> None:
-    """Poll ``base``/readyz until it answers 200; raise RuntimeError after ``seconds``."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"the server at {base} did not become ready in {seconds:.0f} s")
 
 
 def start_serve(

@@ -78,7 +78,7 @@ def _evaluate(store: TicketStore, weeks: int, volume: int) -> None:
     flagged: dict[str, list[tuple[int, dict]]] = {}
     started = time.perf_counter()
     for label in labels[1:]:  # the first week has nothing to compare with
-        digest = build_digest(store, label, tokenizer, params=params, cache=cache)
+        digest = build_digest(store, label, tokenizer, params=params, cache=cache).to_json_dict()
         flagged[label] = [(rank, t) for rank, t in enumerate(digest["topics"], start=1) if t["emerging"]]
     digested = time.perf_counter() - started
 

@@ -29,11 +29,12 @@ from typing import Any
 
 from bench.throughput import demo_model, teddy_tickets
 from demo.corpus import generate
+from nlp.batching import READ_BATCH
 from nlp.bundle import Bundle, load_bundle
 from nlp.fastpath import FastFeatures, fast_features, fast_head
 from nlp.features import clean_tickets
 from nlp.ngrams import CharNgramTfidf, WordNgramTfidf
-from nlp.stream import CHUNK_ROWS, TableWriter
+from nlp.stream import TableWriter
 from nlp.tables import write_table
 from nlp.tickets import ColumnMap
 from nlp.tokenize import Tokenizer
@@ -59,7 +60,7 @@ def _stages(bundle: Bundle, model: Path, source: Path, work: Path) -> tuple[dict
     cut = segmenter.cut if tokenizer.backend == "rjieba" else segmenter.lcut
     t: dict[str, float] = defaultdict(float)
     tickets = 0
-    chunks = iter(_chunks(source, ColumnMap(), CHUNK_ROWS, {}))
+    chunks = iter(_chunks(source, ColumnMap(), READ_BATCH, {}))
     with TableWriter(work / "stages-out.csv") as writer:
         while (rows := _timed(t, "read", lambda: next(chunks, None))) is not None:
             tickets += len(rows)

@@ -133,10 +133,10 @@ def run_digest(args: argparse.Namespace) -> int:
     if args.history_counts:
         from trends.counts import counts_section, read_counts
 
-        digest["counts"] = counts_section(read_counts(args.history_counts), digest["week"], history=args.history)
+        digest.counts = counts_section(read_counts(args.history_counts), digest.week, history=args.history)
     paths = write_digest(digest, args.out)
-    emerging = sum(t["emerging"] for t in digest["topics"])
+    emerging = sum(t.emerging for t in digest.topics)
     print(
-        f"digest of {digest['week']}: {digest['n_tickets']} tickets, {digest['n_topics']} topics, {emerging} emerging; wrote {', '.join(str(p) for p in paths)}"
+        f"digest of {digest.week}: {digest.n_tickets} tickets, {digest.n_topics} topics, {emerging} emerging; wrote {', '.join(str(p) for p in paths)}"
     )
     return 0

@@ -22,9 +22,7 @@ from scipy import sparse
 from scipy.special import expit
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.compose import ColumnTransformer
-from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import normalize
 
 from nlp.features import TicketText, clean_tickets
 from nlp.ngrams import CharNgramTfidf, WordNgramTfidf
@@ -82,24 +80,6 @@ class FastHead:
             proba[(proba > 1.0) & (proba <= 1.0 + 1e-5)] = 1.0
             mean += proba
         return mean / len(self.members)
-
-
-@dataclass(frozen=True)
-class _Tfidf:
-    """A fitted ``TfidfVectorizer``: scikit-learn counts, then the TF-IDF weighting without re-validation."""
-
-    vectorizer: Any
-    idf: np.ndarray
-    sublinear: bool
-    norm: str | None
-
-    def transform(self, docs: list[str]) -> Any:
-        counts = CountVectorizer.transform(self.vectorizer, docs)  # tokenise and count, as fitted
-        if self.sublinear:
-            np.log(counts.data, counts.data)
-            counts.data += 1.0
-        counts.data *= self.idf[counts.indices]
-        return normalize(counts, norm=self.norm, copy=False) if self.norm else counts
 
 
 @dataclass(frozen=True)
@@ -224,9 +204,6 @@ def _compile_features(features: Any) -> FastFeatures | None:
             return None
         if not hasattr(transformer, "vocabulary_") and type(transformer) not in (CharNgramTfidf, WordNgramTfidf):
             return None
-        if type(transformer) is TfidfVectorizer and transformer.use_idf:
-            tfidf = transformer._tfidf  # the fitted weighting step TfidfVectorizer.transform applies
-            transformer = _Tfidf(transformer, np.asarray(tfidf.idf_), bool(tfidf.sublinear_tf), tfidf.norm)
         blocks.append((transformer, column, float(weights.get(name, 1.0))))
     return FastFeatures(blocks=tuple(blocks))
 

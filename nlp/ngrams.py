@@ -27,12 +27,14 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.sparsefuncs_fast import inplace_csr_row_normalize_l2
 from sklearn.utils.validation import check_is_fitted
 
+from nlp.batching import NGRAM_BATCH
+
 __all__ = ["CharNgramTfidf", "NgramCounts", "WordNgramTfidf"]
 
 _WHITE_SPACES = re.compile(r"\s\s+")  # as scikit-learn's char analyzer
-_CHUNK_DOCS = 10_000  # documents are coded in chunks: memory stays bounded on any input
-# Lookup structures derived from the fitted arrays: rebuilt after loading or refitting, never pickled.
-_DERIVED = ("_index", "_lookup")
+# The attribute holding the lookup structures derived from the fitted arrays (hash indexes, the
+# token lookup), by name: rebuilt after loading or refitting, never pickled.
+_DERIVED = "_derived"
 T = TypeVar("T")
 
 
@@ -54,8 +56,8 @@ def _count(owner: np.ndarray, code: np.ndarray, n_docs: int) -> NgramCounts:
 
 
 def _chunks(docs: list[T]) -> Iterator[list[T]]:
-    for start in range(0, len(docs), _CHUNK_DOCS):
-        yield docs[start : start + _CHUNK_DOCS]
+    for start in range(0, len(docs), NGRAM_BATCH):
+        yield docs[start : start + NGRAM_BATCH]
 
 
 def _ngram_codes(
@@ -132,8 +134,7 @@ class _NgramTfidf(TransformerMixin, BaseEstimator):
         """Learn the vocabulary and document frequencies of ``X``."""
         self._check_params()
         docs = _as_docs(X)
-        for cached in [k for k in self.__dict__ if k.endswith(_DERIVED)]:  # built from an earlier fit
-            del self.__dict__[cached]
+        self.__dict__.pop(_DERIVED, None)  # built from an earlier fit
         self._start_fit()
         seen_codes, seen_df, seen_tf = [], [], []
         for owner, code, _ in self._coded_chunks(docs, self._units, fitting=True):
@@ -195,7 +196,7 @@ class _NgramTfidf(TransformerMixin, BaseEstimator):
 
     def _counts(self, owner: np.ndarray, code: np.ndarray, n_docs: int) -> sparse.csr_matrix:
         """Counts of the vocabulary's n-grams among the (document, code) pairs of ``n_docs`` documents."""
-        column = _index(self, "_code_index", lambda: self.codes_).get_indexer(pd.Index(code))
+        column = _index(self, "codes", lambda: self.codes_).get_indexer(pd.Index(code))
         known = column >= 0
         matrix = sparse.csr_matrix(
             (np.ones(int(known.sum()), dtype=self.dtype), (owner[known], column[known])),
@@ -206,7 +207,7 @@ class _NgramTfidf(TransformerMixin, BaseEstimator):
 
     def __getstate__(self) -> dict[str, Any]:
         # Hash indexes are derived from the fitted arrays and rebuilt after loading.
-        return {k: v for k, v in super().__getstate__().items() if not k.endswith(_DERIVED)}
+        return {k: v for k, v in super().__getstate__().items() if k != _DERIVED}
 
 
 def _as_docs(X: Iterable[str]) -> list[str]:
@@ -215,15 +216,24 @@ def _as_docs(X: Iterable[str]) -> list[str]:
     return list(X)
 
 
+def _derived(owner: Any, name: str, make: Callable[[], T]) -> T:
+    """``owner``'s lookup structure ``name``, made by ``make`` on first use and kept out of pickles."""
+    derived: dict[str, Any] = owner.__dict__.setdefault(_DERIVED, {})
+    if name not in derived:
+        derived[name] = make()
+    return derived[name]
+
+
 def _index(owner: Any, name: str, make_values: Callable[[], Any]) -> pd.Index:
-    """A cached hash index (5x faster to search than a sorted array), kept out of pickles."""
-    index = owner.__dict__.get(name)
-    if index is None:
+    """A cached hash index of ``make_values()`` (5x faster to search than a sorted array), kept out of pickles."""
+
+    def make() -> pd.Index:
         values = make_values()
         # Strings stay Python objects: an Arrow-backed index converts every lookup (10x slower).
         dtype = object if not isinstance(values, np.ndarray) or values.dtype == object else None
-        index = owner.__dict__[name] = pd.Index(values, dtype=dtype)
-    return index
+        return pd.Index(values, dtype=dtype)
+
+    return _derived(owner, name, make)
 
 
 class CharNgramTfidf(_NgramTfidf):
@@ -283,7 +293,7 @@ class CharNgramTfidf(_NgramTfidf):
         particular order (products and norms do not mind; ``sort_indices`` orders them).
         """
         check_is_fitted(self, "codes_")
-        index = _index(self, "_code_index", lambda: self.codes_)
+        index = _index(self, "codes", lambda: self.codes_)
         parts = []
         for c in counts:
             column = index.get_indexer(pd.Index(c.codes))[c.ids]
@@ -374,7 +384,7 @@ class WordNgramTfidf(_NgramTfidf):
         if fitting:
             # An object Index: pandas would otherwise infer Arrow strings and convert on every lookup.
             tokens = pd.Index(list(chain.from_iterable(lists)), dtype=object)
-            is_stop = _index(self, "_stop_index", lambda: list(self.stop_words or ())).get_indexer(tokens) >= 0
+            is_stop = _index(self, "stop_words", lambda: list(self.stop_words or ())).get_indexer(tokens) >= 0
             tokens, owner = tokens[~is_stop], owner[~is_stop]
             local, uniques = pd.factorize(tokens)
             ids = self._fit_ids
@@ -383,9 +393,7 @@ class WordNgramTfidf(_NgramTfidf):
         else:
             # One dict lookup per token, in C, finds stop words and vocabulary together (about
             # twice as fast as building a pandas Index of the tokens and searching it).
-            lookup = self.__dict__.get("_token_lookup")
-            if lookup is None:
-                lookup = self._token_lookup = self._make_lookup()
+            lookup = _derived(self, "tokens", self._make_lookup)
             found = map(lookup.get, chain.from_iterable(lists), repeat(0))
             unit = np.fromiter(found, dtype=np.int64, count=len(owner))  # -1 stop word, 0 unknown
             keep = unit >= 0

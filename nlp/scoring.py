@@ -16,16 +16,13 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
+from nlp.batching import SCORE_BATCH
 from nlp.bundle import Bundle
 from nlp.fastpath import FastFeatures, fast_features, fast_head
 from nlp.seeds import seed_documents, seed_hits
 from nlp.tasks import is_binary
 
-__all__ = ["BATCH", "Scores", "TaskScores", "score"]
-
-# Tickets scored together: the work their feature steps share (cleaned text, tokens, n-grams)
-# is kept for one batch, so memory stays bounded whatever the number of tickets.
-BATCH = 10_000
+__all__ = ["Scores", "TaskScores", "score"]
 
 
 @dataclass(frozen=True)
@@ -115,11 +112,11 @@ def score(bundle: Bundle, titles: Sequence[str], texts: Sequence[str], *, keep_f
     if len(titles) != len(texts):
         raise ValueError(f"expected as many titles as texts, got {len(titles)} and {len(texts)}")
     titles, texts = list(titles), list(texts)
-    if len(texts) <= BATCH:
+    if len(texts) <= SCORE_BATCH:
         return _score_batch(bundle, titles, texts, keep_features)
     parts = [
-        _score_batch(bundle, titles[i : i + BATCH], texts[i : i + BATCH], keep_features)
-        for i in range(0, len(texts), BATCH)
+        _score_batch(bundle, titles[i : i + SCORE_BATCH], texts[i : i + SCORE_BATCH], keep_features)
+        for i in range(0, len(texts), SCORE_BATCH)
     ]
     first = parts[0]
     tasks = {

@@ -18,15 +18,14 @@ from typing import Any
 import pandas as pd
 
 from nlp.atomic import atomic_path
+from nlp.batching import READ_BATCH
 from nlp.errors import InputError
 from nlp.tables import DELIMITED, check_readable, check_writable, delimited_options, read_table, reading
 
 __all__ = ["TableWriter", "iter_table"]
 
-CHUNK_ROWS = 5_000
 
-
-def iter_table(path: str | os.PathLike[str], *, chunk_rows: int = CHUNK_ROWS) -> Iterator[tuple[pd.DataFrame, int]]:
+def iter_table(path: str | os.PathLike[str], *, chunk_rows: int = READ_BATCH) -> Iterator[tuple[pd.DataFrame, int]]:
     """Yield ``(rows, first_line)`` chunks of a table, every cell a string.
 
     ``first_line`` is the file line of the chunk's first row (the header is line 1), so that

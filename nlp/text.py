@@ -11,6 +11,8 @@ from collections.abc import Callable, Iterator
 from functools import cache, partial
 from itertools import compress, count
 
+from nlp.batching import CLEAN_BATCH
+
 __all__ = ["clean", "clean_many", "mask_pii", "normalize", "normalize_many"]
 
 # Zero-width and byte-order-mark characters that survive NFKC.
@@ -370,11 +372,6 @@ def clean(text: str) -> str:
 _SEPARATOR = "\x1e"
 
 
-# Texts joined at a time: the joined string and its intermediate copies stay a few MB
-# whatever the number of texts (a training set of a million tickets is two million texts).
-_BATCH_TEXTS = 10_000
-
-
 def normalize_many(texts: list[str]) -> list[str]:
     """``[normalize(t) for t in texts]``, with most of the work done once per batch of texts joined into one string.
 
@@ -396,9 +393,9 @@ def clean_many(texts: list[str]) -> list[str]:
 
 
 def _in_batches(texts: list[str], work: Callable[[list[str]], list[str]]) -> list[str]:
-    if len(texts) <= _BATCH_TEXTS:
+    if len(texts) <= CLEAN_BATCH:
         return work(texts)
-    return [out for start in range(0, len(texts), _BATCH_TEXTS) for out in work(texts[start : start + _BATCH_TEXTS])]
+    return [out for start in range(0, len(texts), CLEAN_BATCH) for out in work(texts[start : start + CLEAN_BATCH])]
 
 
 def _normalize_batch(texts: list[str]) -> list[str]:

@@ -12,7 +12,7 @@ import inspect
 from collections.abc import Callable, Coroutine
 from typing import Annotated, Any, TypeVar
 
-from fastapi import Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
@@ -20,7 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from kb.index import KbIndex
 from nlp.bundle import Bundle
 from serve.digests import DigestCache
-from serve.errors import ApiError
+from serve.errors import ApiError, responses
 from serve.holder import SidecarHolder
 from serve.knowledge import KbHolder
 from serve.metrics import Metrics
@@ -49,6 +49,7 @@ __all__ = [
     "get_settings",
     "require_admin_token",
     "require_api_token",
+    "token_router",
 ]
 
 _bearer = HTTPBearer(auto_error=False)
@@ -209,3 +210,20 @@ class TokenFirstRoute(APIRoute):
             return await handler(request)
 
         return checked_first
+
+
+def token_router(
+    token: Any, *statuses: int, prefix: str = "", tag: str, other: dict[int | str, dict[str, Any]] | None = None
+) -> APIRouter:
+    """A router whose every route needs ``token`` (:data:`ApiToken`, :data:`AdminToken`), checked before the body is read.
+
+    ``statuses`` are the documented error statuses of its routes (:func:`serve.errors.responses`);
+    ``other`` responses (by status, such as a 202) are documented before them.
+    """
+    return APIRouter(
+        prefix=prefix,
+        tags=[tag],
+        dependencies=[token],
+        route_class=TokenFirstRoute,
+        responses={**(other or {}), **responses(*statuses)},
+    )

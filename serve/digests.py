@@ -23,10 +23,10 @@ from concurrent.futures.process import BrokenProcessPool
 from datetime import datetime, timedelta
 from functools import partial
 from pathlib import Path
-from typing import Any
 
 from nlp.bundle import Bundle
 from trends.digest import empty_week, parse_week, week_label
+from trends.schema import Digest
 from trends.store import TicketStore
 
 __all__ = ["DigestCache", "DigestFailed", "DigestPending"]
@@ -52,7 +52,7 @@ def _lower_priority() -> None:
     os.nice(NICENESS)
 
 
-def _build(store: str, week: str, bundle: Bundle | None) -> dict[str, Any]:
+def _build(store: str, week: str, bundle: Bundle | None) -> Digest:
     """Runs in the building process."""
     from nlp.tokenize import default_tokenizer
     from trends.digest import DigestParams, build_digest
@@ -74,8 +74,8 @@ class DigestCache:
     def __init__(self, store: Path, *, capacity: int = 32) -> None:
         self.store = TicketStore(store)
         self.capacity = capacity
-        self._cache: dict[tuple[str, float, str], dict[str, Any]] = {}
-        self._building: dict[tuple[str, float, str], Future[dict[str, Any]]] = {}
+        self._cache: dict[tuple[str, float, str], Digest] = {}
+        self._building: dict[tuple[str, float, str], Future[Digest]] = {}
         self._lock = threading.Lock()
         self._pool: ProcessPoolExecutor | None = None
 
@@ -90,7 +90,7 @@ class DigestCache:
             )
         return self._pool
 
-    def get(self, week: str, bundle: Bundle | None, *, wait: float | None = None) -> dict[str, Any]:
+    def get(self, week: str, bundle: Bundle | None, *, wait: float | None = None) -> Digest:
         """The digest of ``week``, built if needed.
 
         Parameters
@@ -141,12 +141,12 @@ class DigestCache:
                 self._forget(key, future)
             raise
 
-    def _forget(self, key: tuple[str, float, str], future: Future[dict[str, Any]]) -> None:
+    def _forget(self, key: tuple[str, float, str], future: Future[Digest]) -> None:
         """Drop ``future`` from the builds in progress unless a newer build took its place (lock held)."""
         if self._building.get(key) is future:
             del self._building[key]
 
-    def _keep(self, key: tuple[str, float, str], future: Future[dict[str, Any]]) -> None:
+    def _keep(self, key: tuple[str, float, str], future: Future[Digest]) -> None:
         """Keep a finished digest (called when the build ends, whether or not a request still waits)."""
         if future.cancelled() or future.exception() is not None:
             return  # stays in _building until a request reports the failure

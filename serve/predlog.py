@@ -34,31 +34,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from nlp.predlog_schema import INSERT, SCHEMA, TABLE
 from nlp.text import mask_pii
 
 __all__ = ["PredictionLog"]
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS predictions (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    logged_at TEXT NOT NULL,
-    request_id TEXT,
-    ticket_id TEXT,
-    created_at TEXT,
-    channel TEXT,
-    title_masked TEXT,
-    text_masked TEXT NOT NULL,
-    model_version TEXT NOT NULL,
-    prediction TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS predictions_ticket ON predictions (ticket_id);
-"""
 _ATTEMPTS = 5  # a busy file is retried after 0.05, 0.1, 0.2, 0.4 s
 _BUSY_MS = 10_000  # how long one attempt waits for another writer's lock
-_INSERT = (
-    "INSERT INTO predictions (logged_at, request_id, ticket_id, created_at, channel, title_masked, text_masked,"
-    " model_version, prediction) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
-)
+# A row's values, in the order of the log's written columns (nlp.predlog_schema.WRITTEN).
 _Row = tuple[str, str | None, str | None, str | None, str | None, str | None, str, str, str]
 
 
@@ -132,7 +115,7 @@ class PredictionLog:
         conn = sqlite3.connect(self.path, timeout=_BUSY_MS / 1000, isolation_level=None)
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")  # durable across process crashes; fsync at checkpoints
-        conn.executescript(_SCHEMA)
+        conn.executescript(SCHEMA)
         return conn
 
     @property
@@ -255,7 +238,7 @@ class PredictionLog:
                 try:
                     conn.execute("BEGIN IMMEDIATE")
                     try:
-                        conn.executemany(_INSERT, batch)
+                        conn.executemany(INSERT, batch)
                         conn.execute("COMMIT")
                     except BaseException:
                         conn.execute("ROLLBACK")
@@ -297,7 +280,7 @@ class PredictionLog:
         """Rows in the file (after :meth:`flush`, every prediction made so far)."""
         conn = self._connect()
         try:
-            return int(conn.execute("SELECT count(*) FROM predictions").fetchone()[0])
+            return int(conn.execute(f"SELECT count(*) FROM {TABLE}").fetchone()[0])
         finally:
             conn.close()
 

@@ -1,14 +1,17 @@
-"""Helpers shared by tests: running the ``hotline`` command in-process, a server on loopback."""
+"""Helpers shared by tests (and the benchmarks in bench/): running ``hotline`` in-process, a server on loopback."""
 
 from __future__ import annotations
 
 import socket
 import time
+from typing import TYPE_CHECKING
 
 import httpx
-import pytest
 
 from cli.main import main
+
+if TYPE_CHECKING:  # bench imports the loopback helpers without pytest
+    import pytest
 
 
 def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:

@@ -24,13 +24,14 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
+from nlp.batching import READ_BATCH
 from nlp.bundle import Bundle, load_bundle
 from nlp.errors import InputError
 from nlp.explain import explain as explain_terms
 from nlp.parallel import predict_chunks
 from nlp.predict import columns
 from nlp.scoring import score
-from nlp.stream import CHUNK_ROWS, TableWriter, iter_table
+from nlp.stream import TableWriter, iter_table
 from nlp.tables import check_not_input
 from nlp.tasks import is_binary
 from nlp.tickets import ColumnMap, map_columns, rejection_reasons
@@ -151,7 +152,7 @@ def predict_file(
     *,
     explain: bool = False,
     workers: int | None = None,
-    chunk_rows: int = CHUNK_ROWS,
+    chunk_rows: int = READ_BATCH,
     progress: bool = True,
 ) -> PredictSummary:
     """Score every row of ``input_path`` with the bundle in ``model`` and write ``output``.

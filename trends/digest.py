@@ -67,6 +67,7 @@ from nlp.errors import InputError
 from nlp.text import mask_pii
 from nlp.tokenize import Tokenizer
 from trends.emergence import Emergence, EmergenceParams, assess
+from trends.schema import Department, Digest, Example, History, Period, TopicEntry
 from trends.sources import FrameSource, TicketSource
 from trends.summary import N_FEATURES, SummaryCache, WeekSummary, summarise_week
 from trends.topics import Topic, TopicParams
@@ -284,99 +285,160 @@ def build_digest(
     params: DigestParams | None = None,
     bundle: Bundle | None = None,
     cache: SummaryCache | None = None,
-) -> dict[str, Any]:
+) -> Digest:
     """The digest of ``week`` from ``tickets`` (``id``, ``created_at``, ``title``, ``text``; optional
     ``reporter``, ``likes``, ``dislikes``, ``district``), a frame or a :class:`TicketSource`.
 
     Each week of the window is summarised on its own (:func:`trends.summary.summarise_week`),
     or read from ``cache`` when that week's tickets have not changed since it was summarised.
+    The steps, in order: the window of weeks, each week's topics, their ids across weeks, this
+    week's topics' weekly counts, their emergence, one entry per topic (with the model's views
+    when ``bundle`` is given), the ranking.
 
     Returns
     -------
-    dict
-        ``{"week", "n_tickets", "history", "topics": [...], "method": {...}}``, topics ranked by heat:
-        the ``params.top`` hottest and every flagged one (``emerging``) below them.
+    Digest
+        Topics ranked by heat: the ``params.top`` hottest and every flagged one (``emerging``) below them.
     """
     params = params or DigestParams()
     source = FrameSource(tickets) if isinstance(tickets, pd.DataFrame) else tickets
+    window = _window(source, week, params.history)
+    summaries = _summaries(source, window, tokenizer, params.topics, cache)
+    topics = summaries[-1].topics
+    ids = _link([s.topics for s in summaries])[-1]
+    counts = _histories(summaries, topics, ids) if topics else {}
+    covered = _covered(summaries, window.labels)
+    verdicts = _assess(window.labels, covered, ids, counts, [w.size for w in summaries], params.emergence)
+    current = window.current.set_index(window.current["id"].astype(str))
+    entries = [
+        _entry(topic, topic_id, verdict, counts[topic_id], covered, current, window, params)
+        for topic, topic_id, verdict in zip(topics, ids, verdicts, strict=True)
+    ]
+    if bundle is not None and entries:
+        _add_model_views(entries, topics, current, bundle)
+    return _digest(window, summaries, _ranked(entries), params)
+
+
+@dataclass(frozen=True)
+class _Window:
+    """The weeks a digest reads: ``history`` weeks ending with the digest's, and that week's tickets."""
+
+    monday: date
+    end: datetime  # the Monday after: no ticket filed from then on is read
+    starts: list[datetime]
+    labels: list[str]
+    current: pd.DataFrame
+
+
+def _window(source: TicketSource, week: str, history: int) -> _Window:
     monday = parse_week(week)
     end = datetime.combine(monday + timedelta(days=7), datetime.min.time())
-    week_starts = [end - timedelta(weeks=k) for k in range(params.history, 0, -1)]
-    labels = [week_label(d.date()) for d in week_starts]
-    current = source.tickets(since=week_starts[-1], until=end)
+    starts = [end - timedelta(weeks=k) for k in range(history, 0, -1)]
+    current = source.tickets(since=starts[-1], until=end)
     if current.empty:  # before any mining
         raise empty_week(week)
-    summaries = [_week_summary(source, since, tokenizer, params.topics, cache) for since in week_starts[:-1]]
-    summaries.append(_week_summary(source, week_starts[-1], tokenizer, params.topics, cache, tickets=current))
-    mined = [s.topics for s in summaries]
-    ids = _link(mined)
-    counts = _histories(summaries, mined[-1], ids[-1]) if mined[-1] else {}
+    return _Window(monday, end, starts, [week_label(d.date()) for d in starts], current)
+
+
+def _summaries(
+    source: TicketSource, window: _Window, tokenizer: Tokenizer, params: TopicParams, cache: SummaryCache | None
+) -> list[WeekSummary]:
+    """Each week of the window summarised (its topics and term counts), the digest's week last."""
+    summaries = [_week_summary(source, since, tokenizer, params, cache) for since in window.starts[:-1]]
+    summaries.append(_week_summary(source, window.starts[-1], tokenizer, params, cache, tickets=window.current))
+    return summaries
+
+
+def _covered(summaries: list[WeekSummary], labels: list[str]) -> list[str]:
+    """The weeks before the digest's that the data covers: weeks before the first ticket are unknown, not zero."""
     first_week_with_data = next(i for i, w in enumerate(summaries) if w.size)
-    # Only weeks the data covers make a baseline: weeks before the first ticket are unknown, not zero.
-    covered = labels[first_week_with_data:-1]
-    current = current.set_index(current["id"].astype(str))
-    verdicts = assess(
-        np.array([[counts[topic_id][label] for label in labels] for topic_id in ids[-1]]).reshape(-1, len(labels)),
-        np.array([w.size for w in summaries]),
-        covered=len(labels) - first_week_with_data,
-        params=params.emergence,
+    return labels[first_week_with_data:-1]
+
+
+def _assess(
+    labels: list[str],
+    covered: list[str],
+    ids: list[str],
+    counts: dict[str, dict[str, int]],
+    totals: list[int],
+    params: EmergenceParams,
+) -> list[Emergence]:
+    """The emergence verdict of each of the week's topics (:func:`trends.emergence.assess`)."""
+    return assess(
+        np.array([[counts[topic_id][label] for label in labels] for topic_id in ids]).reshape(-1, len(labels)),
+        np.array(totals),
+        covered=len(covered) + 1,  # the weeks the data covers, the digest's included
+        params=params,
     )
-    out = []
-    for topic, topic_id, verdict in zip(mined[-1], ids[-1], verdicts, strict=True):
-        history = counts[topic_id]
-        previous = [history[label] for label in covered[-params.emergence.baseline_weeks :]]
-        baseline = float(np.mean(previous)) if previous else 0.0
-        floor = max(baseline, BASELINE_FLOOR)
-        now = history[labels[-1]]
-        growth = now / max(baseline, 1.0)
-        z = (now - floor) / math.sqrt(floor)
-        is_new = bool(covered) and all(history[label] == 0 for label in covered)
-        rows = current.loc[topic.ticket_ids]
-        entry: dict[str, Any] = {
-            "id": topic_id,
-            "label": mask_pii(topic.label),
-            "keywords": topic.keywords,
-            "size": topic.size,
-            "reporters": int(rows["reporter"].nunique())
-            if "reporter" in rows and rows["reporter"].notna().any()
-            else topic.size,
-            "heat": round(_heat(rows, end, growth), 3),
-            "growth": round(growth, 2),
-            "z": round(z, 2),
-            "baseline": round(baseline, 2),
-            "is_new": bool(is_new),
-            "emerging": verdict.emerging,
-            **_verdict_fields(verdict),
-            "locations": topic.locations,
-            "example_ids": topic.example_ids[: params.examples],
-            "examples": [
-                {
-                    "id": i,
-                    "title": mask_pii(str(current.at[i, "title"] or "")),
-                    "text": mask_pii(str(current.at[i, "text"]))[:160],
-                }
-                for i in topic.example_ids[: params.examples]
-            ],
-            "weekly_counts": history,
-            "ticket_ids": topic.ticket_ids,
-        }
-        if "district" in rows and rows["district"].notna().any():
-            entry["districts"] = {str(k): int(v) for k, v in rows["district"].value_counts().head(3).items()}
-        out.append(entry)
-    if bundle is not None and out:
-        _add_model_views(out, current, bundle)
-    out.sort(key=lambda t: -t["heat"])
-    for entry in out:
-        entry.pop("ticket_ids")
-    return {
-        "week": week_label(monday),
-        "period": {"start": monday.isoformat(), "end": (monday + timedelta(days=6)).isoformat()},
-        "n_tickets": len(current),
-        "history": {"weeks": labels, "tickets": [w.size for w in summaries]},
-        # The top topics by heat, and every flagged topic even below them: a surge must not be cut off.
-        "topics": [t for rank, t in enumerate(out) if rank < params.top or t["emerging"]],
-        "n_topics": len(out),
-        "method": {
+
+
+def _entry(
+    topic: Topic,
+    topic_id: str,
+    verdict: Emergence,
+    history: dict[str, int],
+    covered: list[str],
+    current: pd.DataFrame,
+    window: _Window,
+    params: DigestParams,
+) -> TopicEntry:
+    """A topic's entry: its figures, verdict, places and masked examples."""
+    previous = [history[label] for label in covered[-params.emergence.baseline_weeks :]]
+    baseline = float(np.mean(previous)) if previous else 0.0
+    floor = max(baseline, BASELINE_FLOOR)
+    now = history[window.labels[-1]]
+    growth = now / max(baseline, 1.0)
+    z = (now - floor) / math.sqrt(floor)
+    is_new = bool(covered) and all(history[label] == 0 for label in covered)
+    rows = current.loc[topic.ticket_ids]
+    shown = topic.example_ids[: params.examples]
+    has_reporters = "reporter" in rows and rows["reporter"].notna().any()
+    has_districts = "district" in rows and rows["district"].notna().any()
+    return TopicEntry(
+        id=topic_id,
+        label=mask_pii(topic.label),
+        keywords=topic.keywords,
+        size=topic.size,
+        reporters=int(rows["reporter"].nunique()) if has_reporters else topic.size,
+        heat=round(_heat(rows, window.end, growth), 3),
+        growth=round(growth, 2),
+        z=round(z, 2),
+        baseline=round(baseline, 2),
+        is_new=bool(is_new),
+        emerging=verdict.emerging,
+        **_verdict_fields(verdict),
+        locations=topic.locations,
+        example_ids=shown,
+        examples=[
+            Example(
+                id=i,
+                title=mask_pii(str(current.at[i, "title"] or "")),
+                text=mask_pii(str(current.at[i, "text"]))[:160],
+            )
+            for i in shown
+        ],
+        weekly_counts=history,
+        districts={str(k): int(v) for k, v in rows["district"].value_counts().head(3).items()}
+        if has_districts
+        else None,
+    )
+
+
+def _ranked(entries: list[TopicEntry]) -> list[TopicEntry]:
+    """The entries by heat, hottest first (ties keep the clustering's order, largest first)."""
+    return sorted(entries, key=lambda t: -t.heat)
+
+
+def _digest(window: _Window, summaries: list[WeekSummary], ranked: list[TopicEntry], params: DigestParams) -> Digest:
+    """The digest: the top topics by heat, and every flagged topic even below them (a surge must not be cut off)."""
+    return Digest(
+        week=week_label(window.monday),
+        period=Period(start=window.monday.isoformat(), end=(window.monday + timedelta(days=6)).isoformat()),
+        n_tickets=len(window.current),
+        history=History(weeks=window.labels, tickets=[w.size for w in summaries]),
+        topics=[t for rank, t in enumerate(ranked) if rank < params.top or t.emerging],
+        n_topics=len(ranked),
+        method={
             "heat": "ln(1+tickets) + ln(1+reporters) + 0.5 ln(1+likes+dislikes) + recency + 0.5 ln(max(growth,1))",
             **_method_emergence(params.emergence),
             "growth": "tickets / max(mean of previous weeks, 1)",
@@ -384,7 +446,7 @@ def build_digest(
             "linking": f"cosine of c-TF-IDF keywords >= {LINK_SIMILARITY}, up to {LINK_GAP} weeks back",
             "look_ahead": "none: only tickets filed before the end of the week",
         },
-    }
+    )
 
 
 def _verdict_fields(verdict: Emergence) -> dict[str, Any]:
@@ -415,15 +477,15 @@ def _method_emergence(params: EmergenceParams) -> dict[str, str]:
     return {key: text.format(**values) for key, text in METHOD_EMERGENCE.items()}
 
 
-def _add_model_views(topics: list[dict[str, Any]], current: pd.DataFrame, bundle: Bundle) -> None:
+def _add_model_views(entries: list[TopicEntry], topics: list[Topic], current: pd.DataFrame, bundle: Bundle) -> None:
     """Departments and COVID share of each topic, from the model's predictions."""
     from nlp.predict import predict
 
     predictions = predict(bundle, current[["title", "text"]].fillna("")).set_index(current.index)
-    for entry in topics:
-        rows = predictions.loc[entry["ticket_ids"]]
+    for entry, topic in zip(entries, topics, strict=True):
+        rows = predictions.loc[topic.ticket_ids]
         if "department" in rows:
             shares = rows["department"].value_counts(normalize=True).head(3)
-            entry["departments"] = [{"label": str(k), "share": round(float(v), 3)} for k, v in shares.items()]
+            entry.departments = [Department(label=str(k), share=round(float(v), 3)) for k, v in shares.items()]
         if "covid" in rows:
-            entry["covid_share"] = round(float(rows["covid"].mean()), 3)
+            entry.covid_share = round(float(rows["covid"].mean()), 3)

@@ -9,10 +9,10 @@ from __future__ import annotations
 import html
 import json
 from pathlib import Path
-from typing import Any
 
 from nlp.atomic import write_atomic
 from trends.counts import counts_html, counts_markdown
+from trends.schema import Digest, TopicEntry
 
 __all__ = ["sparkline_svg", "to_html", "to_markdown", "write_digest"]
 
@@ -36,39 +36,39 @@ def sparkline_svg(counts: dict[str, int], *, width: int = 160, height: int = 36,
     )
 
 
-def _badges(topic: dict[str, Any]) -> str:
+def _badges(topic: TopicEntry) -> str:
     """The flag (new, growing or emerging); ``new`` also on an unflagged topic never seen before."""
-    if topic["emerging"]:
-        return f'<span class="badge {topic["status"]}">{topic["status"]}</span>'
-    return '<span class="badge new">new</span>' if topic["is_new"] else ""
+    if topic.emerging:
+        return f'<span class="badge {topic.status}">{topic.status}</span>'
+    return '<span class="badge new">new</span>' if topic.is_new else ""
 
 
-def _surge(topic: dict[str, Any]) -> str:
+def _surge(topic: TopicEntry) -> str:
     """This week's share against the baseline share, and the adjusted chance of that by chance."""
-    return f"×{topic['share_ratio']:.1f} its share of the previous weeks (q {topic['q_value']:.2g})"
+    return f"×{topic.share_ratio:.1f} its share of the previous weeks (q {topic.q_value:.2g})"
 
 
-def _topic_html(rank: int, topic: dict[str, Any]) -> str:
+def _topic_html(rank: int, topic: TopicEntry) -> str:
     e = html.escape
-    departments = ", ".join(f"{e(d['label'])} {d['share']:.0%}" for d in topic.get("departments", [])) or "—"
-    covid = f"{topic['covid_share']:.0%}" if "covid_share" in topic else "—"
-    examples = "".join(f"<li><b>{e(x['title'])}</b> {e(x['text'])}</li>" for x in topic.get("examples", []))
+    departments = ", ".join(f"{e(d.label)} {d.share:.0%}" for d in topic.departments or []) or "—"
+    covid = f"{topic.covid_share:.0%}" if topic.covid_share is not None else "—"
+    examples = "".join(f"<li><b>{e(x.title)}</b> {e(x.text)}</li>" for x in topic.examples)
     return f"""
-<section class="topic" id="{e(topic["id"])}">
-  <h3>{rank}. {e(topic["label"])} {_badges(topic)}</h3>
+<section class="topic" id="{e(topic.id)}">
+  <h3>{rank}. {e(topic.label)} {_badges(topic)}</h3>
   <div class="row">
-    {sparkline_svg(topic["weekly_counts"])}
+    {sparkline_svg(topic.weekly_counts)}
     <dl>
-      <dt>tickets</dt><dd>{topic["size"]} (reporters {topic["reporters"]})</dd>
-      <dt>heat</dt><dd>{topic["heat"]:.2f}</dd>
-      <dt>growth</dt><dd>×{topic["growth"]:.1f} (baseline {topic["baseline"]:.1f}/week)</dd>
+      <dt>tickets</dt><dd>{topic.size} (reporters {topic.reporters})</dd>
+      <dt>heat</dt><dd>{topic.heat:.2f}</dd>
+      <dt>growth</dt><dd>×{topic.growth:.1f} (baseline {topic.baseline:.1f}/week)</dd>
       <dt>share</dt><dd>{_surge(topic)}</dd>
-      <dt>where</dt><dd>{e(", ".join(topic["locations"]) or "—")}</dd>
+      <dt>where</dt><dd>{e(", ".join(topic.locations) or "—")}</dd>
       <dt>departments</dt><dd>{departments}</dd>
       <dt>COVID share</dt><dd>{covid}</dd>
     </dl>
   </div>
-  <p class="keywords">{" · ".join(e(k) for k in topic["keywords"])}</p>
+  <p class="keywords">{" · ".join(e(k) for k in topic.keywords)}</p>
   <ul class="examples">{examples}</ul>
 </section>"""
 
@@ -87,42 +87,40 @@ dl{display:grid;grid-template-columns:auto 1fr;gap:.1em .8em;margin:0;font-size:
 """
 
 
-def to_html(digest: dict[str, Any]) -> str:
+def to_html(digest: Digest) -> str:
     """The digest as one self-contained HTML page: emerging topics first, then the top topics by heat."""
     e = html.escape
-    topics = digest["topics"]
-    emerging = [t for t in topics if t["emerging"]]
-    history = dict(zip(digest["history"]["weeks"], digest["history"]["tickets"], strict=True))
+    topics = digest.topics
+    emerging = [t for t in topics if t.emerging]
+    history = dict(zip(digest.history.weeks, digest.history.tickets, strict=True))
     emerging_html = (
         "".join(_topic_html(i, t) for i, t in enumerate(emerging, start=1)) or "<p>No topic is surging this week.</p>"
     )
     top_html = "".join(_topic_html(i, t) for i, t in enumerate(topics, start=1))
-    method = "".join(f"<li><b>{e(k)}</b>: {e(v)}</li>" for k, v in digest["method"].items())
+    method = "".join(f"<li><b>{e(k)}</b>: {e(v)}</li>" for k, v in digest.method.items())
     return f"""<!DOCTYPE html>
-<html lang="zh-CN"><head><meta charset="utf-8"><title>Hot issues {e(digest["week"])}</title>
+<html lang="zh-CN"><head><meta charset="utf-8"><title>Hot issues {e(digest.week)}</title>
 <style>{_STYLE}</style></head>
 <body>
-<h1>12345 hot-issue digest, {e(digest["week"])}</h1>
-<p class="summary">{digest["period"]["start"]} to {digest["period"]["end"]}: {digest["n_tickets"]} tickets,
-{digest["n_topics"]} topics, {len(emerging)} emerging. Tickets per week: {sparkline_svg(history, width=240)}</p>
+<h1>12345 hot-issue digest, {e(digest.week)}</h1>
+<p class="summary">{digest.period.start} to {digest.period.end}: {digest.n_tickets} tickets,
+{digest.n_topics} topics, {len(emerging)} emerging. Tickets per week: {sparkline_svg(history, width=240)}</p>
 <h2>Emerging this week</h2>{emerging_html}
 <h2>Top topics by heat</h2>{top_html}
-{counts_html(digest["counts"]) if "counts" in digest else ""}
+{counts_html(digest.counts) if digest.counts is not None else ""}
 <h2>How to read this</h2><ul class="method">{method}</ul>
 </body></html>
 """
 
 
-def to_markdown(digest: dict[str, Any]) -> str:
+def to_markdown(digest: Digest) -> str:
     """The digest as Markdown, for e-mail and chat."""
-    lines = [f"# 12345 hot-issue digest, {digest['week']}", ""]
-    lines.append(
-        f"{digest['period']['start']} to {digest['period']['end']}: {digest['n_tickets']} tickets, {digest['n_topics']} topics."
-    )
-    emerging = [t for t in digest["topics"] if t["emerging"]]
+    lines = [f"# 12345 hot-issue digest, {digest.week}", ""]
+    lines.append(f"{digest.period.start} to {digest.period.end}: {digest.n_tickets} tickets, {digest.n_topics} topics.")
+    emerging = [t for t in digest.topics if t.emerging]
     lines += ["", "## Emerging this week", ""]
     lines += [
-        f"- **{t['label']}** ({t['status']}): {t['size']} tickets, {_surge(t)}; {', '.join(t['locations']) or 'no place named'}"
+        f"- **{t.label}** ({t.status}): {t.size} tickets, {_surge(t)}; {', '.join(t.locations) or 'no place named'}"
         for t in emerging
     ] or ["No topic is surging this week."]
     lines += [
@@ -132,24 +130,24 @@ def to_markdown(digest: dict[str, Any]) -> str:
         "| # | topic | tickets | growth | new | status | where | keywords | last weeks |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
-    for i, t in enumerate(digest["topics"], start=1):
-        trend = " ".join(str(v) for v in t["weekly_counts"].values())
+    for i, t in enumerate(digest.topics, start=1):
+        trend = " ".join(str(v) for v in t.weekly_counts.values())
         lines.append(
-            f"| {i} | {t['label']} | {t['size']} | ×{t['growth']:.1f} | {'yes' if t['is_new'] else ''} | {t['status']} "
-            f"| {', '.join(t['locations'])} | {' '.join(t['keywords'][:5])} | {trend} |"
+            f"| {i} | {t.label} | {t.size} | ×{t.growth:.1f} | {'yes' if t.is_new else ''} | {t.status} "
+            f"| {', '.join(t.locations)} | {' '.join(t.keywords[:5])} | {trend} |"
         )
-    if "counts" in digest:  # weekly counts of 'hotline aggregate' (--history-counts)
-        lines += counts_markdown(digest["counts"])
-    lines += ["", "## How to read this", ""] + [f"- {k}: {v}" for k, v in digest["method"].items()]
+    if digest.counts is not None:  # weekly counts of 'hotline aggregate' (--history-counts)
+        lines += counts_markdown(digest.counts)
+    lines += ["", "## How to read this", ""] + [f"- {k}: {v}" for k, v in digest.method.items()]
     return "\n".join(lines) + "\n"
 
 
-def write_digest(digest: dict[str, Any], out: str | Path) -> list[Path]:
+def write_digest(digest: Digest, out: str | Path) -> list[Path]:
     """Write ``digest.json``, ``digest.md`` and ``digest.html`` into ``out`` (each atomically)."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     files = {
-        "digest.json": json.dumps(digest, ensure_ascii=False, indent=2),
+        "digest.json": json.dumps(digest.to_json_dict(), ensure_ascii=False, indent=2),
         "digest.md": to_markdown(digest),
         "digest.html": to_html(digest),
     }

@@ -23,6 +23,7 @@ import duckdb
 import pandas as pd
 
 from nlp.errors import HotlineError, InputError
+from nlp.predlog_schema import select
 from nlp.text import mask_pii
 
 __all__ = ["COLUMNS", "StoreBusy", "StoreMissing", "TicketStore", "pseudonym"]
@@ -274,8 +275,7 @@ def read_prediction_log(path: str | Path) -> pd.DataFrame:
     try:
         with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
             frame = pd.read_sql_query(
-                "SELECT seq, ticket_id, created_at, logged_at, channel, title_masked, text_masked FROM predictions ORDER BY seq",
-                conn,
+                select("seq", "ticket_id", "created_at", "logged_at", "channel", "title_masked", "text_masked"), conn
             )
     except (sqlite3.DatabaseError, pd.errors.DatabaseError) as exc:
         raise InputError(f"{path}: not a prediction log ({exc})") from exc

@@ -4,23 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
-
 from nlp.errors import BundleError
-from serve.deps import AdminToken, HolderDep, KbHolderDep, TokenFirstRoute
-from serve.errors import ApiError, responses
+from serve.deps import AdminToken, HolderDep, KbHolderDep, token_router
+from serve.errors import ApiError
 from serve.holder import SidecarHolder
 from serve.schemas import ReloadOut
 
 __all__ = ["router"]
 
-router = APIRouter(
-    prefix="/v1/admin",
-    tags=["admin"],
-    dependencies=[AdminToken],
-    route_class=TokenFirstRoute,
-    responses=responses(401, 403, 409),
-)
+router = token_router(AdminToken, 401, 403, 409, prefix="/v1/admin", tag="admin")
 
 
 def _reloaded(holder: SidecarHolder[Any], serving_key: str, refusals: list[tuple[str, dict[str, Any]]]) -> None:

@@ -7,27 +7,28 @@ import re
 from datetime import date, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import Depends
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from nlp.errors import InputError
-from serve.deps import ApiToken, DigestsDep, HolderDep, SettingsDep, TokenFirstRoute
+from serve.deps import ApiToken, DigestsDep, HolderDep, SettingsDep, token_router
 from serve.digests import DigestFailed, DigestPending
-from serve.errors import ApiError, responses
+from serve.errors import ApiError
 from serve.schemas import PendingOut
 from trends.render import to_html
+from trends.schema import Digest
 from trends.store import StoreBusy, StoreMissing
 
 __all__ = ["iso_week", "router"]
 
-router = APIRouter(
-    tags=["digest"],
-    dependencies=[ApiToken],
-    route_class=TokenFirstRoute,
-    responses={
-        202: {"model": PendingOut, "description": "the digest is being built; ask again after Retry-After"},
-        **responses(401, 404, 422, 503),
-    },
+router = token_router(
+    ApiToken,
+    401,
+    404,
+    422,
+    503,
+    tag="digest",
+    other={202: {"model": PendingOut, "description": "the digest is being built; ask again after Retry-After"}},
 )
 
 # ASCII digits only: Python's int() would read full-width ones (２０２２) as 2022.
@@ -63,7 +64,7 @@ def iso_week(week: str) -> str:
 Week = Annotated[str, Depends(iso_week)]
 
 
-def _digest(week: str, settings: SettingsDep, digests: DigestsDep, holder: HolderDep) -> dict[str, Any]:
+def _digest(week: str, settings: SettingsDep, digests: DigestsDep, holder: HolderDep) -> Digest:
     """The digest, or DigestPending when its build takes longer than the configured wait."""
     if digests is None:
         raise ApiError(
@@ -83,7 +84,13 @@ def _digest(week: str, settings: SettingsDep, digests: DigestsDep, holder: Holde
         raise ApiError(503, "store_busy", str(exc)) from exc
 
 
-@router.get("/v1/digest/{week}", summary="The weekly hot-issue digest (JSON)")
+# Optional parts a digest lacks are left out, as in digest.json (not sent as null).
+@router.get(
+    "/v1/digest/{week}",
+    response_model=Digest,
+    response_model_exclude_none=True,
+    summary="The weekly hot-issue digest (JSON)",
+)
 def digest_json(week: Week, settings: SettingsDep, digests: DigestsDep, holder: HolderDep) -> Any:
     try:
         return _digest(week, settings, digests, holder)

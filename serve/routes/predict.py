@@ -4,23 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
-from serve.deps import ApiToken, ContextDep, SuggestIndexDep, TokenFirstRoute
-from serve.errors import responses
+from serve.deps import ApiToken, ContextDep, SuggestIndexDep, token_router
 from serve.predictions import Context, answer
 from serve.schemas import BatchIn, BatchOut, Prediction, TicketIn
 from serve.suggestions import add_suggestions, check_times
 
 __all__ = ["router"]
 
-router = APIRouter(
-    prefix="/v1",
-    tags=["predict"],
-    dependencies=[ApiToken],
-    route_class=TokenFirstRoute,
-    responses=responses(401, 413, 422, 503),
-)
+router = token_router(ApiToken, 401, 413, 422, 503, prefix="/v1", tag="predict")
 Explain = Annotated[bool, Query(description="add the terms that pushed the department")]
 
 

@@ -2,22 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-
-from serve.deps import ApiToken, KbIndexDep, MetricsDep, SettingsDep, TokenFirstRoute
-from serve.errors import responses
+from serve.deps import ApiToken, KbIndexDep, MetricsDep, SettingsDep, token_router
 from serve.schemas import SuggestIn, SuggestOut
 from serve.suggestions import answer_suggest
 
 __all__ = ["router"]
 
-router = APIRouter(
-    prefix="/v1",
-    tags=["suggest"],
-    dependencies=[ApiToken],
-    route_class=TokenFirstRoute,
-    responses=responses(401, 413, 422, 503),
-)
+router = token_router(ApiToken, 401, 413, 422, 503, prefix="/v1", tag="suggest")
 
 
 # One query takes a few ms of CPU, as one prediction does: cheaper on the event loop than a threadpool hop.

@@ -77,7 +77,7 @@ def test_word_ngrams_of_unseen_text_equal_scikit_learn(docs: list[str], ngram_ra
 def test_unseen_text_and_chunks(docs: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
     vectorizer = CharNgramTfidf((2, 3)).fit(docs[:200])
     whole = vectorizer.transform(docs)
-    monkeypatch.setattr("nlp.ngrams._CHUNK_DOCS", 7)  # many small chunks give the same rows
+    monkeypatch.setattr("nlp.ngrams.NGRAM_BATCH", 7)  # many small chunks give the same rows
     assert abs(vectorizer.transform(docs) - whole).max() == 0
     unseen = vectorizer.transform(["☃☄☃", docs[0]])  # n-grams never seen in fitting count for nothing
     assert unseen.shape == (2, len(vectorizer.codes_)) and unseen[0].nnz == 0 and unseen[1].nnz > 0
@@ -85,7 +85,7 @@ def test_unseen_text_and_chunks(docs: list[str], monkeypatch: pytest.MonkeyPatch
 
 def test_shared_counts_give_each_block_its_own_matrix(docs: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
     # Blocks fitted on different documents, one counting of the batch's n-grams between them.
-    monkeypatch.setattr("nlp.ngrams._CHUNK_DOCS", 50)  # several chunks
+    monkeypatch.setattr("nlp.ngrams.NGRAM_BATCH", 50)  # several chunks
     blocks = [CharNgramTfidf((1, 3)).fit(docs[:150]), CharNgramTfidf((1, 3), min_df=1).fit(docs[150:])]
     batch = [*docs, "☃☄☃", "哈哈哈哈哈", ""]  # unseen characters, repeated n-grams, an empty text
     counts = blocks[0].ngram_counts(batch)
@@ -99,7 +99,8 @@ def test_pickle_keeps_the_vocabulary_and_drops_the_index(docs: list[str]) -> Non
     vectorizer = WordNgramTfidf(default_tokenizer(), (1, 2), min_df=2).fit(docs)
     before = vectorizer.transform(docs)  # builds the hash indexes
     state = vectorizer.__getstate__()
-    assert "_token_lookup" in vectorizer.__dict__ and not [k for k in state if k.endswith(("_index", "_lookup"))]
+    assert set(vectorizer.__dict__["_derived"]) == {"codes", "stop_words", "tokens"}
+    assert "_derived" not in state and {"tokens_", "codes_", "idf_"} <= set(state)
     loaded = pickle.loads(pickle.dumps(vectorizer))
     assert abs(loaded.transform(docs) - before).max() == 0
 

@@ -36,7 +36,7 @@ def test_batches_give_what_one_batch_gives(
 ) -> None:
     sample = unseen.head(50)
     whole = _score(bundle, sample, keep_features=True)
-    monkeypatch.setattr("nlp.scoring.BATCH", 7)  # 50 tickets in 8 batches
+    monkeypatch.setattr("nlp.scoring.SCORE_BATCH", 7)  # 50 tickets in 8 batches
     batched = _score(bundle, sample, keep_features=True)
     for task in whole.tasks:
         assert np.array_equal(whole.tasks[task].proba, batched.tasks[task].proba)

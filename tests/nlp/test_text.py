@@ -178,7 +178,7 @@ def test_clean_many_keeps_texts_apart() -> None:
 
 
 def test_many_texts_go_in_batches_with_the_same_result(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("nlp.text._BATCH_TEXTS", 3)  # 8 texts in three batches, one holding the separator
+    monkeypatch.setattr("nlp.text.CLEAN_BATCH", 3)  # 8 texts in three batches, one holding the separator
     texts = ["请回电！！", "电话13812345678", "ＡＢＣ　苏E12345", "a\x1eb", "", "联系13812", "345678", "Σ"]
     assert clean_many(texts) == [clean(t) for t in texts]
     assert normalize_many(texts) == [normalize(t) for t in texts]

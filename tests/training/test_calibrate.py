@@ -54,11 +54,22 @@ def test_bad_target() -> None:
         choose_route_threshold(np.array(["a"]), np.array([[1.0, 0.0]]), CLASSES, target_precision=1.5)
 
 
-def test_coverage_falls_as_threshold_rises() -> None:
-    y, proba = _scores(2000)
-    curve = coverage_curve(y, proba, CLASSES)
-    coverages = [row["coverage"] for row in curve]
-    assert coverages == sorted(coverages, reverse=True)
+def test_curve_counts_the_tickets_routed_at_each_threshold_and_how_many_are_right() -> None:
+    # Four tickets: confidences 0.55 (right), 0.8 (wrong: predicts b, truth a), 0.9 and 0.99 (right).
+    proba = np.array([[0.55, 0.45], [0.2, 0.8], [0.9, 0.1], [0.01, 0.99]])
+    y = np.array(["a", "a", "a", "b"])
+    rows = {row["threshold"]: row for row in coverage_curve(y, proba, CLASSES)}
+    assert rows[0.5] == {"threshold": 0.5, "coverage": 1.0, "precision": 0.75}
+    assert rows[0.8] == {"threshold": 0.8, "coverage": 0.75, "precision": pytest.approx(2 / 3, abs=1e-4)}  # >= routes
+    assert rows[0.85] == {"threshold": 0.85, "coverage": 0.5, "precision": 1.0}
+    assert rows[0.99] == {"threshold": 0.99, "coverage": 0.25, "precision": 1.0}
+
+
+def test_curve_has_no_precision_where_nothing_is_routed() -> None:
+    proba = np.array([[0.6, 0.4], [0.35, 0.65]])
+    rows = coverage_curve(np.array(["a", "b"]), proba, CLASSES)
+    assert [r["precision"] for r in rows if r["coverage"] == 0] == [None] * sum(r["threshold"] > 0.65 for r in rows)
+    assert [r["coverage"] for r in rows if r["threshold"] <= 0.6] == [1.0] * 4
 
 
 def test_confidence_margin_routes_fewer_but_holds_on_new_tickets() -> None:

@@ -11,6 +11,7 @@ import pytest
 
 from trends.digest import build_digest
 from trends.render import write_digest
+from trends.schema import Digest
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
@@ -44,7 +45,7 @@ def _console_errors(stderr: str) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def page(stream, tokenizer, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
+def page(stream, tokenizer, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Digest]:
     frame, _ = stream
     digest = build_digest(frame, "2022-W17", tokenizer)
     out = tmp_path_factory.mktemp("digest")
@@ -58,9 +59,9 @@ def test_page_shows_topics_and_charts_without_console_errors(page, tmp_path: Pat
     assert result.returncode == 0, result.stderr[-2000:]
     dom = result.stdout
     assert "Emerging this week" in dom and "Top topics by heat" in dom
-    for topic in digest["topics"][:5]:
-        assert topic["label"] in dom
-    assert dom.count("<svg") >= len(digest["topics"]) + 1  # one trend per topic, plus the weekly volume
+    for topic in digest.topics[:5]:
+        assert topic.label in dom
+    assert dom.count("<svg") >= len(digest.topics) + 1  # one trend per topic, plus the weekly volume
     assert _console_errors(result.stderr) == []
 
 

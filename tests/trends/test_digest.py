@@ -5,18 +5,19 @@ import pytest
 
 from nlp.errors import InputError
 from trends.digest import DigestParams, build_digest, parse_week
+from trends.schema import Digest, TopicEntry
 
 
 @pytest.fixture(scope="module")
-def digests(stream, tokenizer) -> dict[str, dict]:
+def digests(stream, tokenizer) -> dict[str, Digest]:
     frame, trends = stream
     weeks = sorted({str(t["start_week"]) for t in trends} | {str(t["peak_week"]) for t in trends})
     return {week: build_digest(frame, week, tokenizer) for week in weeks}
 
 
-def _topics_of(digest: dict, frame: pd.DataFrame, key: str) -> list[tuple[int, dict]]:
+def _topics_of(digest: Digest, frame: pd.DataFrame, key: str) -> list[tuple[int, TopicEntry]]:
     ids = set(frame.loc[frame["topic"] == key, "id"])
-    return [(rank, t) for rank, t in enumerate(digest["topics"]) if set(t["example_ids"]) & ids]
+    return [(rank, t) for rank, t in enumerate(digest.topics) if set(t.example_ids) & ids]
 
 
 def test_each_injected_topic_is_emerging_when_it_starts(stream, digests) -> None:
@@ -24,7 +25,7 @@ def test_each_injected_topic_is_emerging_when_it_starts(stream, digests) -> None
     for trend in trends:
         found = _topics_of(digests[trend["start_week"]], frame, trend["key"])
         assert found, f"{trend['key']} not found in {trend['start_week']}"
-        assert any(t["emerging"] for _rank, t in found), f"{trend['key']} not emerging in {trend['start_week']}"
+        assert any(t.emerging for _rank, t in found), f"{trend['key']} not emerging in {trend['start_week']}"
 
 
 def test_each_injected_topic_is_in_the_top_5_at_its_peak(stream, digests) -> None:
@@ -40,47 +41,42 @@ def test_few_false_alarms(stream, digests) -> None:
     injected = {t["key"] for t in trends}
     topic_of = frame.set_index("id")["topic"]
     for week, digest in digests.items():
-        false = [
-            t["label"] for t in digest["topics"] if t["emerging"] and not set(topic_of[t["example_ids"]]) & injected
-        ]
+        false = [t.label for t in digest.topics if t.emerging and not set(topic_of[t.example_ids]) & injected]
         assert len(false) <= 3, f"{week}: {false}"
 
 
-def test_digest_shape_and_ranking(digests) -> None:
-    digest = next(iter(digests.values()))
-    assert {"week", "n_tickets", "topics", "method", "history"} <= set(digest)
-    heats = [t["heat"] for t in digest["topics"]]
-    assert heats == sorted(heats, reverse=True)
-    for topic in digest["topics"]:
-        assert {
-            "id",
-            "label",
-            "keywords",
-            "size",
-            "heat",
-            "growth",
-            "is_new",
-            "emerging",
-            "status",
-            "p_value",
-            "q_value",
-            "locations",
-            "example_ids",
-            "weekly_counts",
-        } <= set(topic)
-        assert len(topic["weekly_counts"]) == 8 and topic["keywords"]
-        assert topic["emerging"] == (topic["status"] in {"new", "growing", "emerging"})
-        assert 0 <= topic["p_value"] <= topic["q_value"] <= 1
-    assert {"emerging", "false_discoveries", "new", "growing"} <= set(digest["method"])
+def test_digest_figures_agree_with_each_other_and_with_the_tickets(stream, digests) -> None:
+    frame, _ = stream
+    week_of = frame.set_index(frame["id"].astype(str))["created_at"].dt.strftime("%G-W%V")
+    for week, digest in digests.items():
+        assert digest.week == week and digest.history.weeks[-1] == week and len(digest.history.weeks) == 8
+        assert digest.history.tickets[-1] == digest.n_tickets == int((week_of == week).sum())
+        assert len(digest.topics) <= digest.n_topics
+        heats = [t.heat for t in digest.topics]
+        assert heats == sorted(heats, reverse=True)
+        for topic in digest.topics:
+            assert list(topic.weekly_counts) == digest.history.weeks
+            assert all(
+                n <= total for n, total in zip(topic.weekly_counts.values(), digest.history.tickets, strict=True)
+            )
+            # Growth is this week's count over the baseline (shown rounded to two decimals).
+            assert topic.growth == pytest.approx(topic.weekly_counts[week] / max(topic.baseline, 1.0), abs=0.02)
+            assert 0 < len(topic.example_ids) <= 3 and set(week_of[topic.example_ids]) == {week}
+            assert [x.id for x in topic.examples] == topic.example_ids and topic.keywords
+            assert topic.reporters <= topic.size
+            assert topic.emerging == (topic.status in {"new", "growing", "emerging"})
+            assert 0 <= topic.p_value <= topic.q_value <= 1
+        # digest.json is the model's JSON: reading it back gives the same digest.
+        assert Digest.model_validate(digest.to_json_dict()) == digest
 
 
 def test_flagged_topics_below_the_top_are_kept(stream, tokenizer, digests) -> None:
     frame, _ = stream
     full = digests["2022-W15"]
-    flagged = [t["id"] for t in full["topics"][1:] if t["emerging"]]
+    flagged = [t.id for t in full.topics[1:] if t.emerging]
     assert flagged, "the week has flagged topics below the hottest"
     cut = build_digest(frame, "2022-W15", tokenizer, params=DigestParams(top=1))
-    assert [t["id"] for t in cut["topics"]] == [full["topics"][0]["id"], *flagged]
+    assert [t.id for t in cut.topics] == [full.topics[0].id, *flagged]
 
 
 def test_no_look_ahead(stream, tokenizer) -> None:
@@ -88,21 +84,21 @@ def test_no_look_ahead(stream, tokenizer) -> None:
     week = "2022-W14"
     full = build_digest(frame, week, tokenizer)
     cut = build_digest(frame[frame["created_at"] < pd.Timestamp("2022-04-11")], week, tokenizer)
-    assert [t["label"] for t in full["topics"]] == [t["label"] for t in cut["topics"]]
-    assert [t["heat"] for t in full["topics"]] == [t["heat"] for t in cut["topics"]]
+    assert [t.label for t in full.topics] == [t.label for t in cut.topics]
+    assert [t.heat for t in full.topics] == [t.heat for t in cut.topics]
 
 
 def test_locations_of_an_injected_topic(stream, digests) -> None:
     frame, _ = stream
     found = _topics_of(digests["2022-W15"], frame, "site_noise")
-    places = {p for _rank, t in found for p in t["locations"]}
+    places = {p for _rank, t in found for p in t.locations}
     assert places & {"郭巷街道", "尹山湖地块", "吴中区"}
 
 
 def test_personal_data_is_masked_in_examples(stream, tokenizer) -> None:
     frame, _ = stream
     digest = build_digest(frame, "2022-W15", tokenizer)
-    shown = " ".join(x["text"] + x["title"] for t in digest["topics"] for x in t["examples"])
+    shown = " ".join(x.text + x.title for t in digest.topics for x in t.examples)
     assert not pd.Series([shown]).str.contains(r"1[3-9]\d{9}").any()
 
 

@@ -10,6 +10,7 @@ import pytest
 
 import trends.digest
 from trends.digest import build_digest
+from trends.schema import Digest
 from trends.store import TicketStore
 from trends.summary import SummaryCache, mining_identity, summarise_week
 from trends.topics import TopicParams
@@ -32,8 +33,8 @@ def _cache(tmp_path: Path, tokenizer) -> SummaryCache:  # type: ignore[no-untype
     return SummaryCache(tmp_path / "weeks", mining_identity(tokenizer, TopicParams()))
 
 
-def _comparable(digest: dict) -> list[tuple]:
-    return [(t["id"], t["label"], t["size"], t["heat"], t["emerging"], t["weekly_counts"]) for t in digest["topics"]]
+def _comparable(digest: Digest) -> list[tuple]:
+    return [(t.id, t.label, t.size, t.heat, t.emerging, t.weekly_counts) for t in digest.topics]
 
 
 def test_a_cached_digest_equals_a_fresh_one_and_mines_nothing(stream, tokenizer, tmp_path: Path, mined) -> None:
@@ -79,7 +80,7 @@ def test_an_unreadable_entry_is_mined_again(stream, tokenizer, tmp_path: Path, m
     (entry / "summary.json").write_text("{not json", encoding="utf-8")
     mined.clear()
     digest = build_digest(frame, "2022-W18", tokenizer, cache=cache)
-    assert mined == ["2022-W15"] and digest["topics"]
+    assert mined == ["2022-W15"] and digest.topics
     assert json.loads(next(cache.folder.glob("2022-W15-*/summary.json")).read_text(encoding="utf-8"))["ticket_ids"]
 
 
@@ -88,7 +89,7 @@ def test_a_cache_that_cannot_be_written_costs_only_time(stream, tokenizer, tmp_p
     blocked = tmp_path / "file"
     blocked.write_text("not a folder", encoding="utf-8")
     digest = build_digest(frame, "2022-W18", tokenizer, cache=SummaryCache(blocked / "weeks", "x"))
-    assert digest["topics"]
+    assert digest.topics
 
 
 def test_other_mining_parameters_do_not_share_entries(tokenizer) -> None:
@@ -113,8 +114,8 @@ def test_digest_from_the_store_reads_week_by_week(stream, tokenizer, tmp_path: P
     store = TicketStore(tmp_path / "t.duckdb")
     store.upsert(frame, source="a.csv")
     digest = build_digest(store, "2022-W18", tokenizer, cache=_cache(tmp_path, tokenizer))
-    assert digest["n_tickets"] == int((frame["created_at"].dt.strftime("%G-W%V") == "2022-W18").sum())
-    assert digest["topics"] and len(digest["history"]["weeks"]) == 8
+    assert digest.n_tickets == int((frame["created_at"].dt.strftime("%G-W%V") == "2022-W18").sum())
+    assert digest.topics and len(digest.history.weeks) == 8
 
 
 def test_two_digests_needing_the_same_week_mine_it_once(stream, tokenizer, tmp_path: Path, monkeypatch) -> None:
