@@ -1,6 +1,7 @@
 """Knowledge-base suggestion benchmark: quality on the demo KB and the public policy questions, speed at scale.
 
     .venv/bin/python -m bench.kb --data-root ../shared/data [--sizes 40000,200000] [--policy-queries 1000]
+    .venv/bin/python -m bench.kb --only scale --sizes 200000 [--profile]   # where a query's time goes
 
 1. Demo knowledge base (:mod:`demo.kb`, built with its calibration queries, scored on its test
    queries, whose situations the build never saw): hit@1, hit@3 and MRR@10 on answerable queries
@@ -13,7 +14,8 @@
    from the entries). Retrieval figures, and the share of queries answered (not abstained).
 3. Scale: the demo KB plus generated entries (:func:`demo.kb.synthetic_entries`) at each size,
    built in a child process: build time, peak memory, p50/p99 query latency in-process, and
-   hit@1 of the demo queries among that many entries.
+   hit@1 of the demo queries among that many entries. ``--profile`` prints the functions
+   that take the queries' time (cProfile, a second pass over the queries) before the figures.
 Targets (issue 17): hit@1 >= 0.85, hit@3 >= 0.95, abstention >= 80 %, never an expired entry;
 p99 < 20 ms at 200 k entries; a 1 M build < 10 min.
 """
@@ -37,6 +39,7 @@ from kb.entries import validate_entries
 from kb.index import FUSIONS, KbIndex, build_index, to_moment
 
 _K = 10
+_PARTS = ("demo", "policy", "scale")
 
 
 def evaluate(index: KbIndex, queries: pd.DataFrame) -> dict[str, Any]:
@@ -137,6 +140,11 @@ index = build_index(validate_entries(entries), calibration=kb.calibration)
 build = time.perf_counter() - started
 queries = pd.concat([kb.test] * 3, ignore_index=True)
 figures = evaluate(index, queries)
+if len(sys.argv) > 2:
+    import cProfile, pstats
+    profile = cProfile.Profile()
+    profile.runcall(evaluate, index, queries)
+    pstats.Stats(profile, stream=sys.stdout).sort_stats("tottime").print_stats(15)
 peak = int(re.search(r"VmHWM:\\s+(\\d+)", Path("/proc/self/status").read_text()).group(1)) / 1024**2
 print(json.dumps({"entries": n, "build_s": build, "peak_gib": peak, **{k: float(v) for k, v in figures.items()}}))
 """
@@ -148,13 +156,17 @@ def scale_entries(kb: Any, n: int) -> pd.DataFrame:
     return pd.concat([kb.entries.drop(columns="topic"), generated], ignore_index=True).fillna("")
 
 
-def scale_figures(sizes: list[int]) -> list[dict[str, Any]]:
+def scale_figures(sizes: list[int], profile: bool = False) -> list[dict[str, Any]]:
     rows = []
     for n in sizes:
-        done = subprocess.run([sys.executable, "-c", _CHILD, str(n)], capture_output=True, text=True, check=False)
+        command = [sys.executable, "-c", _CHILD, str(n), *(["profile"] if profile else [])]
+        done = subprocess.run(command, capture_output=True, text=True, check=False)
         if done.returncode != 0:
             sys.exit(f"scale {n} failed:\n{done.stderr[-3000:]}")
-        rows.append(json.loads(done.stdout.strip().splitlines()[-1]))
+        *printed, last = done.stdout.strip().splitlines()
+        if profile:
+            print(f"-- profile of the queries at {n} entries --", *printed, sep="\n")
+        rows.append(json.loads(last))
     return rows
 
 
@@ -168,17 +180,23 @@ def main() -> None:
     parser.add_argument("--data-root", type=Path, help="folder holding covid/ (for example ../shared/data)")
     parser.add_argument("--policy-queries", type=int, default=1000, help="policy questions used as queries")
     parser.add_argument("--sizes", default="40000,200000", help="entry counts for the scale runs ('' for none)")
+    parser.add_argument(
+        "--only", choices=_PARTS, action="append", help=f"run only this part (repeatable; default: all of {_PARTS})"
+    )
+    parser.add_argument("--profile", action="store_true", help="print where the scale runs' query time goes")
     args = parser.parse_args()
+    parts = set(args.only or _PARTS)
     print("command:", " ".join(["python -m bench.kb", *sys.argv[1:]]))
-    print("\n== demo knowledge base (test queries; abstention counts as a miss) ==")
-    print(_table(demo_figures()))
-    if args.data_root:
+    if "demo" in parts:
+        print("\n== demo knowledge base (test queries; abstention counts as a miss) ==")
+        print(_table(demo_figures()))
+    if args.data_root and "policy" in parts:
         print(f"\n== public policy questions: leave one out, hit = same document ({args.policy_queries} queries) ==")
         print(_table(policy_figures(args.data_root, args.policy_queries)))
     sizes = [int(s) for s in re.split(r"[,\s]+", args.sizes) if s]
-    if sizes:
+    if sizes and "scale" in parts:
         print("\n== scale: demo entries + generated ones (demo test queries x3; latency in-process) ==")
-        print(_table(scale_figures(sizes)))
+        print(_table(scale_figures(sizes, args.profile)))
 
 
 if __name__ == "__main__":

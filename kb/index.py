@@ -12,10 +12,10 @@ queries turns the features into a probability that the entry answers the ticket;
 threshold under which the index abstains is chosen on held-out queries (cross-fitted) and
 stored with the index.
 
-Scoring uses the scorers' postings as sparse matrices: a ticket's scores are a sparse
-vector-matrix product whose result holds only the entries that share a term, and the best
-are selected among those (``bm25s``' own top-k selection sorts every entry's score, mostly
-zeros). Terms found in more than ``_COMMON`` of the entries do not generate candidates, but
+Scoring reads the scorers' postings (sparse matrices, derived once per loaded index, never
+stored) for the ticket's own terms only: the entries that share a term and their scores come
+from those postings alone, and the best are selected among them (``bm25s``' own top-k
+selection, or a sparse product, costs time in proportion to every entry of the index). Terms found in more than ``_COMMON`` of the entries do not generate candidates, but
 count in every candidate's features.
 """
 
@@ -29,7 +29,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import bm25s
 import joblib
@@ -97,14 +97,21 @@ FEATURES = (
 )
 
 
+class _Terms(NamedTuple):
+    """A query's vector for one scorer: its term ids (sorted, distinct) and their weights."""
+
+    indices: np.ndarray
+    data: np.ndarray
+
+
 @dataclass
 class _Query:
     text: str
     tokens: list[str]
-    word: sparse.csr_matrix
-    char: sparse.csr_matrix
-    full: sparse.csr_matrix
-    bm25: sparse.csr_matrix
+    word: _Terms
+    char: _Terms
+    full: _Terms
+    bm25: _Terms  # term counts
     known: float  # share of the query's content words (by count) that some entry holds
 
 
@@ -177,20 +184,17 @@ class KbIndex:
         cleaned = self.expander(clean(text))
         content = self.tokenizer.content_tokens(cleaned)
         vocab = self.bm25.vocab_dict
-        ids = [vocab[t] for t in content if t in vocab]
-        bm25_vec = sparse.csr_matrix(
-            (np.ones(len(ids), dtype=np.float32), (np.zeros(len(ids), dtype=np.int32), ids)),
-            shape=(1, len(self.bm25.scores["indptr"]) - 1),
-        )
-        bm25_vec.sum_duplicates()
+        ids = np.fromiter((vocab[t] for t in content if t in vocab), dtype=np.int64)
+        terms, counts = np.unique(ids, return_counts=True)
+        char = self.char.transform([cleaned])
         return _Query(
             text=cleaned,
             tokens=content,
-            word=_tfidf([ids], self.word_idf),
-            char=self.char.transform([cleaned]),
-            full=_tfidf([ids], self.full_idf),
+            word=_query_tfidf(terms, counts, self.word_idf),
+            char=_Terms(char.indices, char.data),
+            full=_query_tfidf(terms, counts, self.full_idf),
             known=len(ids) / len(content) if content else 0.0,
-            bm25=bm25_vec,
+            bm25=_Terms(terms, counts.astype(np.float32)),
         )
 
     def rank(
@@ -225,32 +229,20 @@ class KbIndex:
     ) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
         bm25_post, word_post, char_post, bm25_common, word_common, char_common = self._postings()
 
-        def generated(vector: sparse.csr_matrix, post: sparse.csr_matrix) -> tuple[np.ndarray, np.ndarray]:
-            result = vector @ post
-            rows, values = result.indices, result.data
+        pools = []
+        for post, vector, common in (
+            (bm25_post, query.bm25, bm25_common),
+            (word_post, query.word, word_common),
+            (char_post, query.char, char_common),
+        ):
+            rows, values = _matches(post, vector, common)
             keep = values > 0
             if at is not None:
                 keep &= (self.start[rows] <= at) & (at < self.end[rows])
             if len(exclude):
                 keep &= ~np.isin(rows, exclude)
-            return rows[keep], values[keep]
-
-        def pruned(vector: sparse.csr_matrix, common: np.ndarray) -> sparse.csr_matrix:
-            vector = vector.copy()
-            vector.data[common[vector.indices]] = 0
-            return vector
-
-        lists = {
-            "bm25": generated(pruned(query.bm25, bm25_common), bm25_post),
-            "word": generated(pruned(query.word, word_common), word_post),
-            "char": generated(pruned(query.char, char_common), char_post),
-        }
-        pools = []
-        for rows, values in lists.values():
-            if len(rows) > _POOL:
-                rows = rows[np.argpartition(-values, _POOL)[:_POOL]]
-            pools.append(rows)
-        rows = np.unique(np.concatenate(pools)) if pools else np.zeros(0, dtype=np.int64)
+            pools.append(_best(rows[keep], values[keep], _POOL))
+        rows = np.unique(np.concatenate(pools))
         if len(rows) == 0:
             return rows, np.zeros((0, len(FEATURES))), {}
         bm25 = _bm25_of(bm25_post, rows, query.bm25)
@@ -323,7 +315,48 @@ def _tfidf(docs: list[list[int]], idf: np.ndarray) -> sparse.csr_matrix:
     return matrix
 
 
-def _bm25_of(post: sparse.csr_matrix, rows: np.ndarray, query: sparse.csr_matrix) -> np.ndarray:
+def _query_tfidf(terms: np.ndarray, counts: np.ndarray, idf: np.ndarray) -> _Terms:
+    """One query's L2-normalised sublinear TF-IDF (as a row of :func:`_tfidf`) from its distinct term ids and counts."""
+    weights = (1 + np.log(counts)) * idf[terms]
+    known = weights != 0
+    terms, weights = terms[known], weights[known]
+    norm = np.sqrt(np.dot(weights, weights))
+    return _Terms(terms, weights / norm if norm > 0 else weights)
+
+
+def _spans(begin: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """The positions ``begin[i] .. begin[i] + lengths[i] - 1`` of every span, one after another."""
+    return np.repeat(begin - np.cumsum(lengths) + lengths, lengths) + np.arange(lengths.sum())
+
+
+def _matches(post: sparse.csr_matrix, query: _Terms, common: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The entries (sorted) holding a query term that is not common, and their summed weights over those terms.
+
+    The query vector times the postings, read from the postings of the query's own terms: a
+    product with scipy's sparse matrices allocates and clears a buffer as long as the index
+    for every query (most of a query's time at 200 k entries).
+    """
+    use = (query.data != 0) & ~common[query.indices]
+    terms, weights = query.indices[use], query.data[use].astype(np.float64)
+    begin = post.indptr[terms]
+    lengths = post.indptr[terms + 1] - begin
+    positions = _spans(begin, lengths)
+    rows, inverse = np.unique(post.indices[positions], return_inverse=True)
+    values = post.data[positions].astype(np.float64) * np.repeat(weights, lengths)
+    return rows, np.bincount(inverse, weights=values, minlength=len(rows))
+
+
+def _best(rows: np.ndarray, values: np.ndarray, k: int) -> np.ndarray:
+    """The ``k`` rows of highest value; among equal values at the cut, the first rows (``rows`` ascending)."""
+    if len(values) <= k:
+        return rows
+    kth = np.partition(values, len(values) - k)[len(values) - k]
+    above = np.flatnonzero(values > kth)
+    tied = np.flatnonzero(values == kth)[: k - len(above)]
+    return rows[np.concatenate([above, tied])]
+
+
+def _bm25_of(post: sparse.csr_matrix, rows: np.ndarray, query: _Terms) -> np.ndarray:
     """BM25 of the rows for every query token, common ones too (each token's postings are sorted by row)."""
     scores = np.zeros(len(rows))
     for token, count in zip(query.indices, query.data, strict=True):
@@ -344,9 +377,7 @@ def _ranks(values: np.ndarray) -> np.ndarray:
     return ranks
 
 
-def _overlap(
-    matrix: sparse.csr_matrix, rows: np.ndarray, query: sparse.csr_matrix
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _overlap(matrix: sparse.csr_matrix, rows: np.ndarray, query: _Terms) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Cosine of each row with the query, the share of the row's mass on query terms, and of the query's on row terms.
 
     Both are L2-normalised TF-IDF vectors, so the shares are sums of squared weights: 1 when
@@ -360,7 +391,7 @@ def _overlap(
     # The rows' stored values gathered straight from the CSR arrays (slicing builds a matrix per call).
     begin, stop = matrix.indptr[rows], matrix.indptr[rows + 1]
     lengths = stop - begin
-    positions = np.repeat(begin - np.cumsum(lengths) + lengths, lengths) + np.arange(lengths.sum())
+    positions = _spans(begin, lengths)
     if len(q_cols) == 0 or len(positions) == 0:
         return np.zeros(n), np.zeros(n), np.zeros(n)
     columns = matrix.indices[positions]
@@ -656,6 +687,7 @@ def load_index(directory: str | os.PathLike[str]) -> KbIndex:
     if not isinstance(index, KbIndex):
         raise BundleError(f"{payload}: expected a knowledge-base index, got {type(index).__name__}")
     index.meta = meta
+    index._postings()  # derived once at load, so that the first query does not pay for it
     return index
 
 
