@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from pathlib import Path
 
 from nlp.atomic import write_atomic
@@ -113,14 +114,24 @@ def to_html(digest: Digest) -> str:
 """
 
 
+# Characters that Markdown (or the HTML it may carry) would read as markup in ticket-derived text.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]|~#!])")
+
+
+def _md(text: str) -> str:
+    """Ticket-derived ``text`` shown as written in Markdown: HTML escaped, Markdown punctuation backslashed."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", html.escape(text, quote=False))
+
+
 def to_markdown(digest: Digest) -> str:
-    """The digest as Markdown, for e-mail and chat."""
+    """The digest as Markdown, for e-mail and chat (text from tickets is escaped, :func:`_md`)."""
     lines = [f"# 12345 hot-issue digest, {digest.week}", ""]
     lines.append(f"{digest.period.start} to {digest.period.end}: {digest.n_tickets} tickets, {digest.n_topics} topics.")
     emerging = [t for t in digest.topics if t.emerging]
     lines += ["", "## Emerging this week", ""]
     lines += [
-        f"- **{t.label}** ({t.status}): {t.size} tickets, {_surge(t)}; {', '.join(t.locations) or 'no place named'}"
+        f"- **{_md(t.label)}** ({t.status}): {t.size} tickets, {_surge(t)}; "
+        f"{_md(', '.join(t.locations)) or 'no place named'}"
         for t in emerging
     ] or ["No topic is surging this week."]
     lines += [
@@ -133,8 +144,8 @@ def to_markdown(digest: Digest) -> str:
     for i, t in enumerate(digest.topics, start=1):
         trend = " ".join(str(v) for v in t.weekly_counts.values())
         lines.append(
-            f"| {i} | {t.label} | {t.size} | ×{t.growth:.1f} | {'yes' if t.is_new else ''} | {t.status} "
-            f"| {', '.join(t.locations)} | {' '.join(t.keywords[:5])} | {trend} |"
+            f"| {i} | {_md(t.label)} | {t.size} | ×{t.growth:.1f} | {'yes' if t.is_new else ''} | {t.status} "
+            f"| {_md(', '.join(t.locations))} | {_md(' '.join(t.keywords[:5]))} | {trend} |"
         )
     if digest.counts is not None:  # weekly counts of 'hotline aggregate' (--history-counts)
         lines += counts_markdown(digest.counts)

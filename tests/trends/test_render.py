@@ -1,0 +1,38 @@
+"""Rendering a digest: ticket-derived text never becomes markup."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import pytest
+
+from nlp.tokenize import Tokenizer
+from trends.digest import build_digest
+from trends.render import _md, to_markdown
+from trends.schema import Digest
+
+
+@pytest.fixture(scope="module")
+def digest(stream: tuple[pd.DataFrame, list[dict[str, object]]], tokenizer: Tokenizer) -> Digest:
+    frame, trends = stream
+    return build_digest(frame, str(trends[0]["start_week"]), tokenizer)
+
+
+def test_markup_in_ticket_text_is_shown_as_written() -> None:
+    escaped = _md("<script>alert(1)</script> | *粗体* [链接](http://x) `code` #标签")
+    assert "<script>" not in escaped and "&lt;script&gt;" in escaped
+    # Every Markdown character is backslashed: none is left bare.
+    assert not re.search(r"(?<!\\)[|*\[\]`#]", escaped)
+    assert r"\| \*粗体\* \[链接\](http://x) \`code\` \#标签" in escaped
+
+
+def test_digest_markdown_escapes_topic_labels_and_places(digest: Digest) -> None:
+    digest = digest.model_copy(deep=True)
+    topic = digest.topics[0]
+    topic.label = "<script>alert(1)</script>|停车"
+    topic.locations = ["[横塘](http://evil)"]
+    text = to_markdown(digest)
+    assert "<script>" not in text and "[横塘](" not in text
+    assert r"\[横塘\](http://evil)" in text
+    assert r"&lt;script&gt;alert(1)&lt;/script&gt;\|停车" in text
