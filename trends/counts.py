@@ -20,6 +20,7 @@ from typing import Any
 import pandas as pd
 
 from nlp.errors import InputError
+from trends.markup import markdown_text
 
 __all__ = ["COLUMNS", "DIMENSIONS", "counts_html", "counts_markdown", "counts_section", "read_counts"]
 
@@ -119,7 +120,7 @@ def counts_markdown(section: dict[str, Any]) -> list[str]:
         for row in rows:
             trend = " ".join(str(v) for v in row["weekly_counts"].values())
             lines.append(
-                f"| {row['value']} | {row['this_week']} | {row['previous_week']} | {row['change']:+d} | {trend} |"
+                f"| {markdown_text(str(row['value']))} | {row['this_week']} | {row['previous_week']} | {row['change']:+d} | {trend} |"
             )
     return lines
 

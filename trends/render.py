@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import html
 import json
-import re
 from pathlib import Path
 
 from nlp.atomic import write_atomic
 from trends.counts import counts_html, counts_markdown
+from trends.markup import markdown_text as _md
 from trends.schema import Digest, TopicEntry
 
 __all__ = ["sparkline_svg", "to_html", "to_markdown", "write_digest"]
@@ -114,17 +114,8 @@ def to_html(digest: Digest) -> str:
 """
 
 
-# Characters that Markdown (or the HTML it may carry) would read as markup in ticket-derived text.
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]|~#!])")
-
-
-def _md(text: str) -> str:
-    """Ticket-derived ``text`` shown as written in Markdown: HTML escaped, Markdown punctuation backslashed."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", html.escape(text, quote=False))
-
-
 def to_markdown(digest: Digest) -> str:
-    """The digest as Markdown, for e-mail and chat (text from tickets is escaped, :func:`_md`)."""
+    """The digest as Markdown, for e-mail and chat (text from tickets is escaped, :func:`trends.markup.markdown_text`)."""
     lines = [f"# 12345 hot-issue digest, {digest.week}", ""]
     lines.append(f"{digest.period.start} to {digest.period.end}: {digest.n_tickets} tickets, {digest.n_topics} topics.")
     emerging = [t for t in digest.topics if t.emerging]

@@ -8,8 +8,10 @@ import pandas as pd
 import pytest
 
 from nlp.tokenize import Tokenizer
+from trends.counts import counts_markdown
 from trends.digest import build_digest
-from trends.render import _md, to_markdown
+from trends.markup import markdown_text as _md
+from trends.render import to_markdown
 from trends.schema import Digest
 
 
@@ -36,3 +38,24 @@ def test_digest_markdown_escapes_topic_labels_and_places(digest: Digest) -> None
     assert "<script>" not in text and "[横塘](" not in text
     assert r"\[横塘\](http://evil)" in text
     assert r"&lt;script&gt;alert(1)&lt;/script&gt;\|停车" in text
+
+
+def test_weekly_counts_markdown_escapes_the_counted_values() -> None:
+    section = {
+        "weeks": ["2022-W14", "2022-W15"],
+        "scored": {"2022-W14": 1, "2022-W15": 2},
+        "shares": {},
+        "tables": {
+            "topic": [
+                {
+                    "value": "<b>停车|收费</b>",
+                    "this_week": 2,
+                    "previous_week": 1,
+                    "change": 1,
+                    "weekly_counts": {"2022-W14": 1, "2022-W15": 2},
+                }
+            ]
+        },
+    }
+    row = counts_markdown(section)[-1]
+    assert "<b>" not in row and row.startswith(r"| &lt;b&gt;停车\|收费&lt;/b&gt; | 2 | 1 | +1 |")
