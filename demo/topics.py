@@ -23,6 +23,7 @@ __all__ = [
     "confusable",
     "district_weights",
     "districts",
+    "divisions",
     "emerging_topics",
     "landmarks",
     "topics",
@@ -128,18 +129,26 @@ def confusable() -> dict[str, tuple[str, ...]]:
 
 
 @cache
+def divisions() -> dict[str, tuple[str, ...]]:
+    """Every street, town and zone of each district, from the shipped gazetteer (:mod:`nlp.places`), in its order."""
+    out: dict[str, list[str]] = {district: [] for district in district_weights()}
+    for place in builtin_places():
+        if place.level == "street":
+            out[place.district].append(place.name)
+    return {district: tuple(streets) for district, streets in out.items()}
+
+
+@cache
 def districts() -> dict[str, tuple[str, ...]]:
     """Suzhou's districts and county-level cities, with the streets and towns (街道/镇) tickets are placed in.
 
-    Read from the shipped gazetteer (:mod:`nlp.places`), in its order, so that the demo city
-    has the real divisions. Its development zones, farms and parks (开发区, 林场 ...) are left
-    out: they are units of the catalogue (:mod:`demo.units`), not where callers say they live.
+    The gazetteer's (:func:`divisions`), so that the demo city has the real divisions. Its
+    development zones, farms and parks (开发区, 林场 ...) are left out: they are units of the
+    catalogue (:mod:`demo.units`), not where callers say they live.
     """
-    out: dict[str, list[str]] = {district: [] for district in district_weights()}
-    for place in builtin_places():
-        if place.level == "street" and place.name.endswith(("街道", "镇")):
-            out[place.district].append(place.name)
-    return {district: tuple(streets) for district, streets in out.items()}
+    return {
+        district: tuple(s for s in streets if s.endswith(("街道", "镇"))) for district, streets in divisions().items()
+    }
 
 
 @cache

@@ -25,8 +25,7 @@ from functools import cache
 import pandas as pd
 
 from demo.data import read_rows
-from demo.topics import communities, districts, landmarks
-from nlp.places import builtin_places
+from demo.topics import communities, districts, divisions, landmarks
 from nlp.routing import CITY
 
 __all__ = ["CITY", "PLACE_GIVEN", "catalogue", "dispatch"]
@@ -143,13 +142,9 @@ def _units() -> tuple[_Unit, ...]:
     units: list[tuple[str, str, str, str]] = [
         (r["name"], CITY, r["kind"], _CITY_PARENT) for r in rows if r["level"] == "city"
     ]
-    streets: dict[str, list[str]] = {}
-    for place in builtin_places():
-        if place.level == "street":
-            streets.setdefault(place.district, []).append(place.name)
     for district in districts():
         units += [(f"{district}{r['name']}", district, r["kind"], district) for r in rows if r["level"] == "district"]
-        units += [(_street_unit(street), district, "street", district) for street in streets[district]]
+        units += [(_street_unit(street), district, "street", district) for street in divisions()[district]]
     return tuple(_Unit(f"U{i:04d}", *unit) for i, unit in enumerate(units, start=1))
 
 
