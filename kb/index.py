@@ -21,7 +21,6 @@ count in every candidate's features.
 
 from __future__ import annotations
 
-import json
 import os
 import random
 import time
@@ -41,8 +40,7 @@ from sklearn.utils.sparsefuncs_fast import inplace_csr_row_normalize_l2
 
 from kb.entries import EntryChanges, entry_hashes, read_entries, validity_windows
 from kb.expand import Expander, load_expansions
-from nlp.atomic import atomic_path
-from nlp.bundle import library_versions, verified_payload, write_signed_sidecar
+from nlp.bundle import checked_sidecar, library_versions, verified_payload, write_payload, write_signed_sidecar
 from nlp.errors import BundleError, InputError
 from nlp.ngrams import CharNgramTfidf
 from nlp.tables import file_sha256, read_table
@@ -634,12 +632,7 @@ def _choose_threshold(scores: np.ndarray, right: np.ndarray, unanswerable: np.nd
 def save_index(index: KbIndex, directory: str | os.PathLike[str]) -> Path:
     """Write the index to ``directory`` atomically: the payload, then the sidecar naming its hash."""
     directory = Path(directory)
-    if directory.exists() and not directory.is_dir():
-        raise BundleError(f"{directory}: expected a directory for the index, got a file")
-    directory.mkdir(parents=True, exist_ok=True)
-    payload = directory / PAYLOAD
-    with atomic_path(payload) as tmp:
-        joblib.dump(index, tmp)
+    payload = write_payload(directory, PAYLOAD, index, what="index")
     meta = {
         **index.meta,
         "format": FORMAT,
@@ -648,7 +641,7 @@ def save_index(index: KbIndex, directory: str | os.PathLike[str]) -> Path:
         "fusion": index.fusion,
         "threshold": index.threshold,
         "versions": library_versions() | {"bm25s": bm25s.__version__},
-        "payload": {"file": PAYLOAD, "sha256": file_sha256(payload)},
+        "payload": payload,
     }
     index.meta = write_signed_sidecar(directory / SIDECAR, meta)  # signed with the bundles' key
     return directory
@@ -660,19 +653,12 @@ def read_sidecar(directory: str | os.PathLike[str]) -> dict[str, Any]:
     path = directory / SIDECAR
     if not path.is_file():
         raise BundleError(f"{directory}: no {SIDECAR}; expected a directory written by `hotline kb build`")
-    try:
-        meta = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise BundleError(f"{path}: unreadable sidecar ({exc}); build the index again") from exc
-    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-        raise BundleError(
-            f"{path}: expected format {FORMAT!r}, got {meta.get('format') if isinstance(meta, dict) else None!r}"
-        )
-    if meta.get("schema") != SCHEMA:
-        raise BundleError(
-            f"{path}: expected schema {SCHEMA}, got {meta.get('schema')!r}; rebuild the index with this version"
-        )
-    return meta
+    return checked_sidecar(
+        path,
+        marker=("format", FORMAT),
+        schema=SCHEMA,
+        remedy="build the index again with this version's 'hotline kb build'",
+    )
 
 
 def load_index(directory: str | os.PathLike[str]) -> KbIndex:

@@ -45,6 +45,7 @@ __all__ = [
     "SCHEMA_VERSION",
     "Bundle",
     "bundle_key",
+    "checked_sidecar",
     "copy_bundle",
     "library_versions",
     "load_bundle",
@@ -52,6 +53,7 @@ __all__ = [
     "save_bundle",
     "sign_sidecar",
     "verified_payload",
+    "write_payload",
     "write_signed_sidecar",
 ]
 
@@ -173,21 +175,24 @@ def save_bundle(bundle: Bundle, directory: str | os.PathLike[str], *, key: bytes
     written after the joblib file.
     """
     directory = Path(directory)
-    if directory.exists() and not directory.is_dir():
-        raise BundleError(f"{directory}: expected a directory for the bundle, got a file")
-    directory.mkdir(parents=True, exist_ok=True)
-    payload = directory / PAYLOAD
-    with atomic_path(payload) as tmp:
-        joblib.dump(bundle.pipelines, tmp, compress=3)
+    payload = write_payload(directory, PAYLOAD, bundle.pipelines, what="bundle", compress=3)
     meta = dict(bundle.meta)
-    meta.update(
-        producer=PRODUCER,
-        schema=SCHEMA_VERSION,
-        versions=library_versions(),
-        payload={"file": PAYLOAD, "sha256": file_sha256(payload)},
-    )
+    meta.update(producer=PRODUCER, schema=SCHEMA_VERSION, versions=library_versions(), payload=payload)
     bundle.meta = write_signed_sidecar(directory / SIDECAR, meta, key=key)
     return directory
+
+
+def write_payload(directory: Path, name: str, obj: Any, *, what: str, compress: int = 0) -> dict[str, str]:
+    """Dump ``obj`` to ``directory / name`` atomically (the folder made if missing); return the sidecar's ``payload``.
+
+    ``what`` names the thing for the message when ``directory`` is a file ("bundle", "index").
+    """
+    if directory.exists() and not directory.is_dir():
+        raise BundleError(f"{directory}: expected a directory for the {what}, got a file")
+    directory.mkdir(parents=True, exist_ok=True)
+    with atomic_path(directory / name) as tmp:
+        joblib.dump(obj, tmp, compress=compress)
+    return {"file": name, "sha256": file_sha256(directory / name)}
 
 
 def write_signed_sidecar(sidecar: Path, meta: dict[str, Any], *, key: bytes | None = None) -> dict[str, Any]:
@@ -232,6 +237,42 @@ def copy_bundle(source: str | os.PathLike[str], target: str | os.PathLike[str]) 
     return target
 
 
+def checked_sidecar(sidecar: Path, *, marker: tuple[str, str], schema: int, remedy: str) -> dict[str, Any]:
+    """A sidecar's JSON object, once its marker field and schema are the ones this version writes.
+
+    The first check of every sidecar this project loads (model bundles, knowledge-base indexes),
+    before its payload is looked at.
+
+    Parameters
+    ----------
+    sidecar : Path
+        The JSON file.
+    marker : (str, str)
+        A field and the value that says who wrote the file (``("producer", "hotline-nlp")``).
+    schema : int
+        The ``schema`` this version reads.
+    remedy : str
+        What to do when the file is refused, appended to every message.
+
+    Raises
+    ------
+    BundleError
+        If the file is unreadable, not a JSON object, or has another marker or schema.
+    """
+    try:
+        meta = json.loads(sidecar.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:  # ValueError covers bad JSON and bad UTF-8
+        raise BundleError(f"{sidecar}: unreadable sidecar ({exc}); {remedy}") from exc
+    if not isinstance(meta, dict):
+        raise BundleError(f"{sidecar}: expected a JSON object, got {type(meta).__name__}; {remedy}")
+    field, expected = marker
+    if meta.get(field) != expected:
+        raise BundleError(f"{sidecar}: expected {field} {expected!r}, got {meta.get(field)!r}; {remedy}")
+    if meta.get("schema") != schema:
+        raise BundleError(f"{sidecar}: expected schema {schema}, got {meta.get('schema')!r}; {remedy}")
+    return meta
+
+
 def read_sidecar(
     directory: str | os.PathLike[str], *, key: bytes | None = None, allow_unsigned: bool | None = None
 ) -> dict[str, Any]:
@@ -260,18 +301,12 @@ def read_sidecar(
         raise BundleError(
             f"{directory}: not a model bundle (no {SIDECAR}); pass the --out directory of 'hotline train'"
         )
-    try:
-        meta = json.loads(sidecar.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError, OSError) as exc:
-        raise BundleError(f"{sidecar}: unreadable sidecar ({exc}); retrain or restore the bundle") from exc
-    if not isinstance(meta, dict) or meta.get("producer") != PRODUCER:
-        raise BundleError(
-            f"{sidecar}: expected a bundle written by {PRODUCER}, got {meta.get('producer') if isinstance(meta, dict) else 'no producer'!r}; only bundles made by 'hotline train' are loaded"
-        )
-    if meta.get("schema") != SCHEMA_VERSION:
-        raise BundleError(
-            f"{sidecar}: expected bundle schema {SCHEMA_VERSION}, got {meta.get('schema')!r}; retrain with this version of hotline-nlp"
-        )
+    meta = checked_sidecar(
+        sidecar,
+        marker=("producer", PRODUCER),
+        schema=SCHEMA_VERSION,
+        remedy="retrain it with this version's 'hotline train'",
+    )
     _check_fields(sidecar, meta)
     trained = meta["versions"].get("scikit-learn")
     installed = library_versions()["scikit-learn"]

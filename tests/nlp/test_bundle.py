@@ -59,8 +59,8 @@ def test_refuses_a_directory_without_sidecar(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
-        ({"producer": "someone-else"}, "expected a bundle written by hotline-nlp"),
-        ({"schema": 99}, "expected bundle schema 1, got 99"),
+        ({"producer": "someone-else"}, "expected producer .hotline-nlp., got .someone-else."),
+        ({"schema": 99}, "expected schema 1, got 99"),
         ({"versions": {"scikit-learn": "0.24.2"}}, "trained with scikit-learn 0.24.2"),
     ],
 )
