@@ -62,39 +62,24 @@ async def get_settings(request: Request) -> Settings:
     return settings
 
 
-async def get_holder(request: Request) -> ModelHolder:
-    holder: ModelHolder = request.app.state.holder
-    return holder
+def _app_state(name: str) -> Callable[[Request], Coroutine[Any, Any, Any]]:
+    """A provider of ``app.state.<name>``, one of the objects ``create_app`` assembles (the Annotated type says which)."""
 
+    async def provide(request: Request) -> Any:
+        return getattr(request.app.state, name)
 
-async def get_kb_holder(request: Request) -> KbHolder | None:
-    kb: KbHolder | None = request.app.state.kb
-    return kb
-
-
-async def get_metrics(request: Request) -> Metrics:
-    metrics: Metrics = request.app.state.metrics
-    return metrics
-
-
-async def get_prediction_log(request: Request) -> PredictionLog | None:
-    predlog: PredictionLog | None = request.app.state.predlog
-    return predlog
-
-
-async def get_digests(request: Request) -> DigestCache | None:
-    digests: DigestCache | None = request.app.state.digests
-    return digests
+    provide.__name__ = f"app_state_{name}"  # what OpenAPI and tracebacks show
+    return provide
 
 
 # The providers are async: FastAPI would run a plain function in its threadpool, a hop that
 # costs more than a single-ticket prediction.
 SettingsDep = Annotated[Settings, Depends(get_settings)]
-HolderDep = Annotated[ModelHolder, Depends(get_holder)]
-KbHolderDep = Annotated[KbHolder | None, Depends(get_kb_holder)]
-MetricsDep = Annotated[Metrics, Depends(get_metrics)]
-PredictionLogDep = Annotated[PredictionLog | None, Depends(get_prediction_log)]
-DigestsDep = Annotated[DigestCache | None, Depends(get_digests)]
+HolderDep = Annotated[ModelHolder, Depends(_app_state("holder"))]
+KbHolderDep = Annotated[KbHolder | None, Depends(_app_state("kb"))]
+MetricsDep = Annotated[Metrics, Depends(_app_state("metrics"))]
+PredictionLogDep = Annotated[PredictionLog | None, Depends(_app_state("predlog"))]
+DigestsDep = Annotated[DigestCache | None, Depends(_app_state("digests"))]
 _Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
 

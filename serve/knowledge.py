@@ -40,7 +40,7 @@ def index_info(index: KbIndex) -> dict[str, Any]:
 
 
 class KbHolder(SidecarHolder[KbIndex]):
-    """Holds the current knowledge-base index (:attr:`index`); :meth:`reload` swaps in a verified new one.
+    """Holds the current knowledge-base index (:attr:`current`); :meth:`reload` swaps in a verified new one.
 
     Parameters
     ----------
@@ -53,10 +53,6 @@ class KbHolder(SidecarHolder[KbIndex]):
     sidecar = SIDECAR
     what = "knowledge base"
     remedy = "build it again with 'hotline kb build'"
-
-    @property
-    def index(self) -> KbIndex | None:
-        return self.current
 
     def load(self) -> KbIndex:
         candidate = load_index(self.directory)

@@ -7,8 +7,6 @@ atomically, so a changed sidecar means a complete new bundle.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from nlp.bundle import SIDECAR, Bundle, load_bundle
 from nlp.predict import SMOKE_TICKETS, smoke_check
 from serve.holder import SidecarHolder
@@ -17,11 +15,11 @@ __all__ = ["SMOKE_TICKETS", "ModelHolder"]
 
 
 class ModelHolder(SidecarHolder[Bundle]):
-    """Holds the current bundle (:attr:`bundle`); :meth:`reload` swaps in one that passed a smoke prediction.
+    """Holds the current bundle (:attr:`current`); :meth:`reload` swaps in one that passed a smoke prediction.
 
     Parameters
     ----------
-    model_dir : Path
+    directory : Path
         The bundle directory, read again on every reload.
     metrics : Metrics
         Where reloads are counted (``ok`` or ``refused``) and the loaded model is shown.
@@ -30,14 +28,6 @@ class ModelHolder(SidecarHolder[Bundle]):
     sidecar = SIDECAR
     what = "model"
     remedy = "retrain or restore it"
-
-    @property
-    def model_dir(self) -> Path:
-        return self.directory
-
-    @property
-    def bundle(self) -> Bundle | None:
-        return self.current
 
     @staticmethod
     def validate(bundle: Bundle) -> None:

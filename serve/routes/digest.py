@@ -73,7 +73,7 @@ def _digest(week: str, settings: SettingsDep, digests: DigestsDep, holder: Holde
             "this service has no ticket store: set HOTLINE_STORE to a store made by 'hotline ingest'",
         )
     try:
-        return digests.get(week, holder.bundle, wait=settings.digest_wait_seconds)
+        return digests.get(week, holder.current, wait=settings.digest_wait_seconds)
     except StoreMissing as exc:  # the service's configuration, not the request
         raise ApiError(503, "store_missing", str(exc)) from exc
     except InputError as exc:  # the week is well-formed (iso_week): it has no tickets

@@ -48,21 +48,18 @@ def metrics(registry: MetricsDep) -> Response:
     return Response(render(registry), media_type="text/plain; version=0.0.4")
 
 
-@router.get(
-    "/v1/model",
-    tags=["model"],
-    summary="The loaded bundle's sidecar: labels, metrics, thresholds, versions",
-    responses=responses(503),
-)
+def _sidecar_route(path: str, tag: str, summary: str) -> Any:
+    """A GET route that shows a loaded sidecar (503 while nothing is loaded)."""
+    return router.get(path, tags=[tag], summary=summary, responses=responses(503))
+
+
+@_sidecar_route("/v1/model", "model", "The loaded bundle's sidecar: labels, metrics, thresholds, versions")
 async def model(bundle: BundleDep) -> dict[str, Any]:
     return dict(bundle.meta)
 
 
-@router.get(
-    "/v1/kb",
-    tags=["suggest"],
-    summary="The loaded knowledge-base index's sidecar: entries, calibration, threshold, versions",
-    responses=responses(503),
+@_sidecar_route(
+    "/v1/kb", "suggest", "The loaded knowledge-base index's sidecar: entries, calibration, threshold, versions"
 )
 async def kb_index(index: KbIndexDep) -> dict[str, Any]:
     """The sidecar ``hotline kb build`` signed, and ``version`` as suggestions name the index."""

@@ -200,7 +200,7 @@ def test_a_refused_reload_on_sighup_is_logged_and_counted_not_left_in_a_future(
     asyncio.run(sighup())  # raises if the future holds an exception
     metrics = app.state.metrics.registry
     assert metrics.get_sample_value("hotline_model_reloads_total", {"outcome": "refused"}) == 1.0
-    assert "reload refused" in caplog.text and "versions" not in (app.state.holder.bundle.meta.get("versions") or {})
+    assert "reload refused" in caplog.text and "versions" not in (app.state.holder.current.meta.get("versions") or {})
 
 
 def test_head_on_health_and_readiness(app: FastAPI) -> None:

@@ -32,7 +32,7 @@ def test_holders_sharing_a_bundle_follow_its_sidecar(serving: Path) -> None:
     assert first.reload().bundle_id == "hotline-next"
     assert second.stale()
     second.follow()
-    assert second.bundle is not None and second.bundle.bundle_id == "hotline-next" and not second.stale()
+    assert second.current is not None and second.current.bundle_id == "hotline-next" and not second.stale()
 
 
 def test_a_refused_sidecar_is_tried_once_and_the_old_model_kept(serving: Path) -> None:
@@ -41,7 +41,7 @@ def test_a_refused_sidecar_is_tried_once_and_the_old_model_kept(serving: Path) -
     _retag(serving, versions=None)
     holder.follow()
     holder.follow()
-    assert holder.bundle is old and not holder.stale() and "versions" in (holder.last_error or "")
+    assert holder.current is old and not holder.stale() and "versions" in (holder.last_error or "")
     assert holder.metrics.registry.get_sample_value("hotline_model_reloads_total", {"outcome": "refused"}) == 1.0
     with pytest.raises(BundleError, match="versions"):
         holder.reload()  # asked explicitly, it says why
@@ -51,4 +51,4 @@ def test_nothing_on_disk_is_stale_until_tried(tmp_path: Path) -> None:
     holder = ModelHolder(tmp_path / "none", Metrics())
     assert holder.stale()
     holder.follow()
-    assert holder.bundle is None and not holder.stale() and "no such model directory" in (holder.last_error or "")
+    assert holder.current is None and not holder.stale() and "no such model directory" in (holder.last_error or "")
