@@ -243,11 +243,21 @@ def fit_tasks(
                 for group, rows in groups
             ],
         )
-    mapping = platform_of_units(frame, catalogue) if UNIT in tasks else {}
+    run = _Run(tokenizer, config, platform_of_units(frame, catalogue) if UNIT in tasks else {}, progress)
     if len(frame) > config.holdout_above:
-        return _fit_holdout(frame, tasks, tokenizer, config, mapping, progress=progress)
+        return _fit_holdout(frame, tasks, run)
     with cached_tokens():  # each text is segmented once, not once per fold
-        return _fit_tasks(frame, tasks, tokenizer, config, mapping, progress=progress)
+        return _fit_tasks(frame, tasks, run)
+
+
+@dataclass(frozen=True)
+class _Run:
+    """What both fitting paths of one training run share."""
+
+    tokenizer: Tokenizer
+    config: TrainConfig
+    mapping: dict[str, str]  # the platform of each unit, for the router
+    progress: bool  # show a progress bar
 
 
 def _routes(tasks: Sequence[str]) -> bool:
@@ -309,15 +319,9 @@ def _merge(frame: pd.DataFrame, parts: list[tuple[np.ndarray, FitResult]]) -> Fi
     return merged
 
 
-def _fit_tasks(
-    frame: pd.DataFrame,
-    tasks: Sequence[str],
-    tokenizer: Tokenizer,
-    config: TrainConfig,
-    mapping: dict[str, str],
-    *,
-    progress: bool,
-) -> FitResult:
+def _fit_tasks(frame: pd.DataFrame, tasks: Sequence[str], run: _Run) -> FitResult:
+    """Cross-validated fit (exports up to ``holdout_above`` rows): out-of-fold predictions choose thresholds."""
+    tokenizer, config, mapping = run.tokenizer, run.config, run.mapping
     features = make_features(tokenizer, char_ngrams=config.char_ngrams, places=_routes(tasks))
     tickets = frame[["title", "text"]].reset_index(drop=True)
     frame = frame.reset_index(drop=True)
@@ -330,7 +334,7 @@ def _fit_tasks(
         oof[task] = np.full((len(frame), len(classes[task])), np.nan)
 
     splitter = StratifiedKFold(n_splits=config.folds, shuffle=True, random_state=config.seed)
-    steps = tqdm(total=config.folds + 1, desc="training", unit="fit", disable=not progress or None, leave=False)
+    steps = tqdm(total=config.folds + 1, desc="training", unit="fit", disable=not run.progress or None, leave=False)
     for train_idx, test_idx in splitter.split(tickets, _strata(frame, tasks)):
         fold_features = clone(features)
         x_train = fold_features.fit_transform(tickets.iloc[train_idx])
@@ -399,22 +403,16 @@ def _sgd(config: TrainConfig, rows: int) -> SGDClassifier:
     )
 
 
-def _fit_holdout(
-    frame: pd.DataFrame,
-    tasks: Sequence[str],
-    tokenizer: Tokenizer,
-    config: TrainConfig,
-    mapping: dict[str, str],
-    *,
-    progress: bool,
-) -> FitResult:
+def _fit_holdout(frame: pd.DataFrame, tasks: Sequence[str], run: _Run) -> FitResult:
+    """One fit on a large export: a held-out split chooses thresholds, a bounded sample calibrates."""
+    tokenizer, config, mapping = run.tokenizer, run.config, run.mapping
     frame = frame.reset_index(drop=True)
     tickets = frame[["title", "text"]]
     strata = _strata(frame, tasks)
     size = max(1, int(len(frame) * config.holdout_fraction))
     rest, evaluation = _split(np.arange(len(frame)), size, strata, config.seed)
     fitting, calibration = _split(rest, size, strata, config.seed + 1)
-    steps = tqdm(total=2 + len(tasks), desc="training", unit="step", disable=not progress or None, leave=False)
+    steps = tqdm(total=2 + len(tasks), desc="training", unit="step", disable=not run.progress or None, leave=False)
     features = make_features(tokenizer, char_ngrams=config.char_ngrams, places=_routes(tasks))
     # Each ticket is featurised once: the fitting rows while the features learn, the others after.
     x_fitting = features.fit_transform(tickets.iloc[fitting])
