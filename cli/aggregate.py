@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from cli.options import Subcommands
+from cli.options import Subcommands, add_master_option
 
 __all__ = ["add_aggregate"]
 
@@ -16,9 +16,7 @@ def add_aggregate(sub: Subcommands) -> None:
     p.add_argument("--engine", choices=("spark",), default="spark", help="Apache Spark (the only engine)")
     p.add_argument("--input", required=True, help="predictions of 'hotline predict --engine spark --time-col ...'")
     p.add_argument("--output", required=True, help="Parquet folder of counts (week, dimension, value, tickets)")
-    p.add_argument(
-        "--master", help="Spark master: local[2], spark://HOST:7077, yarn (default: spark-submit's, else local[*])"
-    )
+    add_master_option(p)
     p.set_defaults(func=run_aggregate)
 
 

@@ -19,6 +19,7 @@ from nlp.tickets import Column, ColumnMap, Tickets, read_tickets
 __all__ = [
     "Subcommands",
     "add_column_options",
+    "add_master_option",
     "column",
     "column_map",
     "iso_date",
@@ -86,6 +87,13 @@ def add_column_options(parser: argparse.ArgumentParser, *, labels: bool) -> None
             help="the unit each ticket was first sent to, in a dispatch history (default: first_unit, if present): "
             "training and evaluation then report the transfers the model would have avoided and caused",
         )
+
+
+def add_master_option(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
+    """``--master``: where a Spark command runs."""
+    parser.add_argument(
+        "--master", help="Spark master: local[2], spark://HOST:7077, yarn (default: spark-submit's, else local[*])"
+    )
 
 
 def column(value: str | None, default: str, flag: str) -> Column:

@@ -11,10 +11,11 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cli.options import Subcommands, add_column_options, column_map, number
+from cli.options import Subcommands, add_column_options, add_master_option, column_map, number
 from nlp.errors import InputError
 
 if TYPE_CHECKING:
+    from nlp.tickets import ColumnMap
     from training.predict_file import PredictSummary
 
 __all__ = ["add_predict"]
@@ -45,9 +46,7 @@ def add_predict(sub: Subcommands) -> None:
     spark.add_argument(
         "--engine", choices=("local", "spark"), default="local", help="local processes (default) or Apache Spark"
     )
-    spark.add_argument(
-        "--master", help="Spark master: local[2], spark://HOST:7077, yarn (default: spark-submit's, else local[*])"
-    )
+    add_master_option(spark)
     spark.add_argument(
         "--time-col", help="filing time column: the output is partitioned by its ISO week (week=2022-W15)"
     )
@@ -67,18 +66,16 @@ def run_predict_spark(args: argparse.Namespace) -> int:
         raise InputError("--workers is for --engine local; with --engine spark, executors and cores come from --master")
     spark = spark_session(args.master, app="hotline predict")
     summary = predict_spark(
-        spark,
-        args.model,
-        args.input,
-        args.output,
-        column_map(args, labels=False),
-        time_col=args.time_col,
-        explain=args.explain,
-        partitions=args.partitions,
+        spark, *_files(args), time_col=args.time_col, explain=args.explain, partitions=args.partitions
     )
     where = f"Spark {spark.sparkContext.master}" + (f", {summary.weeks} weeks" if args.time_col else "")
     print(_written(summary, args.output, where))
     return 0
+
+
+def _files(args: argparse.Namespace) -> tuple[str, str, str, ColumnMap]:
+    """What both engines read: the bundle, the input, the output and the input's columns."""
+    return args.model, args.input, args.output, column_map(args, labels=False)
 
 
 def _written(summary: PredictSummary, output: str, where: str = "") -> str:
@@ -106,15 +103,7 @@ def run_predict(args: argparse.Namespace) -> int:
         except ValueError as exc:
             raise InputError(f"--workers: {exc}") from None
 
-    summary = predict_file(
-        args.model,
-        args.input,
-        args.output,
-        column_map(args, labels=False),
-        explain=args.explain,
-        workers=args.workers,
-        progress=not args.quiet,
-    )
+    summary = predict_file(*_files(args), explain=args.explain, workers=args.workers, progress=not args.quiet)
     scored = summary.rows - summary.rejected
     print(f"{Path(args.input).name}: {scored} rows scored, {summary.rejected} not scored", file=sys.stderr)
     print(_written(summary, args.output))
