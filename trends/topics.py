@@ -252,61 +252,105 @@ def _c_tf_idf(counts: Any, labels: np.ndarray, n_topics: int) -> np.ndarray:
 
 
 def find_topics(week: pd.DataFrame, tokenizer: Tokenizer, params: TopicParams | None = None) -> list[Topic]:
-    """Cluster one week's tickets (``id``, ``title``, ``text``) into topics, largest first."""
+    """Cluster one week's tickets (``id``, ``title``, ``text``) into topics, largest first.
+
+    The steps of the module docstring, one function each: representatives of near-duplicate
+    groups, their vectors, their clusters, then each cluster described as a :class:`Topic`.
+    A week too small or too uniform to have topics gives none.
+    """
     params = params or TopicParams()
     if len(week) < params.min_size:
         return []
     week = with_clean_text(week.reset_index(drop=True))
-    titles = week["title"].fillna("").astype(str)
-    docs = topic_documents(week)
+    groups = _near_duplicate_groups(week)
+    embedded = _embed(topic_documents(week.iloc[groups.rows]), tokenizer, params)
+    if embedded is None:
+        return []
+    rep_topic = _cluster(embedded.vectors, params)
+    return _describe(week, groups, embedded, rep_topic, tokenizer, params)
+
+
+@dataclass(frozen=True)
+class _Groups:
+    """Near-duplicate tickets of a week (step 1): one representative row per group."""
+
+    rows: np.ndarray  # the week's row of each representative, in order
+    group_of: np.ndarray  # each ticket's group, an index into ``rows``
+
+
+@dataclass(frozen=True)
+class _Embedded:
+    """The representatives' term counts (for keywords) and unit vectors (for clustering) (step 2)."""
+
+    counts: Any
+    terms: np.ndarray
+    vectors: np.ndarray
+
+
+def _near_duplicate_groups(week: pd.DataFrame) -> _Groups:
+    """Group the tickets whose cleaned title and text share a :func:`fingerprint`."""
     keys = pd.Series(
         [fingerprint(t + x) for t, x in zip(week["clean_title"].tolist(), week["clean_text"].tolist(), strict=True)],
         dtype=object,
     )
     representative = ~keys.duplicated()
     group_of = keys.map({k: i for i, k in enumerate(keys[representative].tolist())}).to_numpy()
-    rep_docs = [d for d, r in zip(docs, representative.to_numpy(), strict=True) if r]
+    return _Groups(rows=np.flatnonzero(representative.to_numpy()), group_of=group_of)
 
+
+def _embed(docs: list[str], tokenizer: Tokenizer, params: TopicParams) -> _Embedded | None:
+    """TF-IDF of the documents, reduced by truncated SVD to unit vectors; None when there is no vocabulary."""
     stop = list(tokenizer.stop_words) or None
     # Counted once: the counts give both the TF-IDF vectors and the c-TF-IDF keywords.
     vectorizer = CountVectorizer(
         tokenizer=tokenizer, token_pattern=None, lowercase=False, stop_words=stop, min_df=2, max_df=0.5
     )
     try:
-        counts = vectorizer.fit_transform(rep_docs)
+        counts = vectorizer.fit_transform(docs)
     except ValueError:  # too few or too uniform texts to have a vocabulary
-        return []
+        return None
     matrix = TfidfTransformer(sublinear_tf=True).fit_transform(counts)
     dims = min(params.svd_dims, matrix.shape[1] - 1, matrix.shape[0] - 1)
     if dims < 2:
-        return []
+        return None
     vectors = unit_rows(TruncatedSVD(dims, random_state=params.seed).fit_transform(matrix))
+    return _Embedded(counts=counts, terms=vectorizer.get_feature_names_out(), vectors=vectors)
+
+
+def _cluster(vectors: np.ndarray, params: TopicParams) -> np.ndarray:
+    """The topic of each vector: k-means over-segments, agglomeration of its centroids merges (step 3)."""
+    n = len(vectors)
     # Small weeks still get enough centroids (about 2 sqrt(n)) for the merge step to find their topics.
-    k = int(
-        np.clip(
-            max(len(rep_docs) // params.tickets_per_centroid, int(2 * np.sqrt(len(rep_docs)))),
-            2,
-            min(2000, len(rep_docs)),
-        )
-    )
+    k = int(np.clip(max(n // params.tickets_per_centroid, int(2 * np.sqrt(n))), 2, min(2000, n)))
     # One k-means++ start: the quantiser over-segments on purpose and the merge step decides
     # the topics, so extra starts (each a k-means++ pass over k centroids) buy little.
     # k-means++ seeding costs O(n k); for large weeks random seeds do (the merge step follows).
-    init = "k-means++" if len(rep_docs) <= params.kmeans_plus_plus_up_to else "random"
+    init = "k-means++" if n <= params.kmeans_plus_plus_up_to else "random"
     quantiser = MiniBatchKMeans(n_clusters=k, init=init, random_state=params.seed, n_init=1, batch_size=4096)
     quantiser.fit(vectors)
     centroids = unit_rows(quantiser.cluster_centers_)
     merged = AgglomerativeClustering(
         n_clusters=None, distance_threshold=params.merge_distance, metric="cosine", linkage="average"
     ).fit(centroids)
-    rep_topic = merged.labels_[quantiser.labels_]
-    ticket_topic = rep_topic[group_of]
+    labels: np.ndarray = merged.labels_[quantiser.labels_]
+    return labels
 
+
+def _describe(
+    week: pd.DataFrame,
+    groups: _Groups,
+    embedded: _Embedded,
+    rep_topic: np.ndarray,
+    tokenizer: Tokenizer,
+    params: TopicParams,
+) -> list[Topic]:
+    """Each cluster of at least ``min_size`` tickets that holds together, as a Topic, largest first (step 4)."""
+    ticket_topic = rep_topic[groups.group_of]
     sizes = np.bincount(ticket_topic)
     kept = [t for t in np.argsort(-sizes) if sizes[t] >= params.min_size]
-    weights = _c_tf_idf(counts, rep_topic, int(rep_topic.max()) + 1)
-    terms = vectorizer.get_feature_names_out()
-    rep_ids = np.flatnonzero(representative.to_numpy())  # row of each representative
+    weights = _c_tf_idf(embedded.counts, rep_topic, int(rep_topic.max()) + 1)
+    terms, vectors, rep_ids = embedded.terms, embedded.vectors, groups.rows
+    titles = week["title"].fillna("").astype(str)
     ids = week["id"].astype(str).tolist()
     texts = week["text"].fillna("").astype(str).tolist()
     topics = []
