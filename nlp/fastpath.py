@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import threading
 import weakref
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -51,13 +51,30 @@ class FastHead:
 
     The members' weights are stacked side by side in one C-ordered matrix, so that the decision
     values of the whole ensemble are one sparse product (one pass over the features instead of
-    one per member, and no copy of a transposed ``coef_`` per call).
+    one per member, and no copy of a transposed ``coef_`` per call). Their sigmoids are applied
+    to every output at once too: a loop over the members per call cost more than the product
+    for one ticket.
     """
 
     weights: Any  # (n_features, total outputs), every member's coef_.T side by side (ndarray or sparse)
     intercepts: np.ndarray  # (total outputs,)
     members: tuple[_Member, ...]
     n_classes: int
+    # Derived from ``members`` (per output: sigmoid slope and offset, member, class column).
+    _a: np.ndarray = field(init=False, repr=False)
+    _b: np.ndarray = field(init=False, repr=False)
+    _member: np.ndarray = field(init=False, repr=False)
+    _column: np.ndarray = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        derived = {
+            "_a": np.concatenate([m.a for m in self.members]),
+            "_b": np.concatenate([m.b for m in self.members]),
+            "_member": np.concatenate([np.full(len(m.columns), i) for i, m in enumerate(self.members)]),
+            "_column": np.concatenate([m.columns for m in self.members]),
+        }
+        for name, value in derived.items():
+            object.__setattr__(self, name, value)  # frozen: set once, here
 
     def predict_proba(self, X: Any) -> np.ndarray:
         product = X @ self.weights
@@ -65,21 +82,26 @@ class FastHead:
         return self.proba_from(product.toarray() if sparse.issparse(product) else np.asarray(product))
 
     def proba_from(self, products: np.ndarray) -> np.ndarray:
-        """The probabilities from ``X @ weights`` (several heads' products can be computed in one)."""
+        """The probabilities from ``X @ weights`` (several heads' products can be computed in one).
+
+        Per member as scikit-learn computes it: each output's sigmoid in its class column, the
+        other class of a binary task as the complement, rows normalised for several classes;
+        then the mean over the members.
+        """
         decisions = products + self.intercepts
-        mean = np.zeros((decisions.shape[0], self.n_classes))
-        for m in self.members:
-            decision = decisions[:, m.outputs]
-            proba = np.zeros_like(mean)
-            proba[:, m.columns] = expit(-(m.a * decision + m.b))
-            if self.n_classes == 2:
-                proba[:, 0] = 1.0 - proba[:, 1]
-            else:
-                total = proba.sum(axis=1, keepdims=True)
-                proba = np.divide(proba, total, out=np.full_like(proba, 1 / self.n_classes), where=total != 0)
-            proba[(proba > 1.0) & (proba <= 1.0 + 1e-5)] = 1.0
-            mean += proba
-        return mean / len(self.members)
+        n, n_members = decisions.shape[0], len(self.members)
+        proba = np.zeros((n, n_members, self.n_classes))
+        proba[:, self._member, self._column] = expit(-(self._a * decisions + self._b))
+        if self.n_classes == 2:
+            proba[:, :, 0] = 1.0 - proba[:, :, 1]
+        else:
+            total = proba.sum(axis=2, keepdims=True)
+            proba = np.divide(proba, total, out=np.full_like(proba, 1 / self.n_classes), where=total != 0)
+        proba[(proba > 1.0) & (proba <= 1.0 + 1e-5)] = 1.0
+        mean = proba[:, 0].copy()
+        for member in range(1, n_members):  # in member order, as scikit-learn adds them
+            mean += proba[:, member]
+        return mean / n_members
 
 
 @dataclass(frozen=True)
@@ -89,7 +111,7 @@ class _PlaceBlock:
     places: PlaceFeatures
 
     def transform(self, docs: list[str]) -> Any:
-        return self.places.transform(pd.DataFrame({self.places.text_col: docs}))
+        return self.places.transform_texts(docs)
 
 
 @dataclass(frozen=True)
