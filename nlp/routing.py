@@ -22,9 +22,11 @@ district's classifier rarely sees city matters that name its streets, so it stay
 from __future__ import annotations
 
 import weakref
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from scipy import sparse
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.feature_selection import chi2
 from sklearn.utils.validation import check_is_fitted
@@ -122,10 +124,26 @@ class PlatformHead(ClassifierMixin, BaseEstimator):
         return np.asarray(self.classes_[self.predict_proba(X).argmax(axis=1)])
 
 
-_COMPILED: weakref.WeakKeyDictionary[Any, tuple[int, Any]] = weakref.WeakKeyDictionary()
+@dataclass(frozen=True)
+class _UnitHeads:
+    """The router's unit heads as the fast path evaluates them.
+
+    ``heads``: per platform with units, its column in the platform head, its units' columns in
+    the router's classes, its head, and its outputs in ``weights`` (None for a head the fast
+    path does not know, evaluated on its own). ``weights``: every compiled head's weights
+    spread to every feature, side by side (sparse, features by outputs), or None.
+    """
+
+    heads: list[tuple[int, np.ndarray, Any, slice | None]]
+    weights: Any
+
+
+_COMPILED: weakref.WeakKeyDictionary[Any, tuple[int, _UnitHeads]] = weakref.WeakKeyDictionary()
 
 # A platform less probable than this for a ticket is not evaluated further for it (TwoLevelRouter.predict_proba).
 NEGLIGIBLE_PLATFORM = 1e-3
+# Up to this many tickets, the unit heads of every platform are evaluated in one sparse product.
+ONE_PRODUCT_ROWS = 8
 
 
 class TwoLevelRouter(ClassifierMixin, BaseEstimator):
@@ -219,42 +237,61 @@ class TwoLevelRouter(ClassifierMixin, BaseEstimator):
         1 by the skipped share, and when a platform has no unit the router learned.
         """
         check_is_fitted(self, "unit_heads_")
-        platform_proba = self.platform_head_.predict_proba(X)
+        return self.unit_proba(X, self.platform_head_.predict_proba(X))
+
+    def unit_proba(self, X: Any, platform_proba: np.ndarray) -> np.ndarray:
+        """:meth:`predict_proba` given the platform head's probabilities of ``X`` (a bundle that
+        also predicts the platform computes them once for both)."""
         out = np.zeros((X.shape[0], len(self.classes_)))
-        for p, targets, head, weights in self._compiled(X.shape[1]):
+        compiled = self._compiled(X.shape[1])
+        # A few tickets: one sparse product over every platform's units costs less than one
+        # call per platform. A batch: products of the plausible platforms' rows only.
+        few = X.shape[0] <= ONE_PRODUCT_ROWS and compiled.weights is not None
+        products = (X @ compiled.weights).toarray() if few else None
+        for p, targets, head, outputs in compiled.heads:
             rows = np.flatnonzero(platform_proba[:, p] >= NEGLIGIBLE_PLATFORM)
             if not len(rows):
                 continue
             part = X if len(rows) == X.shape[0] else X[rows]
-            # A compiled head is one sparse product over the ticket's own terms, then its calibration.
-            within = head.proba_from((part @ weights).toarray()) if weights is not None else head.predict_proba(part)
-            out[np.ix_(rows, np.asarray(targets))] = platform_proba[rows, p][:, None] * within
+            if outputs is None:
+                within = head.predict_proba(part)
+            elif products is not None:
+                within = head.proba_from(products[rows, outputs])
+            else:  # a compiled head: one sparse product over the tickets' own terms, then its calibration
+                within = head.proba_from((part @ head.weights).toarray())
+            out[np.ix_(rows, targets)] = platform_proba[rows, p][:, None] * within
         return out
 
-    def _compiled(self, n_features: int) -> list[tuple[int, list[int], Any, Any]]:
-        """Per platform with units: its column in the platform head, its units' columns, its head, its weights.
+    def _compiled(self, n_features: int) -> _UnitHeads:
+        """The unit heads as the fast path evaluates them (see :class:`_UnitHeads`).
 
-        Heads the fast path knows have their weights spread to every feature (sparse, features
-        by units); others are evaluated on their own (weights None). Built on first use and
-        kept, not pickled: derived from the fitted heads, as :mod:`nlp.fastpath` does.
+        Built on first use and kept, not pickled: derived from the fitted heads, as
+        :mod:`nlp.fastpath` does.
         """
         cached = _COMPILED.get(self)
         if cached is not None and cached[0] == n_features:
-            return cached[1]
+            compiled: _UnitHeads = cached[1]
+            return compiled
         position = {label: i for i, label in enumerate(self.classes_)}
-        heads: list[tuple[int, list[int], Any, Any]] = []
+        heads: list[tuple[int, np.ndarray, Any, slice | None]] = []
+        weights: list[Any] = []
+        start = 0
         for p, platform in enumerate(self.platform_head_.classes_):
             if platform not in self.unit_heads_:
                 continue
             columns, head = self.unit_heads_[platform]
-            targets = [position[str(c)] for c in head.classes_]
+            targets = np.array([position[str(c)] for c in head.classes_])
             fast = None if isinstance(head, _Constant) else fast_head_on_columns(head, columns, n_features)
             if fast is None:
                 heads.append((p, targets, head if isinstance(head, _Constant) else _Selected(head, columns), None))
             else:
-                heads.append((p, targets, fast, fast.weights))
-        _COMPILED[self] = (n_features, heads)
-        return heads
+                width = fast.weights.shape[1]
+                heads.append((p, targets, fast, slice(start, start + width)))
+                weights.append(fast.weights)
+                start += width
+        compiled = _UnitHeads(heads, sparse.hstack(weights, format="csr") if weights else None)
+        _COMPILED[self] = (n_features, compiled)
+        return compiled
 
     def predict(self, X: Any) -> np.ndarray:
         return np.asarray(self.classes_[self.predict_proba(X).argmax(axis=1)])

@@ -19,6 +19,7 @@ from scipy import sparse
 from nlp.batching import SCORE_BATCH
 from nlp.bundle import Bundle
 from nlp.fastpath import FastFeatures, fast_features, fast_head
+from nlp.routing import TwoLevelRouter
 from nlp.seeds import seed_documents, seed_hits
 from nlp.tasks import is_binary
 
@@ -140,6 +141,7 @@ def _score_batch(bundle: Bundle, titles: list[str], texts: list[str], keep_featu
     steps = {id(pipeline.steps[0][1]) for pipeline in bundle.pipelines.values()}
     shared: dict[Any, Any] | None = {} if len(steps) > 1 else None
     seed_docs: list[str] | None = None  # normalised once, for every task with seed terms
+    memo: dict[tuple[int, int], np.ndarray] = {}
     tasks: dict[str, TaskScores] = {}
     features: dict[str, Any] = {}
     for task, pipeline in bundle.pipelines.items():
@@ -147,7 +149,7 @@ def _score_batch(bundle: Bundle, titles: list[str], texts: list[str], keep_featu
         if id(step) not in matrices:
             matrices[id(step)] = _vectorise(step, titles, texts, shared)
         matrix = matrices[id(step)]
-        proba = fast_head(classifier).predict_proba(matrix)
+        proba = _head_proba(classifier, matrix, memo)
         classes = np.asarray(classifier.classes_, dtype=int if is_binary(task) else object)
         seeds = bundle.seeds(task)
         if seeds:
@@ -160,6 +162,19 @@ def _score_batch(bundle: Bundle, titles: list[str], texts: list[str], keep_featu
         if keep_features:
             features[task] = matrix
     return Scores(tasks=tasks, route=_route(bundle, tasks), features=features)
+
+
+def _head_proba(classifier: Any, matrix: Any, memo: dict[tuple[int, int], np.ndarray]) -> np.ndarray:
+    """A head's probabilities of ``matrix``; the router reuses its platform head's, which the
+    platform task (the same object) computed or will read from ``memo``."""
+    key = (id(classifier), id(matrix))
+    if key not in memo:
+        if isinstance(classifier, TwoLevelRouter):
+            platforms = _head_proba(classifier.platform_head_, matrix, memo)
+            memo[key] = classifier.unit_proba(matrix, platforms)
+        else:
+            memo[key] = fast_head(classifier).predict_proba(matrix)
+    return memo[key].copy()  # callers edit their copy (seed terms)
 
 
 def _vectorise(step: Any, titles: list[str], texts: list[str], shared: dict[Any, Any] | None) -> Any:

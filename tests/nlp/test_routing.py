@@ -102,6 +102,9 @@ def test_fast_evaluation_equals_the_fitted_heads_own() -> None:
     expected = np.where(negligible < NEGLIGIBLE_PLATFORM, 0.0, expected)
     assert np.abs(router.predict_proba(X_new) - expected).max() < 1e-9
     assert np.abs(router.predict_proba(X_new[:1]) - expected[:1]).max() < 1e-9  # one ticket, as the service asks
+    # A few tickets go through one product over every platform, a batch through one per platform: same values.
+    singles = np.vstack([router.predict_proba(X_new[i : i + 1]) for i in range(10)])
+    np.testing.assert_array_equal(singles, router.predict_proba(X_new)[:10])
 
 
 DISTRICTS = 6
