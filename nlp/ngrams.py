@@ -35,6 +35,8 @@ _WHITE_SPACES = re.compile(r"\s\s+")  # as scikit-learn's char analyzer
 # The attribute holding the lookup structures derived from the fitted arrays (hash indexes, the
 # token lookup), by name: rebuilt after loading or refitting, never pickled.
 _DERIVED = "_derived"
+# Up to this many n-gram codes, a lookup searches the sorted vocabulary instead of its hash index.
+SEARCH_SORTED_UP_TO = 512
 T = TypeVar("T")
 
 
@@ -196,7 +198,7 @@ class _NgramTfidf(TransformerMixin, BaseEstimator):
 
     def _counts(self, owner: np.ndarray, code: np.ndarray, n_docs: int) -> sparse.csr_matrix:
         """Counts of the vocabulary's n-grams among the (document, code) pairs of ``n_docs`` documents."""
-        column = _index(self, "codes", lambda: self.codes_).get_indexer(pd.Index(code))
+        column = self._columns(code)
         known = column >= 0
         matrix = sparse.csr_matrix(
             (np.ones(int(known.sum()), dtype=self.dtype), (owner[known], column[known])),
@@ -204,6 +206,16 @@ class _NgramTfidf(TransformerMixin, BaseEstimator):
         )
         matrix.sum_duplicates()
         return matrix
+
+    def _columns(self, code: np.ndarray) -> np.ndarray:
+        """The column of each n-gram code (-1 for one not in the vocabulary)."""
+        if len(code) > SEARCH_SORTED_UP_TO:
+            return np.asarray(_index(self, "codes", lambda: self.codes_).get_indexer(pd.Index(code)))
+        # A few documents (the service's one ticket): a binary search in the sorted codes costs
+        # less than wrapping the codes in the Index the hash lookup takes.
+        position = np.searchsorted(self.codes_, code)
+        found = self.codes_[np.minimum(position, len(self.codes_) - 1)] == code
+        return np.where(found, position, -1)
 
     def __getstate__(self) -> dict[str, Any]:
         # Hash indexes are derived from the fitted arrays and rebuilt after loading.
@@ -293,10 +305,9 @@ class CharNgramTfidf(_NgramTfidf):
         particular order (products and norms do not mind; ``sort_indices`` orders them).
         """
         check_is_fitted(self, "codes_")
-        index = _index(self, "codes", lambda: self.codes_)
         parts = []
         for c in counts:
-            column = index.get_indexer(pd.Index(c.codes))[c.ids]
+            column = self._columns(c.codes)[c.ids]
             known = column >= 0
             kept_before = np.concatenate(([0], np.cumsum(known)))
             parts.append(

@@ -61,9 +61,12 @@ class PlaceFeatures(TransformerMixin, BaseEstimator):
         if not isinstance(X, pd.DataFrame) or self.text_col not in X:
             got = list(X.columns) if isinstance(X, pd.DataFrame) else type(X).__name__
             raise ValueError(f"expected a DataFrame with columns {self.title_col!r} and {self.text_col!r}, got {got}")
-        resolver = resolver_for(tuple(self.custom_places))
         texts = X[self.text_col].fillna("").astype(str).tolist()
         titles = X[self.title_col].fillna("").astype(str).tolist() if self.title_col in X else [""] * len(texts)
+        return self._resolve(titles, texts)
+
+    def _resolve(self, titles: list[str], texts: list[str]) -> list[TicketPlaces]:
+        resolver = resolver_for(tuple(self.custom_places))
         return [resolve_ticket(t, x, resolver=resolver) for t, x in zip(titles, texts, strict=True)]
 
     def _below(self, place: TicketPlaces) -> list[str]:
@@ -79,6 +82,16 @@ class PlaceFeatures(TransformerMixin, BaseEstimator):
         if not hasattr(self, "vocabulary_"):
             raise ValueError("expected a fitted PlaceFeatures, got an unfitted one: call fit first")
         return self._matrix(self._places(X))
+
+    def transform_texts(self, texts: list[str]) -> sp.csr_matrix:
+        """:meth:`transform` of tickets given as bodies only (no title), without building a frame.
+
+        The serving fast path feeds the cleaned documents this way; the frame costs more than
+        the resolver for one ticket.
+        """
+        if not hasattr(self, "vocabulary_"):
+            raise ValueError("expected a fitted PlaceFeatures, got an unfitted one: call fit first")
+        return self._matrix(self._resolve([""] * len(texts), texts))
 
     def fit_transform(self, X: pd.DataFrame, y: Any = None, **fit_params: Any) -> sp.csr_matrix:
         """:meth:`fit` then :meth:`transform`, resolving each ticket's places once (the costly part)."""

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import pickle
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pytest
@@ -81,6 +83,21 @@ def test_unseen_text_and_chunks(docs: list[str], monkeypatch: pytest.MonkeyPatch
     assert abs(vectorizer.transform(docs) - whole).max() == 0
     unseen = vectorizer.transform(["☃☄☃", docs[0]])  # n-grams never seen in fitting count for nothing
     assert unseen.shape == (2, len(vectorizer.codes_)) and unseen[0].nnz == 0 and unseen[1].nnz > 0
+
+
+@pytest.mark.parametrize("make", [lambda: CharNgramTfidf((1, 3)), lambda: WordNgramTfidf(default_tokenizer(), (1, 2))])
+def test_binary_search_and_hash_lookup_give_the_same_columns(
+    docs: list[str], make: Callable[[], Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    vectorizer = make().fit(docs[:200])
+    batch = [*docs[150:], "☃☄☃ 从未见过的词语组合"]  # known and unknown n-grams, past either end of the vocabulary
+    monkeypatch.setattr("nlp.ngrams.SEARCH_SORTED_UP_TO", 0)  # hash index only
+    hashed = vectorizer.transform(batch)
+    monkeypatch.setattr("nlp.ngrams.SEARCH_SORTED_UP_TO", 10**9)  # binary search only
+    searched = vectorizer.transform(batch)
+    assert hashed.nnz > 0 and (hashed != searched).nnz == 0
+    if isinstance(vectorizer, CharNgramTfidf):
+        assert (vectorizer.transform_counts(vectorizer.ngram_counts(batch)) != hashed).nnz == 0
 
 
 def test_shared_counts_give_each_block_its_own_matrix(docs: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
