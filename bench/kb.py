@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from demo.kb import CONFUSABLE, demo_kb, synthetic_entries
+from demo.kb import CONFUSABLE, DemoKb, demo_kb, synthetic_entries
 from kb.entries import validate_entries
 from kb.index import FUSIONS, KbIndex, build_index, to_moment
 
@@ -130,10 +130,15 @@ def miss_causes(
     return causes
 
 
+def _demo() -> tuple[DemoKb, pd.DataFrame]:
+    """The demo knowledge base and its entries, validated as a build reads them."""
+    kb = demo_kb(seed=0)
+    return kb, validate_entries(kb.entries.drop(columns="topic"))
+
+
 def demo_misses() -> pd.DataFrame:
     """Miss causes of hit@3 and hit@1 on the demo test queries, for every fusion (counts)."""
-    kb = demo_kb(seed=0)
-    entries = validate_entries(kb.entries.drop(columns="topic"))
+    kb, entries = _demo()
     ids_of = kb.entries.groupby("topic")["id"].agg(set).to_dict()
     twins = {entry_id: ids_of[b] for pair in CONFUSABLE for a, b in (pair, pair[::-1]) for entry_id in ids_of[a]}
     columns = {}
@@ -148,9 +153,19 @@ def demo_misses() -> pd.DataFrame:
     return frame
 
 
+def demo_tradeoff(targets: tuple[float, ...] = (0.75, 0.80, 0.85, 0.90)) -> list[dict[str, Any]]:
+    """The learned fusion's figures on the demo test queries for several abstain targets (calibration)."""
+    kb, entries = _demo()
+    rows = []
+    for target in targets:
+        index = build_index(entries, calibration=kb.calibration, abstain_target=target)
+        figures = evaluate(index, kb.test)
+        rows.append({"abstain_target": target, **{k: figures[k] for k in ("hit@1", "hit@3", "MRR@10", "abstain")}})
+    return rows
+
+
 def demo_figures() -> list[dict[str, Any]]:
-    kb = demo_kb(seed=0)
-    entries = validate_entries(kb.entries.drop(columns="topic"))
+    kb, entries = _demo()
     rows = []
     for fusion in FUSIONS:
         index = build_index(entries, calibration=kb.calibration, fusion=fusion)
@@ -274,6 +289,8 @@ def main() -> None:
         if args.misses:
             print("\n== demo misses by cause (answerable queries not in the first 3 / not first; counts) ==")
             print(demo_misses().to_string())
+            print("\n== demo: abstain target on the calibration queries against the test figures (learned) ==")
+            print(_table(demo_tradeoff()))
     if args.data_root and "policy" in parts:
         print(f"\n== public policy questions: leave one out, hit = same document ({args.policy_queries} queries) ==")
         print(_table(policy_figures(args.data_root, args.policy_queries)))
