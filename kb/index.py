@@ -455,8 +455,7 @@ def build_index(
     if fusion not in FUSIONS:
         raise ValueError(f"expected fusion in {FUSIONS}, got {fusion!r}")
     started = time.perf_counter()
-    expansions = load_expansions()
-    tokenizer = tokenizer or _kb_tokenizer(expansions)
+    tokenizer = tokenizer or default_tokenizer()
     entries = entries.reset_index(drop=True).copy()
     entries["hash"] = entry_hashes(entries)
     start, end = validity_windows(entries)
@@ -488,7 +487,7 @@ def build_index(
         char_rows=char.transform(questions),
         full_idf=full_idf,
         full_rows=_tfidf(full_ids, full_idf),
-        expander=Expander(expansions),
+        expander=Expander(load_expansions()),
         fusion=fusion,
     )
     fitted = time.perf_counter()
@@ -500,21 +499,6 @@ def build_index(
         calibration_seconds=round(time.perf_counter() - fitted, 2),
     )
     return index
-
-
-def _kb_tokenizer(expansions: tuple[tuple[str, tuple[str, ...]], ...]) -> Tokenizer:
-    """The hotline tokenizer that also keeps the expansions' official terms whole.
-
-    An official term is what entries and expanded queries share; cut into words it can turn
-    into its opposite: 非本市户籍 segmented as 非 / 本市 / 户籍 holds 本市户籍's words.
-    """
-    base = default_tokenizer()
-    official = (term for _, terms in expansions for term in terms if len(term) > 1)
-    return Tokenizer(
-        user_words=tuple(dict.fromkeys((*base.user_words, *official))),
-        stop_words=base.stop_words,
-        backend=base.backend,
-    )
 
 
 @dataclass

@@ -278,15 +278,6 @@ def test_fast_scoring_matches_a_dense_reference(demo: DemoKb, mixed_index: KbInd
     assert cut > 0  # some pools were cut, so the selection among many matches was exercised
 
 
-def test_a_negated_official_term_is_segmented_whole(demo_index: KbIndex) -> None:
-    """非本市户籍 read as 非 / 本市 / 户籍 would hold every word of 本市户籍, the local residents' term."""
-    non_local = demo_index.tokenizer("非本市户籍人员子女如何申请积分入学")
-    assert "非本市户籍" in non_local and "本市" not in non_local
-    assert "本市户籍" in demo_index.tokenizer("本市户籍适龄儿童如何办理小学入学登记")
-    expanded = demo_index.tokenizer.content_tokens(demo_index.expander("我们是外地户口"))
-    assert "非本市户籍" in expanded and "本市户籍" not in expanded
-
-
 def test_the_abstain_target_trades_answered_against_abstained(demo: DemoKb) -> None:
     entries = validate_entries(demo.entries.drop(columns="topic"))
     answerable = demo.test["gold"] != ""
