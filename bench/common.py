@@ -88,9 +88,16 @@ def start_serve(
 
 
 @contextmanager
-def served(model: Path, *, workers: int, log_dir: Path, admin_token: str = "bench") -> Iterator[str]:
-    """Run ``hotline serve`` on a free loopback port; yield its base URL; stop it afterwards."""
+def served(
+    model: Path, *, workers: int, log_dir: Path, admin_token: str = "bench", kb_index: Path | None = None
+) -> Iterator[str]:
+    """Run ``hotline serve`` on a free loopback port; yield its base URL; stop it afterwards.
+
+    With ``kb_index`` (a ``hotline kb build`` folder) the service also answers ``/v1/suggest``.
+    """
     env = {"HOTLINE_ADMIN_TOKEN": admin_token, "HOTLINE_LOG_LEVEL": "warning"}
+    if kb_index is not None:
+        env["HOTLINE_KB_INDEX"] = str(kb_index.resolve())
     server, base = start_serve(model, workers=workers, prediction_log=log_dir / "predictions.sqlite3", env=env)
     try:
         yield base

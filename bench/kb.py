@@ -28,13 +28,14 @@ import re
 import subprocess
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from demo.kb import demo_kb, synthetic_entries
+from demo.kb import CONFUSABLE, DemoKb, demo_kb, synthetic_entries
 from kb.entries import validate_entries
 from kb.index import FUSIONS, KbIndex, build_index, to_moment
 
@@ -70,9 +71,101 @@ def evaluate(index: KbIndex, queries: pd.DataFrame) -> dict[str, Any]:
     }
 
 
-def demo_figures() -> list[dict[str, Any]]:
+# Why an answerable query's right entry was not in the first three suggestions (or not first).
+MISS_CAUSES = (
+    "abstained, right entry ranked 1st",
+    "abstained, right entry ranked 2nd-3rd",
+    "abstained, right entry ranked 4th+ or not found",
+    "right entry not among the candidates",
+    "superseded version of it ranked above",
+    "confusable twin ranked above",
+    "other entries ranked above",
+    "left out of the list (under the list floor)",
+)
+
+
+def miss_causes(
+    index: KbIndex, queries: pd.DataFrame, within: int = 3, twins: dict[str, set[str]] | None = None
+) -> Counter[str]:
+    """Count the answerable queries whose right entry is not among the first ``within`` shown, by cause.
+
+    Only counts (never a query's text, so that it can run on real data). The causes, first that
+    applies: the index abstained (and where the right entry ranked among the candidates); the right
+    entry is not a candidate; an entry with the same question (another version) ranks above it; one
+    of its confusable twins (``twins``: entry id to the ids of the entries it is easily mistaken
+    for, renting vs buying) ranks above it; other entries rank above it; it ranked high enough but
+    scored under the list floor. Unanswerable queries that got suggestions are counted as
+    ``suggested on unanswerable (kind)``.
+    """
+    ids = index.entries["id"].to_numpy()
+    row_of = {entry_id: row for row, entry_id in enumerate(ids)}
+    questions = index.entries["question"].to_numpy()
+    twins = twins or {}
+    kinds = queries["kind"] if "kind" in queries.columns else pd.Series("unanswerable", index=queries.index)
+    causes: Counter[str] = Counter()
+    for text, asked, gold, kind in zip(queries["text"], queries["asked_at"], queries["gold"], kinds, strict=True):
+        ranked = index.rank(text, at=to_moment(asked))
+        shown = index.suggested(ranked, _K)
+        if not gold:
+            if len(shown.rows):
+                causes[f"suggested on unanswerable ({kind})"] += 1
+            continue
+        row = row_of[gold]
+        if row in shown.rows[:within]:
+            continue
+        order = ranked.rows.tolist()
+        rank = order.index(row) if row in order else len(order)
+        above = ranked.rows[:rank]
+        if not len(shown.rows):
+            cause = 0 if rank == 0 else 1 if rank < 3 else 2
+        elif row not in order:
+            cause = 3
+        elif (questions[above] == questions[row]).any():
+            cause = 4
+        elif rank >= within and twins.get(gold, set()) & set(ids[above]):
+            cause = 5
+        else:
+            cause = 6 if rank >= within else 7
+        causes[MISS_CAUSES[cause]] += 1
+    return causes
+
+
+def _demo() -> tuple[DemoKb, pd.DataFrame]:
+    """The demo knowledge base and its entries, validated as a build reads them."""
     kb = demo_kb(seed=0)
-    entries = validate_entries(kb.entries.drop(columns="topic"))
+    return kb, validate_entries(kb.entries.drop(columns="topic"))
+
+
+def demo_misses() -> pd.DataFrame:
+    """Miss causes of hit@3 and hit@1 on the demo test queries, for every fusion (counts)."""
+    kb, entries = _demo()
+    ids_of = kb.entries.groupby("topic")["id"].agg(set).to_dict()
+    twins = {entry_id: ids_of[b] for pair in CONFUSABLE for a, b in (pair, pair[::-1]) for entry_id in ids_of[a]}
+    columns = {}
+    for fusion in FUSIONS:
+        index = build_index(entries, calibration=kb.calibration, fusion=fusion)
+        for within in (3, 1):
+            columns[f"{fusion} @{within}"] = miss_causes(index, kb.test, within, twins)
+    answerable = int((kb.test["gold"] != "").sum())
+    extra = sorted(set().union(*columns.values()) - set(MISS_CAUSES))
+    frame = pd.DataFrame(columns).reindex(list(MISS_CAUSES) + extra).fillna(0).astype(int)
+    frame.loc[f"answerable queries missed (of {answerable})"] = frame.loc[list(MISS_CAUSES)].sum()
+    return frame
+
+
+def demo_tradeoff(targets: tuple[float, ...] = (0.75, 0.80, 0.85, 0.90)) -> list[dict[str, Any]]:
+    """The learned fusion's figures on the demo test queries for several abstain targets (calibration)."""
+    kb, entries = _demo()
+    rows = []
+    for target in targets:
+        index = build_index(entries, calibration=kb.calibration, abstain_target=target)
+        figures = evaluate(index, kb.test)
+        rows.append({"abstain_target": target, **{k: figures[k] for k in ("hit@1", "hit@3", "MRR@10", "abstain")}})
+    return rows
+
+
+def demo_figures() -> list[dict[str, Any]]:
+    kb, entries = _demo()
     rows = []
     for fusion in FUSIONS:
         index = build_index(entries, calibration=kb.calibration, fusion=fusion)
@@ -184,12 +277,20 @@ def main() -> None:
         "--only", choices=_PARTS, action="append", help=f"run only this part (repeatable; default: all of {_PARTS})"
     )
     parser.add_argument("--profile", action="store_true", help="print where the scale runs' query time goes")
+    parser.add_argument(
+        "--misses", action="store_true", help="with the demo part: why answerable queries missed (counts by cause)"
+    )
     args = parser.parse_args()
     parts = set(args.only or _PARTS)
     print("command:", " ".join(["python -m bench.kb", *sys.argv[1:]]))
     if "demo" in parts:
         print("\n== demo knowledge base (test queries; abstention counts as a miss) ==")
         print(_table(demo_figures()))
+        if args.misses:
+            print("\n== demo misses by cause (answerable queries not in the first 3 / not first; counts) ==")
+            print(demo_misses().to_string())
+            print("\n== demo: abstain target on the calibration queries against the test figures (learned) ==")
+            print(_table(demo_tradeoff()))
     if args.data_root and "policy" in parts:
         print(f"\n== public policy questions: leave one out, hit = same document ({args.policy_queries} queries) ==")
         print(_table(policy_figures(args.data_root, args.policy_queries)))

@@ -2,10 +2,14 @@
 
 Loopback only and bounded in time. Needs a bundle (``make run`` writes ``models/demo``).
 
-    .venv/bin/python -m bench.service --model models/demo [--seconds 15] [--workers 2]
+    .venv/bin/python -m bench.service --model models/demo [--seconds 15] [--workers 2] [--kb-index models/demo-kb]
 
 Targets (issue 5): single-ticket p99 < 10 ms at 100 requests/s over HTTP; a batch of 1,000
 tickets in < 1 s; zero failed requests across reloads under load.
+
+Knowledge-base suggestions (issue 17): ``/v1/suggest`` p50/p99 in-process and over HTTP at 100
+requests/s, with the demo knowledge base's test queries, on ``--kb-index`` (a ``hotline kb build``
+folder) or, without, on the demo knowledge base built into a temporary folder.
 """
 
 from __future__ import annotations
@@ -25,6 +29,10 @@ import numpy as np
 
 from bench.common import percentiles, served
 from demo.corpus import generate
+from demo.kb import demo_kb
+from kb.entries import validate_entries
+from kb.index import build_index, load_index, save_index
+from kb.suggest import suggest
 from nlp.bundle import load_bundle
 from nlp.predict import predict
 
@@ -35,6 +43,40 @@ def tickets(n: int) -> list[dict[str, str]]:
         {"ticket_id": i, "title": t, "text": x}
         for i, t, x in zip(frame["id"], frame["title"], frame["text"], strict=True)
     ]
+
+
+def kb_queries() -> list[dict[str, str]]:
+    """``/v1/suggest`` bodies: the demo knowledge base's test queries, each asked at its time."""
+    test = demo_kb(seed=0).test
+    return [{"text": t, "asked_at": a} for t, a in zip(test["text"], test["asked_at"], strict=True)]
+
+
+def demo_kb_index(directory: Path) -> Path:
+    """Build the demo knowledge base's index (with its calibration queries) into ``directory``."""
+    kb = demo_kb(seed=0)
+    index = build_index(validate_entries(kb.entries.drop(columns="topic")), calibration=kb.calibration)
+    return save_index(index, directory)
+
+
+def kb_in_process(kb_index: Path, queries: list[dict[str, str]]) -> list[float]:
+    index = load_index(kb_index)
+    suggest(index, queries[0]["text"], asked_at=queries[0]["asked_at"])
+    times = []
+    for query in queries:
+        start = time.perf_counter()
+        suggest(index, query["text"], asked_at=query["asked_at"])
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def wait_for_kb(base: str, query: dict[str, str], seconds: float = 60) -> None:
+    """Each worker loads the index after it serves predictions: wait until suggestions are answered."""
+    deadline = time.perf_counter() + seconds
+    with httpx.Client(base_url=base, timeout=10) as client:
+        while client.post("/v1/suggest", json=query).status_code != 200:
+            if time.perf_counter() > deadline:
+                raise RuntimeError(f"{base}/v1/suggest not answered within {seconds:g} s")
+            time.sleep(0.2)
 
 
 def in_process(model: Path, sample: list[dict[str, str]]) -> list[float]:
@@ -49,7 +91,7 @@ def in_process(model: Path, sample: list[dict[str, str]]) -> list[float]:
 
 
 def fixed_rate(
-    base: str, sample: list[dict[str, str]], rate: float, seconds: float, clients: int = 8
+    base: str, sample: list[dict[str, str]], rate: float, seconds: float, clients: int = 8, path: str = "/v1/predict"
 ) -> tuple[list[float], int]:
     """Open loop at ``rate`` requests/s: ``clients`` threads, each on its own keep-alive connection
     and its share of a fixed schedule (a light client, so that its own overhead stays out of the figures)."""
@@ -70,7 +112,7 @@ def fixed_rate(
             body = json.dumps(sample[i % len(sample)], ensure_ascii=False).encode()
             start = time.perf_counter()
             try:
-                conn.request("POST", "/v1/predict", body=body, headers={"Content-Type": "application/json"})
+                conn.request("POST", path, body=body, headers={"Content-Type": "application/json"})
                 response = conn.getresponse()
                 response.read()
                 ok = response.status == 200
@@ -157,38 +199,57 @@ def main() -> None:
     parser.add_argument("--model", type=Path, default=Path("models/demo"))
     parser.add_argument("--seconds", type=float, default=15.0, help="length of each timed run")
     parser.add_argument("--workers", type=int, default=1, help="server worker processes")
+    parser.add_argument(
+        "--kb-index", type=Path, help="knowledge-base index for /v1/suggest (default: the demo one, built here)"
+    )
     args = parser.parse_args()
     sample = tickets(2000)
+    queries = kb_queries()
     rows = []
     local = in_process(args.model, sample[:500])
     rows.append(("in-process predict, 1 ticket", percentiles(local)))
-    with tempfile.TemporaryDirectory() as tmp, served(args.model, workers=args.workers, log_dir=Path(tmp)) as base:
-        latencies, failures = fixed_rate(base, sample, rate=100, seconds=args.seconds)
-        rows.append(("HTTP /v1/predict at 100 req/s", f"{percentiles(latencies)}  failures {failures}"))
-        loop = asyncio.run(closed_loop(base, sample, concurrency=16, seconds=args.seconds))
-        rows.append(
-            (
-                "HTTP concurrency 16",
-                f"{loop.per_second:.0f} req/s  {percentiles(loop.latencies)}  failures {loop.failures}",
-            )
-        )
-        batches = batch_times(base, sample)
-        rows.append(("HTTP batch of 1,000 tickets", f"median {np.median(batches):.3f} s  max {max(batches):.3f} s"))
-        reload = asyncio.run(
-            closed_loop(base, sample, concurrency=8, seconds=args.seconds, reload_at=(0.25, 0.5, 0.75))
-        )
-        rows.append(
-            (
-                "reloads under load (concurrency 8)",
-                f"{len(reload.latencies)} requests  failures {reload.failures}  reloads ok {reload.reloads.count(200)}/{len(reload.reloads)}",
-            )
-        )
+    with tempfile.TemporaryDirectory() as tmp:
+        kb_index = args.kb_index or demo_kb_index(Path(tmp) / "kb")
+        rows.append(("in-process suggest, 1 query", percentiles(kb_in_process(kb_index, queries))))
+        with served(args.model, workers=args.workers, log_dir=Path(tmp), kb_index=kb_index) as base:
+            rows += http_rows(base, sample, queries, args.seconds)
+    kb_name = args.kb_index or "the demo knowledge base (built for the run)"
     print(f"service benchmark: model {args.model}, {args.workers} worker(s), {args.seconds:.0f} s per run, loopback")
+    print(f"  knowledge base: {kb_name}, {len(queries)} demo test queries")
     for name, value in rows:
         print(f"  {name:<38} {value}")
+    kb_option = f" --kb-index {args.kb_index}" if args.kb_index else ""
     print(
-        f"reproduce: .venv/bin/python -m bench.service --model {args.model} --seconds {args.seconds:g} --workers {args.workers}"
+        f"reproduce: .venv/bin/python -m bench.service --model {args.model} --seconds {args.seconds:g} "
+        f"--workers {args.workers}{kb_option}"
     )
+
+
+def http_rows(
+    base: str, sample: list[dict[str, str]], queries: list[dict[str, str]], seconds: float
+) -> list[tuple[str, str]]:
+    """The HTTP runs against a served bundle and index: one figure line each."""
+    rows = []
+    latencies, failures = fixed_rate(base, sample, rate=100, seconds=seconds)
+    rows.append(("HTTP /v1/predict at 100 req/s", f"{percentiles(latencies)}  failures {failures}"))
+    wait_for_kb(base, queries[0])
+    latencies, failures = fixed_rate(base, queries, rate=100, seconds=seconds, path="/v1/suggest")
+    rows.append(("HTTP /v1/suggest at 100 req/s", f"{percentiles(latencies)}  failures {failures}"))
+    loop = asyncio.run(closed_loop(base, sample, concurrency=16, seconds=seconds))
+    rows.append(
+        ("HTTP concurrency 16", f"{loop.per_second:.0f} req/s  {percentiles(loop.latencies)}  failures {loop.failures}")
+    )
+    batches = batch_times(base, sample)
+    rows.append(("HTTP batch of 1,000 tickets", f"median {np.median(batches):.3f} s  max {max(batches):.3f} s"))
+    reload = asyncio.run(closed_loop(base, sample, concurrency=8, seconds=seconds, reload_at=(0.25, 0.5, 0.75)))
+    ok = reload.reloads.count(200)
+    rows.append(
+        (
+            "reloads under load (concurrency 8)",
+            f"{len(reload.latencies)} requests  failures {reload.failures}  reloads ok {ok}/{len(reload.reloads)}",
+        )
+    )
+    return rows
 
 
 if __name__ == "__main__":

@@ -93,6 +93,9 @@ FEATURES = (
     "known_share",
     "full_query_cover_all",
 )
+# What the abstainer reads of a query's ranked list: whether the list holds an answer at all.
+LIST_FEATURES = ("top", "top3_sum", "top_gap", "known_share", "top_bm25_log", "top_query_cover")
+_LISTED = 3  # the abstainer learns whether the right entry is among this many first
 
 
 class _Terms(NamedTuple):
@@ -120,6 +123,7 @@ class Ranked:
     rows: np.ndarray
     scores: np.ndarray
     tokens: list[str] = field(default_factory=list)
+    confidence: float = 0.0  # that the list holds an answer: the index abstains under its threshold
 
 
 @dataclass
@@ -146,6 +150,7 @@ class KbIndex:
     expander: Expander
     fusion: str = "learned"
     ranker: LogisticRegression | None = None
+    abstainer: LogisticRegression | None = None
     threshold: float = 0.0
     meta: dict[str, Any] = field(default_factory=dict)
 
@@ -207,20 +212,26 @@ class KbIndex:
         rows, features, pools = self._candidates(query, at, exclude)
         if len(rows) == 0:
             return Ranked(rows, np.zeros(0), query.tokens)
-        scores = self._fuse(features, pools, fusion or self.fusion)
+        fusion = fusion or self.fusion
+        scores = self._fuse(features, pools, fusion)
         order = np.argsort(-scores, kind="stable")
-        return Ranked(rows[order], scores[order], query.tokens)
+        confidence = float(scores[order[0]])
+        if self.abstainer is not None and fusion == self.fusion:
+            linear = _list_features(scores[order], features[order[0]]) @ self.abstainer.coef_[0]
+            confidence = float(1 / (1 + np.exp(-(linear + self.abstainer.intercept_[0]))))
+        return Ranked(rows[order], scores[order], query.tokens, confidence)
 
     def suggested(self, ranked: Ranked, k: int) -> Ranked:
         """The ``k`` best of ``ranked`` to show, or none when the best is under the threshold.
 
         Below the best, entries scoring under ``LIST_FLOOR`` are left out: they are noise.
         """
-        if len(ranked.scores) == 0 or ranked.scores[0] < self.threshold:
-            return Ranked(ranked.rows[:0], ranked.scores[:0], ranked.tokens)
-        keep = np.flatnonzero(ranked.scores[:k] >= min(LIST_FLOOR, self.threshold))
+        if len(ranked.scores) == 0 or ranked.confidence < self.threshold:
+            return Ranked(ranked.rows[:0], ranked.scores[:0], ranked.tokens, ranked.confidence)
+        floor = min(LIST_FLOOR, self.threshold) if self.abstainer is None else LIST_FLOOR
+        keep = np.flatnonzero(ranked.scores[:k] >= floor)
         keep = keep[keep == np.arange(len(keep))]  # best first: stop at the first one left out
-        return Ranked(ranked.rows[keep], ranked.scores[keep], ranked.tokens)
+        return Ranked(ranked.rows[keep], ranked.scores[keep], ranked.tokens, ranked.confidence)
 
     def _candidates(
         self, query: _Query, at: int | None, exclude: Sequence[int]
@@ -414,6 +425,7 @@ def build_index(
     fusion: str = "learned",
     tokenizer: Tokenizer | None = None,
     seed: int = 0,
+    abstain_target: float = ABSTAIN_TARGET,
 ) -> KbIndex:
     """Build an index from validated entries (:func:`kb.entries.validate_entries`).
 
@@ -430,7 +442,12 @@ def build_index(
         (words of a question, dropped at random; for unanswerable ones the entry is held out).
     fusion : {"learned", "rrf", "bm25", "char"}
         How candidates are ranked; the others than ``learned`` are baselines for benchmarks.
+    abstain_target : float, default 0.85
+        Share of the unanswerable calibration queries to abstain on: lower, fewer answerable
+        queries go without a suggestion and more unanswerable ones get one.
     """
+    if not 0 < abstain_target <= 1:
+        raise ValueError(f"expected abstain_target in (0, 1], got {abstain_target!r}")
     if source not in SOURCES:
         raise ValueError(f"expected source in {SOURCES}, got {source!r}")
     if fusion not in FUSIONS:
@@ -473,7 +490,7 @@ def build_index(
     )
     fitted = time.perf_counter()
     queries = _calibration_queries(index, calibration, seed)
-    _calibrate(index, queries, seed)
+    _calibrate(index, queries, seed, abstain_target)
     index.meta.update(
         entries=len(entries),
         build_seconds=round(fitted - started, 2),
@@ -550,7 +567,7 @@ def to_moment(value: Any) -> int | None:
     return int(stamp.to_datetime64().astype("datetime64[s]").astype(np.int64))
 
 
-def _calibrate(index: KbIndex, queries: list[_Labelled], seed: int) -> None:
+def _calibrate(index: KbIndex, queries: list[_Labelled], seed: int, abstain_target: float = ABSTAIN_TARGET) -> None:
     """Fit the ranker on the queries and choose the abstain threshold on cross-fitted scores."""
     pooled = []
     for q in queries:
@@ -579,14 +596,19 @@ def _calibrate(index: KbIndex, queries: list[_Labelled], seed: int) -> None:
     else:
         scores = [index._fuse(p[1], p[2], index.fusion) if len(p[0]) else np.zeros(0) for p in pooled]
 
-    top_scores, top_right, unanswerable = [], [], []
-    for q, (_, _, _, gold), s in zip(queries, pooled, scores, strict=True):
-        best = int(np.argmax(s)) if len(s) else -1
-        top_scores.append(float(s[best]) if len(s) else 0.0)
-        top_right.append(bool(gold[best]) if len(s) else False)
+    top_scores, top_right, unanswerable, listed, described = [], [], [], [], []
+    for q, (_, features, _, gold), s in zip(queries, pooled, scores, strict=True):
+        order = np.argsort(-s, kind="stable")
+        top_scores.append(float(s[order[0]]) if len(s) else 0.0)
+        top_right.append(bool(gold[order[0]]) if len(s) else False)
+        listed.append(bool(gold[order[:_LISTED]].any()))
+        described.append(_list_features(s[order], features[order[0]]) if len(s) else np.zeros(len(LIST_FEATURES)))
         unanswerable.append(q.gold < 0)
+    confidence = np.asarray(top_scores)
+    if index.fusion == "learned":
+        confidence = _fit_abstainer(index, np.asarray(described), np.asarray(listed, dtype=bool), fold, seed)
     index.threshold = _choose_threshold(
-        np.asarray(top_scores), np.asarray(top_right, dtype=bool), np.asarray(unanswerable, dtype=bool)
+        confidence, np.asarray(top_right, dtype=bool), np.asarray(unanswerable, dtype=bool), abstain_target
     )
     if index.fusion == "rrf":  # fused ranks carry no confidence (every top scores alike): never abstains
         index.threshold = 0.0
@@ -596,24 +618,60 @@ def _calibrate(index: KbIndex, queries: list[_Labelled], seed: int) -> None:
         "answerable": int(answerable),
         "generated": any(q.exclude for q in queries),  # made from the entries (held out when unanswerable)
         "threshold": index.threshold,
-        "abstain_target": ABSTAIN_TARGET,
+        "abstain_target": abstain_target,
     }
+
+
+def _list_features(scores: np.ndarray, top: np.ndarray) -> np.ndarray:
+    """:data:`LIST_FEATURES` of a ranked list: its fused scores (best first) and the features of its best entry."""
+    return np.array(
+        [
+            scores[0],
+            scores[:_LISTED].sum(),
+            scores[0] - (scores[1] if len(scores) > 1 else 0.0),
+            top[FEATURES.index("known_share")],
+            top[FEATURES.index("bm25_log")],
+            top[FEATURES.index("full_query_cover_all")],
+        ]
+    )
+
+
+def _fit_abstainer(index: KbIndex, X: np.ndarray, listed: np.ndarray, fold: np.ndarray, seed: int) -> np.ndarray:
+    """Fit ``index.abstainer`` (whether a query's list holds its answer) and return its cross-fitted confidences.
+
+    The ranker's probability of the best entry alone is low when two entries share the
+    answer's mass (renting and buying both plausible) although the list holds it; the
+    abstainer reads the whole list. Without both outcomes among the queries it is left out and
+    the top score is the confidence, as before.
+    """
+    if len(X) == 0 or listed.all() or not listed.any():
+        index.abstainer = None
+        return X[:, 0] if len(X) else np.zeros(0)
+    held_out = np.zeros(len(X))
+    for k in (0, 1):
+        part = fold == k
+        train = ~part if listed[~part].any() and not listed[~part].all() else np.ones(len(X), dtype=bool)
+        held_out[part] = _ranker(seed).fit(X[train], listed[train]).predict_proba(X[part])[:, 1]
+    index.abstainer = _ranker(seed).fit(X, listed)
+    return held_out
 
 
 def _ranker(seed: int) -> LogisticRegression:
     return LogisticRegression(C=1.0, max_iter=1000, random_state=seed)
 
 
-def _choose_threshold(scores: np.ndarray, right: np.ndarray, unanswerable: np.ndarray) -> float:
+def _choose_threshold(
+    scores: np.ndarray, right: np.ndarray, unanswerable: np.ndarray, target: float = ABSTAIN_TARGET
+) -> float:
     """The top score under which to abstain.
 
-    With unanswerable queries: the lowest threshold that abstains on ``ABSTAIN_TARGET`` of them
+    With unanswerable queries: the lowest threshold that abstains on ``target`` of them
     (every answerable query above it keeps its suggestions). Without: the one giving the most
     right suggestions less ``_WRONG_COST`` per wrong one.
     """
     if unanswerable.any():
         ranked = np.sort(scores[unanswerable])
-        k = int(np.ceil(ABSTAIN_TARGET * len(ranked)))
+        k = int(np.ceil(target * len(ranked)))
         return float(np.nextafter(ranked[k - 1], np.inf))
     if len(scores) == 0:
         return 0.0

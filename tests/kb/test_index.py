@@ -11,7 +11,17 @@ from scipy import sparse
 
 from demo.kb import CONFUSABLE, DemoKb, synthetic_entries
 from kb.entries import validate_entries
-from kb.index import _COMMON, _POOL, KbIndex, _tfidf, build_file, build_index, load_index, save_index, to_moment
+from kb.index import (
+    _COMMON,
+    _POOL,
+    KbIndex,
+    _tfidf,
+    build_file,
+    build_index,
+    load_index,
+    save_index,
+    to_moment,
+)
 from nlp.errors import BundleError
 from nlp.text import clean
 
@@ -266,3 +276,35 @@ def test_fast_scoring_matches_a_dense_reference(demo: DemoKb, mixed_index: KbInd
         cut += len(want_rows) > _POOL
     assert compared > 0
     assert cut > 0  # some pools were cut, so the selection among many matches was exercised
+
+
+def test_the_abstain_target_trades_answered_against_abstained(demo: DemoKb) -> None:
+    entries = validate_entries(demo.entries.drop(columns="topic"))
+    answerable = demo.test["gold"] != ""
+
+    def abstained(index: KbIndex) -> tuple[float, float]:
+        empty = np.array(
+            [not _top(index, t, at) for t, at in zip(demo.test["text"], demo.test["asked_at"], strict=True)]
+        )
+        return float(empty[answerable].mean()), float(empty[~answerable].mean())
+
+    strict = build_index(entries, calibration=demo.calibration, abstain_target=0.95)
+    lenient = build_index(entries, calibration=demo.calibration, abstain_target=0.6)
+    assert strict.threshold > lenient.threshold
+    (strict_answerable, strict_unanswerable), (lenient_answerable, lenient_unanswerable) = (
+        abstained(strict),
+        abstained(lenient),
+    )
+    assert strict_unanswerable > lenient_unanswerable and strict_answerable > lenient_answerable
+    assert strict.meta["calibration"]["abstain_target"] == 0.95
+    with pytest.raises(ValueError, match="abstain_target"):
+        build_index(entries, abstain_target=0.0)
+
+
+def test_the_index_abstains_on_its_list_confidence(demo_index: KbIndex) -> None:
+    """The abstainer reads the whole list: what suggested() compares with the threshold is the confidence."""
+    assert demo_index.abstainer is not None
+    ranked = demo_index.rank("我的驾照弄丢了，怎么补办")
+    assert ranked.confidence >= demo_index.threshold and len(demo_index.suggested(ranked, 3).rows) > 0
+    doubtful = type(ranked)(ranked.rows, ranked.scores, ranked.tokens, confidence=demo_index.threshold / 2)
+    assert len(demo_index.suggested(doubtful, 3).rows) == 0  # the same list, not confident enough
