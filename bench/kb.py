@@ -130,9 +130,9 @@ def miss_causes(
     return causes
 
 
-def _demo() -> tuple[DemoKb, pd.DataFrame]:
+def _demo(seed: int = 0) -> tuple[DemoKb, pd.DataFrame]:
     """The demo knowledge base and its entries, validated as a build reads them."""
-    kb = demo_kb(seed=0)
+    kb = demo_kb(seed=seed)
     return kb, validate_entries(kb.entries.drop(columns="topic"))
 
 
@@ -153,14 +153,26 @@ def demo_misses() -> pd.DataFrame:
     return frame
 
 
-def demo_tradeoff(targets: tuple[float, ...] = (0.75, 0.80, 0.85, 0.90)) -> list[dict[str, Any]]:
-    """The learned fusion's figures on the demo test queries for several abstain targets (calibration)."""
-    kb, entries = _demo()
+def demo_tradeoff(
+    targets: tuple[float, ...] = (0.75, 0.80, 0.85, 0.90), seeds: tuple[int, ...] = (0,)
+) -> list[dict[str, Any]]:
+    """The learned fusion's figures on the demo test queries for several abstain targets (calibration).
+
+    With several seeds (demo knowledge bases), each seed's row, then their mean per target.
+    """
     rows = []
-    for target in targets:
-        index = build_index(entries, calibration=kb.calibration, abstain_target=target)
-        figures = evaluate(index, kb.test)
-        rows.append({"abstain_target": target, **{k: figures[k] for k in ("hit@1", "hit@3", "MRR@10", "abstain")}})
+    for seed in seeds:
+        kb, entries = _demo(seed)
+        for target in targets:
+            index = build_index(entries, calibration=kb.calibration, abstain_target=target)
+            figures = evaluate(index, kb.test)
+            rows.append(
+                {"seed": seed, "abstain_target": target}
+                | {k: figures[k] for k in ("hit@1", "hit@3", "MRR@10", "abstain")}
+            )
+    if len(seeds) > 1:
+        means = pd.DataFrame(rows).drop(columns="seed").groupby("abstain_target", as_index=False).mean()
+        rows += [{"seed": "mean", **row} for row in means.to_dict("records")]
     return rows
 
 
@@ -280,6 +292,9 @@ def main() -> None:
     parser.add_argument(
         "--misses", action="store_true", help="with the demo part: why answerable queries missed (counts by cause)"
     )
+    parser.add_argument(
+        "--tradeoff-seeds", default="0", help="with --misses: demo knowledge bases of these seeds for the trade-off"
+    )
     args = parser.parse_args()
     parts = set(args.only or _PARTS)
     print("command:", " ".join(["python -m bench.kb", *sys.argv[1:]]))
@@ -290,7 +305,8 @@ def main() -> None:
             print("\n== demo misses by cause (answerable queries not in the first 3 / not first; counts) ==")
             print(demo_misses().to_string())
             print("\n== demo: abstain target on the calibration queries against the test figures (learned) ==")
-            print(_table(demo_tradeoff()))
+            seeds = tuple(int(s) for s in re.split(r"[,\s]+", args.tradeoff_seeds) if s)
+            print(_table(demo_tradeoff(seeds=seeds)))
     if args.data_root and "policy" in parts:
         print(f"\n== public policy questions: leave one out, hit = same document ({args.policy_queries} queries) ==")
         print(_table(policy_figures(args.data_root, args.policy_queries)))

@@ -26,6 +26,13 @@ def add_kb(sub: Subcommands) -> None:
         "default: queries generated from the entries",
     )
     p.add_argument(
+        "--abstain-target",
+        type=number(float, 0, 1, low_open=True),
+        default=0.75,
+        help="share of unanswerable calibration queries to abstain on (default 0.75): higher, fewer wrong "
+        "suggestions and more answerable tickets without one",
+    )
+    p.add_argument(
         "--answered-tickets",
         action="store_true",
         help="the entries are past answered tickets (message and reply), suggested as similar answered tickets",
@@ -47,7 +54,11 @@ def run_build(args: argparse.Namespace) -> int:
     from kb.index import build_file
 
     index, changes = build_file(
-        args.entries, args.out, queries=args.queries, source="answered_ticket" if args.answered_tickets else "kb"
+        args.entries,
+        args.out,
+        queries=args.queries,
+        source="answered_ticket" if args.answered_tickets else "kb",
+        abstain_target=args.abstain_target,
     )
     print(f"built index of {len(index.entries)} entries in {args.out}; abstention threshold {index.threshold:.4f}")
     if changes is not None:

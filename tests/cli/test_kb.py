@@ -4,6 +4,7 @@ import json
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from tests.helpers import run_cli
 
@@ -34,6 +35,15 @@ def test_build_then_suggest_from_the_demo_knowledge_base(tmp_path: Path, capsys)
     # Rebuilding from the same entries changes nothing, by id.
     code, out, _ = run_cli(capsys, *build)
     assert code == 0 and "0 added, 0 changed, 0 removed" in out
+    # The abstain target reaches the calibration: a stricter one raises the threshold.
+    default = json.loads((index / "index.json").read_text(encoding="utf-8"))["calibration"]
+    assert run_cli(capsys, *build, "--abstain-target", "0.95")[0] == 0
+    strict = json.loads((index / "index.json").read_text(encoding="utf-8"))["calibration"]
+    assert (default["abstain_target"], strict["abstain_target"]) == (0.75, 0.95)
+    assert strict["threshold"] > default["threshold"]
+    with pytest.raises(SystemExit) as refused:
+        run_cli(capsys, *build, "--abstain-target", "0")
+    assert refused.value.code == 2 and "expected a number in (0, 1], got 0.0" in capsys.readouterr().err
 
 
 def test_missing_index_is_one_line_error(tmp_path: Path, capsys) -> None:
