@@ -1,6 +1,6 @@
 """Scale of two-level routing (issue 14, point 4): training, bundle size, batch and single-ticket speed.
 
-    .venv/bin/python -m bench.routing [--train-rows 1000000] [--predict-rows 200000] [--workers 2]
+    .venv/bin/python -m bench.routing [--train-rows 1000000] [--predict-rows 200000] [--workers 2] [--work DIR]
 
 On ``--train-rows`` demo tickets dispatched to the demo city's units (``demo.units``) it
 prints: training time and peak memory of ``hotline train`` (department, platform and unit
@@ -32,20 +32,14 @@ def _size_gib(directory: Path) -> float:
     return sum(f.stat().st_size for f in directory.iterdir()) / 1024**3
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--train-rows", type=int, default=1_000_000)
-    parser.add_argument("--predict-rows", type=int, default=200_000)
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--single", type=int, default=2000, help="single-ticket predictions timed")
-    args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="bench-routing-"))
-    weeks = max(4, args.train_rows // 50_000)
-    train, _, frame = write_corpus(work / "train.parquet", n=args.train_rows, weeks=weeks, seed=0)
+def _train(work: Path, rows: int) -> None:
+    """Train the routed bundle (printing its time, memory and size) and the department-group bundle."""
+    weeks = max(4, rows // 50_000)
+    train, _, frame = write_corpus(work / "train.parquet", n=rows, weeks=weeks, seed=0)
     groups = write_table(frame.drop(columns=ROUTING), work / "groups.parquet")
     units = frame["unit"].nunique()
     print(
-        f"{args.train_rows:,} training tickets, {units} of the catalogue's {len(catalogue())} units "
+        f"{rows:,} training tickets, {units} of the catalogue's {len(catalogue())} units "
         f"on {frame['platform'].nunique()} platforms ({work})"
     )
     del frame
@@ -55,6 +49,24 @@ def main() -> None:
         f"bundle {_size_gib(work / 'routed'):.3f} GiB"
     )
     run_hotline(["train", "--tickets", str(groups), "--out", str(work / "groups"), "--quiet"])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--train-rows", type=int, default=1_000_000)
+    parser.add_argument("--predict-rows", type=int, default=200_000)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--single", type=int, default=2000, help="single-ticket predictions timed")
+    parser.add_argument(
+        "--work", type=Path, help="folder for the corpus and bundles, kept; bundles already there are reused"
+    )
+    args = parser.parse_args()
+    work = args.work or Path(tempfile.mkdtemp(prefix="bench-routing-"))
+    work.mkdir(parents=True, exist_ok=True)
+    if all((work / name / "bundle.json").is_file() for name in ("routed", "groups")):
+        print(f"reusing the bundles of an earlier run in {work} (its training figures are not printed again)")
+    else:
+        _train(work, args.train_rows)
 
     unseen = write_corpus(work / "unseen.csv", n=args.predict_rows, weeks=4, seed=1)[0]
     rates = {}
