@@ -35,7 +35,7 @@ from demo.units import dispatch
 from nlp.atomic import write_atomic
 from nlp.tables import write_table
 
-__all__ = ["CONSULTATION_SHARE", "COVID_SHARE", "generate", "write_corpus"]
+__all__ = ["CONSULTATION_SHARE", "COVID_SHARE", "SURGE_FLOOR", "generate", "surge_counts", "write_corpus"]
 
 # Suzhou 2022: 436,547 consultations among 3,193,549 work orders; 5.8 of 17.03 million demands about COVID.
 CONSULTATION_SHARE = 436_547 / (436_547 + 2_757_002)
@@ -46,6 +46,11 @@ CONSULTATION_NOISE = 0.02
 COVID_NOISE = 0.01
 REFILED = 0.03  # share of tickets filed again by the same reporter with small edits
 DEFAULT_START = date(2022, 3, 7)  # a Monday (2022-W10)
+# An injected surge has at least this many tickets in each week of its rise (up to its peak): in a thin
+# stream a surge is an absolute jump, as issue 18's "from 0-1 tickets a week to 7 in a week of 82", not
+# 2 tickets of 100 that no analyst could call one. Its profile's shares give more from about 350 tickets a week.
+SURGE_FLOOR = 7
+SURGE_FLOOR_SHARE = 0.1  # ... but the floor never takes more than this share of a week (a corpus of 50 tickets)
 
 _SLOT = re.compile(r"\{(\w+)\}")
 
@@ -215,6 +220,19 @@ def _emerging_schedule(weeks: int) -> list[tuple[Emerging, int]]:
     return scheduled
 
 
+def surge_counts(profile: tuple[float, ...], per_week: float) -> list[int]:
+    """Tickets an injected surge adds in each week of its ``profile`` (shares of a week of ``per_week`` tickets).
+
+    The profile's share of the week, rounded, and at least the floor (:data:`SURGE_FLOOR`, at most
+    :data:`SURGE_FLOOR_SHARE` of the week) from the first week up to the profile's peak; after the
+    peak the surge fades by its shares alone. At a volume where the shares give more than the floor,
+    the counts are the shares'.
+    """
+    floor = min(SURGE_FLOOR, int(SURGE_FLOOR_SHARE * per_week))
+    peak = max(range(len(profile)), key=profile.__getitem__, default=-1)
+    return [max(round(share * per_week), floor if k <= peak else 0) for k, share in enumerate(profile)]
+
+
 def generate(
     n: int = 6000, weeks: int = 12, seed: int = 0, start: date = DEFAULT_START
 ) -> tuple[pd.DataFrame, list[dict[str, object]]]:
@@ -242,9 +260,9 @@ def generate(
     per_week = n / weeks
     extra: dict[tuple[str, int], int] = {}
     for topic, first in schedule:
-        for k, share in enumerate(topic.profile):
+        for k, count in enumerate(surge_counts(topic.profile, per_week)):
             if first + k < weeks:
-                extra[(topic.key, first + k)] = round(share * per_week)
+                extra[(topic.key, first + k)] = count
     base_total = n - sum(extra.values())
     # Weekly base volume varies by +-10 %; counts add up to base_total exactly.
     raw = [rng.uniform(0.9, 1.1) for _ in range(weeks)]

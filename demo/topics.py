@@ -61,7 +61,8 @@ class Emerging:
     titles: tuple[str, ...]
     texts: tuple[str, ...]
     start_week: int  # 0-based week index
-    profile: tuple[float, ...]  # extra tickets per week from start_week on, as a share of a week's base volume
+    profile: tuple[float, ...]  # extra tickets per week from start_week on, as shares of a week's volume (see
+    # demo.corpus.surge_counts: at least SURGE_FLOOR tickets a week up to the peak in a thin stream)
 
 
 @cache

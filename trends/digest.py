@@ -25,11 +25,14 @@ mines only the new week.
 Heat (how hot a topic is this week)::
 
     heat = ln(1 + tickets) + ln(1 + reporters) + 0.5 ln(1 + likes + dislikes)
-           + recency + 0.5 ln(max(growth, 1))
+           + recency + 0.5 ln(max(share_ratio, 1))
 
 where ``reporters`` counts distinct reporters (tickets when the data has none), ``recency`` is the
 mean of exp(-age / 7 days) over the topic's tickets, age measured from the end of the week, and
-``growth`` is defined below.
+``share_ratio`` is the topic's share of this week's tickets over its share in the baseline weeks,
+with the prior of :mod:`trends.emergence` (``Emergence.ratio``; 1 without a baseline): growth
+relative to the week's volume, so a topic that grows only because the week is busier gains no
+heat from it, and a topic never seen before gets a large but finite term.
 
 Emergence (is it suddenly growing): :mod:`trends.emergence`. A topic's share of this week's
 tickets (its count in the history, see History, over the week's tickets) is compared with its
@@ -228,7 +231,8 @@ def _leave_one_out(rows: sp.csr_matrix, total: sp.csr_matrix) -> np.ndarray:
     return np.where(rest > 1e-12, (dots - norms) / np.sqrt(np.maximum(rest, 1e-12)), 0.0)
 
 
-def _heat(rows: pd.DataFrame, end: datetime, growth: float) -> float:
+def _heat(rows: pd.DataFrame, end: datetime, share_ratio: float) -> float:
+    """How hot a topic of ``rows`` is in the week ending ``end`` (the formula of the module docstring)."""
     reporters = rows["reporter"].nunique() if "reporter" in rows and rows["reporter"].notna().any() else len(rows)
     engagement = 0.0
     for column in ("likes", "dislikes"):
@@ -241,7 +245,7 @@ def _heat(rows: pd.DataFrame, end: datetime, growth: float) -> float:
         + math.log1p(reporters)
         + 0.5 * math.log1p(engagement)
         + recency
-        + 0.5 * math.log(max(growth, 1.0))
+        + 0.5 * math.log(max(share_ratio, 1.0))
     )
 
 
@@ -400,7 +404,7 @@ def _entry(
         keywords=topic.keywords,
         size=topic.size,
         reporters=int(rows["reporter"].nunique()) if has_reporters else topic.size,
-        heat=round(_heat(rows, window.end, growth), 3),
+        heat=round(_heat(rows, window.end, verdict.ratio), 3),
         growth=round(growth, 2),
         z=round(z, 2),
         baseline=round(baseline, 2),
@@ -439,9 +443,16 @@ def _digest(window: _Window, summaries: list[WeekSummary], ranked: list[TopicEnt
         topics=[t for rank, t in enumerate(ranked) if rank < params.top or t.emerging],
         n_topics=len(ranked),
         method={
-            "heat": "ln(1+tickets) + ln(1+reporters) + 0.5 ln(1+likes+dislikes) + recency + 0.5 ln(max(growth,1))",
+            "heat": (
+                "ln(1+tickets) + ln(1+reporters) + 0.5 ln(1+likes+dislikes) + recency + 0.5 ln(max(share_ratio,1)): "
+                "share_ratio is the topic's share of this week's tickets over its share in the previous "
+                f"{params.emergence.baseline_weeks} weeks (with a prior of {params.emergence.prior_shape:g} ticket, so "
+                "a topic never seen before gets a large but finite ratio; 1 with no earlier week), so a topic that "
+                "grows only because the whole week is busier gains no heat from it; "
+                "recency is the mean of exp(-age/7 days) over its tickets"
+            ),
             **_method_emergence(params.emergence),
-            "growth": "tickets / max(mean of previous weeks, 1)",
+            "growth": "tickets / max(mean of previous weeks, 1): count growth, shown for reference (heat uses share_ratio)",
             "z": "(tickets - b) / sqrt(b), b = max(mean of previous weeks, 2): an older surprise score, shown for reference",
             "linking": f"cosine of c-TF-IDF keywords >= {LINK_SIMILARITY}, up to {LINK_GAP} weeks back",
             "look_ahead": "none: only tickets filed before the end of the week",

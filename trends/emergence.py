@@ -79,7 +79,7 @@ class Emergence:
     share: float  # this week's tickets like the topic / this week's tickets
     baseline_share: float  # the same over the baseline weeks (posterior mean, with the prior)
     expected: float  # this week's tickets times the baseline share
-    ratio: float  # share / baseline_share
+    ratio: float  # share / baseline_share (1 without a baseline)
     p_value: float  # upper tail of this week's count against the baseline
     q_value: float  # p_value adjusted across the week's topics (Benjamini-Hochberg)
     trend_p_value: float  # the same against the share where a week-on-week rise began (1 without one)
@@ -170,7 +170,8 @@ def assess(
     has_baseline = base.stop > base.start and base_total > 0
     baseline_share = (params.prior_shape + base_counts) / max(base_total, 1.0)
     expected = total * baseline_share
-    ratio = share / baseline_share
+    # Without a baseline there is no change to measure: 1, not this week's share over the prior alone.
+    ratio = share / baseline_share if has_baseline else np.ones(n_topics)
     floor = max(params.min_excess, params.excess_share * total)
     large = (ratio >= params.min_ratio) & (now - expected >= floor)
     if has_baseline:

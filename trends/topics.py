@@ -7,7 +7,9 @@
 3. MiniBatchKMeans over-segments the week (a vector quantiser, k about n/15); average-linkage
    agglomeration of its centroids with a cosine-distance threshold then decides how many
    topics there are: no fixed number of topics. Groups smaller than ``min_size`` tickets are
-   not topics.
+   not topics, nor incoherent catch-alls (``min_coherence``); a catch-all is first quantised
+   again on its own, once, so that a small real topic k-means put in it (a thin week's surge
+   of 6 tickets among 95) comes out.
 4. Keywords by class-based TF-IDF (c-TF-IDF); the label is the title of the ticket closest to
    the topic's centre; locations are the places the resolver of :mod:`nlp.places` finds in the
    texts (districts, streets, communities, landmarks, by their canonical names), then estates,
@@ -266,7 +268,7 @@ def find_topics(week: pd.DataFrame, tokenizer: Tokenizer, params: TopicParams | 
     embedded = _embed(topic_documents(week.iloc[groups.rows]), tokenizer, params)
     if embedded is None:
         return []
-    rep_topic = _cluster(embedded.vectors, params)
+    rep_topic = _cluster(embedded.vectors, groups, params)
     return _describe(week, groups, embedded, rep_topic, tokenizer, params)
 
 
@@ -317,10 +319,15 @@ def _embed(docs: list[str], tokenizer: Tokenizer, params: TopicParams) -> _Embed
     return _Embedded(counts=counts, terms=vectorizer.get_feature_names_out(), vectors=vectors)
 
 
-def _cluster(vectors: np.ndarray, params: TopicParams) -> np.ndarray:
-    """The topic of each vector: k-means over-segments, agglomeration of its centroids merges (step 3)."""
+def _cluster(vectors: np.ndarray, groups: _Groups, params: TopicParams) -> np.ndarray:
+    """The topic of each representative (step 3): quantised, then its catch-alls quantised again."""
+    return _split_catch_alls(_quantise(vectors, params), vectors, groups.group_of, params)
+
+
+def _quantise(vectors: np.ndarray, params: TopicParams) -> np.ndarray:
+    """Topic of each row of ``vectors``: k-means over-segments, average linkage of its centroids merges them."""
     n = len(vectors)
-    # Small weeks still get enough centroids (about 2 sqrt(n)) for the merge step to find their topics.
+    # Small sets still get enough centroids (about 2 sqrt(n)) for the merge step to find their topics.
     k = int(np.clip(max(n // params.tickets_per_centroid, int(2 * np.sqrt(n))), 2, min(2000, n)))
     # One k-means++ start: the quantiser over-segments on purpose and the merge step decides
     # the topics, so extra starts (each a k-means++ pass over k centroids) buy little.
@@ -332,8 +339,36 @@ def _cluster(vectors: np.ndarray, params: TopicParams) -> np.ndarray:
     merged = AgglomerativeClustering(
         n_clusters=None, distance_threshold=params.merge_distance, metric="cosine", linkage="average"
     ).fit(centroids)
-    labels: np.ndarray = merged.labels_[quantiser.labels_]
-    return labels
+    return np.asarray(merged.labels_[quantiser.labels_])
+
+
+def _coherence(vectors: np.ndarray) -> float:
+    """Mean cosine of unit ``vectors`` to their centre: low for a catch-all of unrelated tickets."""
+    centre = unit_rows(vectors.mean(axis=0, keepdims=True))[0]
+    return float((vectors @ centre).mean())
+
+
+def _split_catch_alls(
+    rep_topic: np.ndarray, vectors: np.ndarray, group_of: np.ndarray, params: TopicParams
+) -> np.ndarray:
+    """``rep_topic`` with each incoherent topic large enough to hold one quantised again on its own, once.
+
+    k-means gathers the tickets that are like no other into a catch-all, and in a thin week
+    (100 tickets, so about 19 centroids) a real topic of a few tickets can land in it with them;
+    dropping the catch-all whole would drop that topic too. Its parts that are coherent and
+    large enough become topics; the rest stays incoherent and is dropped as before.
+    """
+    out = rep_topic.copy()
+    sizes = np.bincount(rep_topic[group_of])
+    next_label = int(rep_topic.max()) + 1
+    for t in np.flatnonzero(sizes >= params.min_size):
+        reps = np.flatnonzero(rep_topic == t)
+        if len(reps) < params.min_size or _coherence(vectors[reps]) >= params.min_coherence:
+            continue
+        parts = _quantise(vectors[reps], params)
+        out[reps] = next_label + parts
+        next_label += int(parts.max()) + 1
+    return np.unique(out, return_inverse=True)[1]  # labels 0 .. n_topics - 1 again, in the same order
 
 
 def _describe(

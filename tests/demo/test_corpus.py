@@ -5,7 +5,8 @@ import json
 import pandas as pd
 import pytest
 
-from demo.corpus import CONSULTATION_SHARE, COVID_SHARE, generate, write_corpus
+from demo.corpus import CONSULTATION_SHARE, COVID_SHARE, SURGE_FLOOR, generate, surge_counts, write_corpus
+from demo.topics import emerging_topics
 
 
 @pytest.fixture(scope="module")
@@ -61,6 +62,39 @@ def test_emerging_topics_surge_in_the_recorded_week(corpus) -> None:
         assert sum(counts[:start]) == 0 and counts[start] > 0
         assert max(counts) >= 15
         assert (frame["topic"] == trend["key"]).sum() == sum(counts)
+
+
+# (case, profile, tickets a week, expected injected tickets per week)
+SURGES = [
+    ("thin: the rise is lifted to the floor, the fade is not", (0.02, 0.06, 0.09, 0.05, 0.01), 100, [7, 7, 9, 5, 1]),
+    ("thin: a share above the floor is kept", (0.14, 0.03), 100, [14, 3]),
+    ("thick: the shares alone", (0.02, 0.06, 0.09, 0.05, 0.01), 1000, [20, 60, 90, 50, 10]),
+    ("tiny: the floor takes at most a tenth of the week", (0.02, 0.06, 0.01), 40, [4, 4, 0]),
+    ("no profile", (), 100, []),
+]
+
+
+@pytest.mark.parametrize(("profile", "per_week", "expected"), [c[1:] for c in SURGES], ids=[c[0] for c in SURGES])
+def test_surge_counts(profile: tuple[float, ...], per_week: int, expected: list[int]) -> None:
+    assert surge_counts(profile, per_week) == expected
+
+
+@pytest.mark.parametrize("per_week", [1000, 40_000])
+def test_the_floor_does_not_bind_at_larger_volumes(per_week: int) -> None:
+    for topic in emerging_topics():
+        assert surge_counts(topic.profile, per_week) == [round(s * per_week) for s in topic.profile], topic.key
+
+
+def test_thin_streams_surge_from_nothing_to_an_absolute_jump() -> None:
+    """At 100 tickets a week every surge starts as issue 18's example: from 0 to about 7 in a week."""
+    frame, trends = generate(n=1200, weeks=12, seed=3)
+    assert len(frame) == 1200  # the surges' tickets are taken out of the base topics
+    for trend in trends:
+        counts = list(trend["weekly_counts"].values())
+        start = list(trend["weekly_counts"]).index(trend["start_week"])
+        assert sum(counts[:start]) == 0
+        # Re-filed copies and the surplus dropped at random move a surge by a ticket, as any topic.
+        assert counts[start] >= SURGE_FLOOR - 1, (trend["key"], counts)
 
 
 def test_short_corpora_scale_or_drop_trends() -> None:

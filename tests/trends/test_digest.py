@@ -1,10 +1,15 @@
 from __future__ import annotations
 
+import math
+from datetime import datetime, timedelta
+
+import numpy as np
 import pandas as pd
 import pytest
 
 from nlp.errors import InputError
-from trends.digest import DigestParams, build_digest, parse_week
+from trends.digest import DigestParams, _heat, build_digest, parse_week
+from trends.emergence import assess
 from trends.schema import Digest, TopicEntry
 
 
@@ -100,6 +105,46 @@ def test_personal_data_is_masked_in_examples(stream, tokenizer) -> None:
     digest = build_digest(frame, "2022-W15", tokenizer)
     shown = " ".join(x.text + x.title for t in digest.topics for x in t.examples)
     assert not pd.Series([shown]).str.contains(r"1[3-9]\d{9}").any()
+
+
+THIN = [80, 85, 78, 90, 82]  # tickets a week in a thin stream (the Teddy 2019 board: about 82)
+
+# (case, weekly counts of a topic, weekly totals, whether heat gains from growth): the last week is this one.
+HEAT_GROWTH = [
+    ("the week doubles, the topic with it", [10, 10, 10, 10, 20], [1000, 1000, 1000, 1000, 2000], False),
+    ("a steady share in a steady week", [10, 10, 10, 10, 10], [1000] * 5, False),
+    ("the count doubles, the week triples", [10, 10, 10, 10, 20], [1000, 1000, 1000, 1000, 3000], False),
+    ("the share doubles in a steady week", [10, 10, 10, 10, 20], [1000] * 5, True),
+    ("the share doubles as the week halves", [10, 10, 10, 10, 10], [1000, 1000, 1000, 1000, 500], True),
+    ("never seen, then 7 of 82", [0, 0, 0, 0, 7], THIN, True),
+]
+
+
+def _tickets(n: int, end: datetime) -> pd.DataFrame:
+    """``n`` tickets of distinct reporters, filed two days before ``end``."""
+    return pd.DataFrame({"created_at": [end - timedelta(days=2)] * n, "reporter": [f"U{i}" for i in range(n)]})
+
+
+@pytest.mark.parametrize(("counts", "totals", "gains"), [c[1:] for c in HEAT_GROWTH], ids=[c[0] for c in HEAT_GROWTH])
+def test_heat_grows_with_the_share_not_the_count(counts: list[int], totals: list[int], gains: bool) -> None:
+    end = datetime(2022, 4, 18)
+    ratio = assess(np.array([counts]), np.array(totals))[0].ratio  # the share ratio the digest gives heat
+    rows = _tickets(counts[-1], end)
+    growth_term = _heat(rows, end, ratio) - _heat(rows, end, 1.0)
+    if gains:
+        # At least a doubled share (0.5 ln 2, less the prior's half ticket), and finite for a topic never seen.
+        assert 0.3 < growth_term < math.inf
+        assert growth_term == pytest.approx(0.5 * math.log(ratio))
+    else:
+        assert growth_term == 0
+
+
+def test_heat_adds_up_its_terms() -> None:
+    end = datetime(2022, 4, 18)
+    rows = _tickets(9, end).assign(reporter=["U1"] * 3 + [f"U{i}" for i in range(2, 8)], likes=[1] * 9, dislikes=0)
+    expected = math.log(10) + math.log(8) + 0.5 * math.log(10) + math.exp(-2 / 7) + 0.5 * math.log(4)
+    assert _heat(rows, end, 4.0) == pytest.approx(expected)
+    assert _heat(rows, end, 0.5) == pytest.approx(expected - 0.5 * math.log(4))  # a fading share takes none away
 
 
 @pytest.mark.parametrize(

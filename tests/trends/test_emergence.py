@@ -48,7 +48,7 @@ def test_no_earlier_week_means_no_verdict() -> None:
     rows = np.array([[0, 0, 0, 0, 40], [0, 0, 0, 0, 3]])
     verdicts = assess(rows, np.array([0, 0, 0, 0, 82]), covered=1)
     assert [v.status for v in verdicts] == ["steady", "steady"]
-    assert all(v.p_value == 1 for v in verdicts)
+    assert all(v.p_value == 1 and v.ratio == 1 for v in verdicts)  # no change to measure
 
 
 def test_weeks_before_the_data_are_not_a_silent_history() -> None:

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
+from demo.corpus import generate
 from nlp.tokenize import BACKENDS, default_tokenizer
-from trends.topics import extract_locations
+from trends.topics import TopicParams, _split_catch_alls, extract_locations, find_topics
 
 # Each text names one real place and one clause that ends in a place word.
 TEXTS = [
@@ -59,3 +61,53 @@ def test_shops_and_markets_ending_in_shi_are_not_districts(backend: str) -> None
     places = set(extract_locations(texts, top=20, tokenizer=default_tokenizer(backend)))
     assert {"昆山市", "姑苏区"} <= places  # one word each, or a name and the bare suffix
     assert not places & {"恒远超市", "星湖超市", "远超市"}  # their last word is 超市
+
+
+def _unit(rows: np.ndarray) -> np.ndarray:
+    return rows / np.linalg.norm(rows, axis=1, keepdims=True)
+
+
+def _catch_all(n_alike: int, n_loners: int, seed: int = 0) -> np.ndarray:
+    """``n_alike`` tickets close to one direction, then ``n_loners`` each like no other (their own direction)."""
+    rng = np.random.default_rng(seed)
+    dims = 1 + n_loners
+    alike = np.zeros((n_alike, dims))
+    alike[:, 0] = 1
+    alike += rng.normal(0, 0.1, alike.shape)
+    loners = np.eye(dims)[1:] + rng.normal(0, 0.05, (n_loners, dims))
+    return _unit(np.vstack([alike, loners]))
+
+
+def test_a_topic_inside_a_catch_all_is_split_out() -> None:
+    vectors = _catch_all(6, 18)
+    params = TopicParams()
+    together = np.zeros(len(vectors), dtype=int)  # k-means put them all in one cluster
+    centre = _unit(vectors.mean(axis=0, keepdims=True))[0]
+    assert (vectors @ centre).mean() < params.min_coherence  # a catch-all: find_topics would drop it whole
+    labels = _split_catch_alls(together, vectors, np.arange(len(vectors)), params)
+    alike = set(labels[:6].tolist())
+    assert len(alike) == 1 and not alike & set(labels[6:].tolist())
+
+
+@pytest.mark.parametrize(
+    ("case", "vectors"),
+    [
+        ("a coherent topic", _catch_all(10, 0)),
+        ("a catch-all too small to hold a topic", _catch_all(2, 2)),
+    ],
+)
+def test_other_clusters_are_left_alone(case: str, vectors: np.ndarray) -> None:
+    labels = np.array([0] * len(vectors) + [1] * 3)
+    padded = np.vstack([vectors, np.zeros((3, vectors.shape[1]))])
+    padded[-3:, 0] = 1  # a second, coherent cluster of 3
+    assert _split_catch_alls(labels, padded, np.arange(len(labels)), TopicParams()).tolist() == labels.tolist(), case
+
+
+def test_a_thin_weeks_surge_is_not_lost_in_a_catch_all() -> None:
+    """The demo's construction noise starts with 6 tickets among 95 (seed 3): k-means put them in a catch-all."""
+    frame, _ = generate(n=1200, weeks=12, seed=3)
+    week = frame[frame["created_at"].dt.strftime("%G-W%V") == "2022-W13"]
+    noise = set(week.loc[week["topic"] == "site_noise", "id"])
+    assert len(noise) >= 5
+    found = find_topics(week, default_tokenizer())
+    assert any(len(noise & set(t.ticket_ids)) >= 5 for t in found), [t.label for t in found]
