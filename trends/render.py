@@ -62,7 +62,7 @@ def _topic_html(rank: int, topic: TopicEntry) -> str:
     <dl>
       <dt>tickets</dt><dd>{topic.size} (reporters {topic.reporters})</dd>
       <dt>heat</dt><dd>{topic.heat:.2f}</dd>
-      <dt>growth</dt><dd>×{topic.growth:.1f} (baseline {topic.baseline:.1f}/week)</dd>
+      <dt>tickets vs before</dt><dd>×{topic.growth:.1f} (baseline {topic.baseline:.1f}/week)</dd>
       <dt>share</dt><dd>{_surge(topic)}</dd>
       <dt>where</dt><dd>{e(", ".join(topic.locations) or "—")}</dd>
       <dt>departments</dt><dd>{departments}</dd>
@@ -129,13 +129,13 @@ def to_markdown(digest: Digest) -> str:
         "",
         "## Top topics by heat",
         "",
-        "| # | topic | tickets | growth | new | status | where | keywords | last weeks |",
+        "| # | topic | tickets | share vs before | new | status | where | keywords | last weeks |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
     for i, t in enumerate(digest.topics, start=1):
         trend = " ".join(str(v) for v in t.weekly_counts.values())
         lines.append(
-            f"| {i} | {_md(t.label)} | {t.size} | ×{t.growth:.1f} | {'yes' if t.is_new else ''} | {t.status} "
+            f"| {i} | {_md(t.label)} | {t.size} | ×{t.share_ratio:.1f} | {'yes' if t.is_new else ''} | {t.status} "
             f"| {_md(', '.join(t.locations))} | {_md(' '.join(t.keywords[:5]))} | {trend} |"
         )
     if digest.counts is not None:  # weekly counts of 'hotline aggregate' (--history-counts)

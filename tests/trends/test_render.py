@@ -59,3 +59,11 @@ def test_weekly_counts_markdown_escapes_the_counted_values() -> None:
     }
     row = counts_markdown(section)[-1]
     assert "<b>" not in row and row.startswith(r"| &lt;b&gt;停车\|收费&lt;/b&gt; | 2 | 1 | +1 |")
+
+
+def test_top_topics_table_shows_the_share_ratio_heat_uses(digest: Digest) -> None:
+    digest = digest.model_copy(deep=True)
+    topic = digest.topics[0]
+    topic.share_ratio, topic.growth = 3.4, 9.9  # the count grew more than the share: the share is what counts
+    row = next(line for line in to_markdown(digest).splitlines() if line.startswith("| 1 |"))
+    assert "×3.4" in row and "×9.9" not in row
