@@ -51,13 +51,13 @@ class _Constant:
 
 
 class _Selected:
-    """A unit head that the fast path does not know, evaluated on its selected columns."""
+    """A unit head evaluated on its selected columns (through the fast path when it knows the head)."""
 
     def __init__(self, head: Any, columns: np.ndarray) -> None:
         self.head, self.columns = head, columns
 
     def predict_proba(self, X: Any) -> np.ndarray:
-        return np.asarray(self.head.predict_proba(X[:, self.columns]))
+        return np.asarray(fast_head(self.head).predict_proba(X[:, self.columns]))
 
 
 class PlatformHead(ClassifierMixin, BaseEstimator):
@@ -129,12 +129,13 @@ class _UnitHeads:
     """The router's unit heads as the fast path evaluates them.
 
     ``heads``: per platform with units, its column in the platform head, its units' columns in
-    the router's classes, its head, and its outputs in ``weights`` (None for a head the fast
-    path does not know, evaluated on its own). ``weights``: every compiled head's weights
-    spread to every feature, side by side (sparse, features by outputs), or None.
+    the router's classes, its head on its selected columns (for a batch), the same head with
+    its weights spread to every feature and its outputs in ``weights`` (for a few tickets; None
+    for a head the fast path does not know). ``weights``: every spread head's weights side by
+    side (sparse, features by outputs), or None.
     """
 
-    heads: list[tuple[int, np.ndarray, Any, slice | None]]
+    heads: list[tuple[int, np.ndarray, Any, Any, slice | None]]
     weights: Any
 
 
@@ -248,17 +249,14 @@ class TwoLevelRouter(ClassifierMixin, BaseEstimator):
         # call per platform. A batch: products of the plausible platforms' rows only.
         few = X.shape[0] <= ONE_PRODUCT_ROWS and compiled.weights is not None
         products = (X @ compiled.weights).toarray() if few else None
-        for p, targets, head, outputs in compiled.heads:
+        for p, targets, head, spread, outputs in compiled.heads:
             rows = np.flatnonzero(platform_proba[:, p] >= NEGLIGIBLE_PLATFORM)
             if not len(rows):
                 continue
-            part = X if len(rows) == X.shape[0] else X[rows]
-            if outputs is None:
-                within = head.predict_proba(part)
-            elif products is not None:
-                within = head.proba_from(products[rows, outputs])
-            else:  # a compiled head: one sparse product over the tickets' own terms, then its calibration
-                within = head.proba_from((part @ head.weights).toarray())
+            if products is not None and outputs is not None:
+                within = spread.proba_from(products[rows, outputs])
+            else:  # a batch: the platform's rows, on the head's own columns (a dense product)
+                within = head.predict_proba(X if len(rows) == X.shape[0] else X[rows])
             out[np.ix_(rows, targets)] = platform_proba[rows, p][:, None] * within
         return out
 
@@ -273,7 +271,7 @@ class TwoLevelRouter(ClassifierMixin, BaseEstimator):
             compiled: _UnitHeads = cached[1]
             return compiled
         position = {label: i for i, label in enumerate(self.classes_)}
-        heads: list[tuple[int, np.ndarray, Any, slice | None]] = []
+        heads: list[tuple[int, np.ndarray, Any, Any, slice | None]] = []
         weights: list[Any] = []
         start = 0
         for p, platform in enumerate(self.platform_head_.classes_):
@@ -281,13 +279,16 @@ class TwoLevelRouter(ClassifierMixin, BaseEstimator):
                 continue
             columns, head = self.unit_heads_[platform]
             targets = np.array([position[str(c)] for c in head.classes_])
-            fast = None if isinstance(head, _Constant) else fast_head_on_columns(head, columns, n_features)
-            if fast is None:
-                heads.append((p, targets, head if isinstance(head, _Constant) else _Selected(head, columns), None))
+            if isinstance(head, _Constant):
+                heads.append((p, targets, head, None, None))
+                continue
+            spread = fast_head_on_columns(head, columns, n_features)
+            if spread is None:
+                heads.append((p, targets, _Selected(head, columns), None, None))
             else:
-                width = fast.weights.shape[1]
-                heads.append((p, targets, fast, slice(start, start + width)))
-                weights.append(fast.weights)
+                width = spread.weights.shape[1]
+                heads.append((p, targets, _Selected(head, columns), spread, slice(start, start + width)))
+                weights.append(spread.weights)
                 start += width
         compiled = _UnitHeads(heads, sparse.hstack(weights, format="csr") if weights else None)
         _COMPILED[self] = (n_features, compiled)
