@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Query
+from fastapi import Query, Response
 
 from serve.deps import ApiToken, ContextDep, SuggestIndexDep, token_router
 from serve.predictions import Context, answer
@@ -40,7 +40,10 @@ async def predict_one(
 
 # A batch (up to ~0.3 s) runs in the threadpool so that it never blocks health checks.
 @router.post("/predict/batch", response_model=BatchOut, summary="Classify tickets, answered in the same order")
-def predict_batch(batch: BatchIn, context: ContextDep, index: SuggestIndexDep, explain: Explain = False) -> BatchOut:
+def predict_batch(batch: BatchIn, context: ContextDep, index: SuggestIndexDep, explain: Explain = False) -> Response:
     """``?suggest=true`` as for one ticket."""
     predictions = _answered(batch.tickets, context, index, explain) if batch.tickets else []
-    return BatchOut(predictions=predictions, model_version=context.bundle.bundle_id)
+    out = BatchOut(predictions=predictions, model_version=context.bundle.bundle_id)
+    # Serialised by pydantic at once: FastAPI would dump, validate and encode the answer again,
+    # a quarter of a 1,000-ticket batch's time, for the same bytes.
+    return Response(out.model_dump_json(), media_type="application/json")
