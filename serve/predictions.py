@@ -133,7 +133,7 @@ def answer(tickets: Sequence[TicketIn], context: Context, *, explain: bool = Fal
     if context.predlog is not None:
         try:
             # exclude_unset: the logged JSON holds the tasks the bundle has, as before the routers.
-            rows = [p.model_dump(exclude_unset=True) for p in predictions]
+            rows = [p.model_dump_json(exclude_unset=True) for p in predictions]
             context.predlog.write(context.request_id, tickets, rows, context.bundle.bundle_id)
         except Exception as exc:  # queue full, ...
             log_failure_counter(context.metrics)(exc)

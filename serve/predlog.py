@@ -83,9 +83,17 @@ class PredictionLog:
         self._adopted = False  # whether the spools left by other processes were looked for
 
     def write(
-        self, request_id: str | None, tickets: Sequence[Any], predictions: Sequence[dict[str, Any]], model_version: str
+        self,
+        request_id: str | None,
+        tickets: Sequence[Any],
+        predictions: Sequence[dict[str, Any] | str],
+        model_version: str,
     ) -> None:
-        """Queue one row per prediction (masked here, written by the writer thread)."""
+        """Queue one row per prediction (masked here, written by the writer thread).
+
+        A prediction is a dict, or its JSON already encoded (the service's pydantic answers
+        encode themselves several times faster than ``json.dumps`` of their dumps).
+        """
         now = datetime.now(UTC).isoformat(timespec="milliseconds")
         rows: list[_Row] = [
             (
@@ -97,7 +105,7 @@ class PredictionLog:
                 mask_pii(t.title) if t.title else None,
                 mask_pii(t.text),
                 model_version,
-                json.dumps(p, ensure_ascii=False),
+                p if isinstance(p, str) else json.dumps(p, ensure_ascii=False),
             )
             for t, p in zip(tickets, predictions, strict=True)
         ]

@@ -37,6 +37,14 @@ def test_rows_are_written_masked_and_in_order(tmp_path: Path) -> None:
     )
 
 
+def test_a_prediction_already_encoded_is_stored_as_given(tmp_path: Path) -> None:
+    log = PredictionLog(tmp_path / "p.sqlite3")
+    log.write(None, _tickets(2, "j"), ['{"route":"manual"}', {"route": "auto"}], "v1")
+    log.close()
+    stored = sqlite3.connect(tmp_path / "p.sqlite3").execute("SELECT prediction FROM predictions ORDER BY seq")
+    assert [r[0] for r in stored] == ['{"route":"manual"}', '{"route": "auto"}']
+
+
 def test_concurrent_writers_lose_nothing(tmp_path: Path) -> None:
     path = tmp_path / "p.sqlite3"
     errors: list[BaseException] = []
