@@ -50,7 +50,7 @@ import dataclasses
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from functools import cache, cached_property, lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
 from nlp.places.gazetteer import GLUED_ALIASES, PLATFORMS, Form, Place, all_forms
@@ -111,6 +111,14 @@ class PlaceMatch:
         The candidates' districts, in platform order.
     district : str
         The district when the candidates agree on one, else "".
+    name : str
+        The canonical name when the candidates agree on one, else the name as written.
+    level : str
+        The most precise level among the candidates (a landmark counts as most precise).
+    street : str
+        The street or town, when the candidates agree on one ("" otherwise).
+    source : str
+        ``gazetteer``, ``landmark`` or ``custom`` (of the first candidate).
     """
 
     text: str
@@ -121,44 +129,46 @@ class PlaceMatch:
     strength: str = "full"
     residence: bool = False
 
-    # Read for every match of every ticket: computed once, when the match is made.
+    # Read for every match of every ticket: computed once, when the match is made (plain
+    # attributes: a cached_property takes a lock on first read, which cost more than the value).
     districts: tuple[str, ...] = dataclasses.field(init=False, repr=False, compare=False)
     district: str = dataclasses.field(init=False, repr=False, compare=False)
+    name: str = dataclasses.field(init=False, repr=False, compare=False)
+    level: str = dataclasses.field(init=False, repr=False, compare=False)
+    street: str = dataclasses.field(init=False, repr=False, compare=False)
+    source: str = dataclasses.field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         candidates = self.candidates
         if len(candidates) == 1:
-            districts: tuple[str, ...] = (candidates[0].district,)
+            only = candidates[0]
+            districts: tuple[str, ...] = (only.district,)
+            name, level = only.name or self.text, only.level
+            street = only.name if only.level == "street" else only.street
         else:
             found = {p.district for p in candidates}
             districts = tuple(d for d in PLATFORMS if d in found)
-        object.__setattr__(self, "districts", districts)
-        object.__setattr__(self, "district", districts[0] if len(districts) == 1 else "")
+            # The canonical name when the candidates agree on one, else the name as written.
+            name = _agreed(p.name for p in candidates) or self.text
+            # The most precise level among the candidates (a landmark counts as most precise).
+            level = max((p.level for p in candidates), key=_PRECISION.__getitem__)
+            # The street or town, when the candidates agree on one ("" otherwise).
+            street = _agreed(p.name if p.level == "street" else p.street for p in candidates)
+        derived = {
+            "districts": districts,
+            "district": districts[0] if len(districts) == 1 else "",
+            "name": name,
+            "level": level,
+            "street": street,
+            "source": candidates[0].source,  # gazetteer, landmark or custom (of the first candidate)
+        }
+        for attribute, value in derived.items():
+            object.__setattr__(self, attribute, value)
 
     @property
     def ambiguous(self) -> bool:
         """True when the candidates lie in more than one district."""
         return len(self.districts) > 1
-
-    @cached_property
-    def name(self) -> str:
-        """The canonical name when the candidates agree on one, else the name as written."""
-        return _agreed(p.name for p in self.candidates) or self.text
-
-    @cached_property
-    def level(self) -> str:
-        """The most precise level among the candidates (a landmark counts as most precise)."""
-        return max((p.level for p in self.candidates), key=_PRECISION.__getitem__)
-
-    @cached_property
-    def street(self) -> str:
-        """The street or town, when the candidates agree on one ("" otherwise)."""
-        return _agreed(p.name if p.level == "street" else p.street for p in self.candidates)
-
-    @cached_property
-    def source(self) -> str:
-        """``gazetteer``, ``landmark`` or ``custom`` (of the first candidate)."""
-        return self.candidates[0].source
 
 
 def _agreed(values: Iterable[str]) -> str:
