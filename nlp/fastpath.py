@@ -37,9 +37,8 @@ _lock = threading.Lock()
 
 @dataclass(frozen=True)
 class _Member:
-    """One calibrated linear model of the ensemble; its weights are columns of ``FastHead.weights``."""
+    """One calibrated linear model of the ensemble; its weights are the next columns of ``FastHead.weights``."""
 
-    outputs: slice  # its columns of the stacked decision values
     a: np.ndarray  # sigmoid slope per output
     b: np.ndarray  # sigmoid offset per output
     columns: np.ndarray  # class column of each output
@@ -185,12 +184,10 @@ def _compile_head(classifier: Any) -> FastHead | None:
         columns = np.array([classes.index(c) for c in estimator.classes_])
         if len(classes) == 2:
             columns = np.array([1])  # binary: the single output is the score of classes_[1]
-        start = sum(w.shape[1] for w in weights)
         weights.append(coef.T)
         intercepts.append(np.broadcast_to(np.asarray(estimator.intercept_, dtype=float), coef.shape[:1]))
         members.append(
             _Member(
-                outputs=slice(start, start + coef.shape[0]),
                 a=np.array([c.a_ for c in calibrated.calibrators], dtype=float),
                 b=np.array([c.b_ for c in calibrated.calibrators], dtype=float),
                 columns=columns[: coef.shape[0]],

@@ -21,6 +21,7 @@ district's classifier rarely sees city matters that name its streets, so it stay
 
 from __future__ import annotations
 
+import dataclasses
 import weakref
 from dataclasses import dataclass
 from typing import Any
@@ -129,9 +130,9 @@ class _UnitHeads:
     """The router's unit heads as the fast path evaluates them.
 
     ``heads``: per platform with units, its column in the platform head, its units' columns in
-    the router's classes, its head on its selected columns (for a batch), the same head with
-    its weights spread to every feature and its outputs in ``weights`` (for a few tickets; None
-    for a head the fast path does not know). ``weights``: every spread head's weights side by
+    the router's classes, its head on its selected columns (for a batch), the same head's
+    calibration and its outputs in ``weights`` (for a few tickets; None for a head the fast path
+    does not know). ``weights``: every spread head's weights side by
     side (sparse, features by outputs), or None.
     """
 
@@ -249,12 +250,12 @@ class TwoLevelRouter(ClassifierMixin, BaseEstimator):
         # call per platform. A batch: products of the plausible platforms' rows only.
         few = X.shape[0] <= ONE_PRODUCT_ROWS and compiled.weights is not None
         products = (X @ compiled.weights).toarray() if few else None
-        for p, targets, head, spread, outputs in compiled.heads:
+        for p, targets, head, calibration, outputs in compiled.heads:
             rows = np.flatnonzero(platform_proba[:, p] >= NEGLIGIBLE_PLATFORM)
             if not len(rows):
                 continue
             if products is not None and outputs is not None:
-                within = spread.proba_from(products[rows, outputs])
+                within = calibration.proba_from(products[rows, outputs])
             else:  # a batch: the platform's rows, on the head's own columns (a dense product)
                 within = head.predict_proba(X if len(rows) == X.shape[0] else X[rows])
             out[np.ix_(rows, targets)] = platform_proba[rows, p][:, None] * within
@@ -287,8 +288,10 @@ class TwoLevelRouter(ClassifierMixin, BaseEstimator):
                 heads.append((p, targets, _Selected(head, columns), None, None))
             else:
                 width = spread.weights.shape[1]
-                heads.append((p, targets, _Selected(head, columns), spread, slice(start, start + width)))
                 weights.append(spread.weights)
+                # Its weights live in the stacked matrix only: the head keeps its calibration.
+                calibration = dataclasses.replace(spread, weights=None)
+                heads.append((p, targets, _Selected(head, columns), calibration, slice(start, start + width)))
                 start += width
         compiled = _UnitHeads(heads, sparse.hstack(weights, format="csr") if weights else None)
         _COMPILED[self] = (n_features, compiled)
