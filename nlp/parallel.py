@@ -7,6 +7,7 @@ so reading never runs ahead of prediction by more than that.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 from collections import deque
@@ -64,6 +65,7 @@ def _load_in_worker(directory: str) -> None:
     global _worker_bundle
     if _worker_bundle is None:  # a forked worker already has the parent's
         _worker_bundle = load_bundle(directory)
+        gc.freeze()  # see predict_chunks
 
 
 def _predict_in_worker(job: Callable[[Bundle, pd.DataFrame], pd.DataFrame], chunk: pd.DataFrame) -> pd.DataFrame:
@@ -98,8 +100,15 @@ def predict_chunks(
     workers = workers or default_workers()
     if workers == 1:
         loaded = bundle or load_bundle(directory)
-        for chunk in chunks:
-            yield job(loaded, chunk)
+        # The bundle's vocabularies and trees live as long as the process: out of the collector's
+        # reach, full collections no longer walk them (the resolver's objects of every ticket set
+        # them off), and forked workers do not copy their pages to write reference counts.
+        gc.freeze()
+        try:
+            for chunk in chunks:
+                yield job(loaded, chunk)
+        finally:
+            gc.unfreeze()  # the caller may go on (tests, a notebook): its garbage is collected again
         return
     # fork starts workers in milliseconds, and they inherit the loaded bundle; spawn elsewhere
     # (each worker imports and loads).
@@ -109,6 +118,7 @@ def predict_chunks(
     if method == "fork" and bundle is not None:
         warm_up(bundle)  # built once here instead of once per worker
         _worker_bundle = bundle
+        gc.freeze()  # as with one worker, and before the fork: the workers inherit it frozen
     try:
         with ProcessPoolExecutor(
             workers, mp_context=context, initializer=_load_in_worker, initargs=(str(directory),)
@@ -122,3 +132,4 @@ def predict_chunks(
                 yield pending.popleft().result()
     finally:
         _worker_bundle = None  # the parent does not keep the bundle alive
+        gc.unfreeze()

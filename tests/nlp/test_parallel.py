@@ -1,8 +1,13 @@
 from __future__ import annotations
 
+import gc
+from pathlib import Path
+
+import pandas as pd
 import pytest
 
-from nlp.parallel import check_workers, default_workers
+from nlp.bundle import Bundle
+from nlp.parallel import check_workers, default_workers, predict_chunks
 
 
 def test_workers_within_the_cores_are_kept() -> None:
@@ -19,3 +24,17 @@ def test_workers_beyond_the_cores_are_refused_with_the_cap(workers: int) -> None
 def test_the_default_cap_is_this_machines_cores() -> None:
     with pytest.raises(ValueError, match=f"between 1 and {default_workers()} workers"):
         check_workers(default_workers() + 1)
+
+
+def _frozen_objects(bundle: Bundle, chunk: pd.DataFrame) -> pd.DataFrame:
+    return chunk.assign(frozen=gc.get_freeze_count())
+
+
+def test_the_bundle_is_kept_out_of_collections_while_chunks_are_predicted_and_released_after(
+    bundle_dir: Path, bundle: Bundle
+) -> None:
+    chunks = [pd.DataFrame({"text": ["a"]}), pd.DataFrame({"text": ["b"]})]
+    out = list(predict_chunks(bundle_dir, chunks, _frozen_objects, workers=1, bundle=bundle))
+    # frozen while predicting (the bundle among the frozen objects), unfrozen once done
+    assert [int(o["frozen"].iloc[0]) > 0 for o in out] == [True, True]
+    assert gc.get_freeze_count() == 0
