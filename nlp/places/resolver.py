@@ -139,31 +139,29 @@ class PlaceMatch:
     source: str = dataclasses.field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        candidates = self.candidates
+        # Attributes set one by one (frozen): most matches have one candidate, and a dict of the
+        # values looped over cost as much as the values.
+        candidates, set_ = self.candidates, object.__setattr__
         if len(candidates) == 1:
             only = candidates[0]
-            districts: tuple[str, ...] = (only.district,)
-            name, level = only.name or self.text, only.level
-            street = only.name if only.level == "street" else only.street
-        else:
-            found = {p.district for p in candidates}
-            districts = tuple(d for d in PLATFORMS if d in found)
-            # The canonical name when the candidates agree on one, else the name as written.
-            name = _agreed(p.name for p in candidates) or self.text
-            # The most precise level among the candidates (a landmark counts as most precise).
-            level = max((p.level for p in candidates), key=_PRECISION.__getitem__)
-            # The street or town, when the candidates agree on one ("" otherwise).
-            street = _agreed(p.name if p.level == "street" else p.street for p in candidates)
-        derived = {
-            "districts": districts,
-            "district": districts[0] if len(districts) == 1 else "",
-            "name": name,
-            "level": level,
-            "street": street,
-            "source": candidates[0].source,  # gazetteer, landmark or custom (of the first candidate)
-        }
-        for attribute, value in derived.items():
-            object.__setattr__(self, attribute, value)
+            set_(self, "districts", (only.district,))
+            set_(self, "district", only.district)
+            set_(self, "name", only.name or self.text)
+            set_(self, "level", only.level)
+            set_(self, "street", only.name if only.level == "street" else only.street)
+            set_(self, "source", only.source)
+            return
+        found = {p.district for p in candidates}
+        districts = tuple(d for d in PLATFORMS if d in found)
+        set_(self, "districts", districts)
+        set_(self, "district", districts[0] if len(districts) == 1 else "")
+        # The canonical name when the candidates agree on one, else the name as written.
+        set_(self, "name", _agreed(p.name for p in candidates) or self.text)
+        # The most precise level among the candidates (a landmark counts as most precise).
+        set_(self, "level", max((p.level for p in candidates), key=_PRECISION.__getitem__))
+        # The street or town, when the candidates agree on one ("" otherwise).
+        set_(self, "street", _agreed(p.name if p.level == "street" else p.street for p in candidates))
+        set_(self, "source", candidates[0].source)  # gazetteer, landmark or custom (of the first candidate)
 
     @property
     def ambiguous(self) -> bool:
@@ -211,7 +209,8 @@ class PlaceResolver:
         grouped: dict[str, list[Form]] = {}
         for form in all_forms(custom):
             grouped.setdefault(form.text, []).append(form)
-        self._readings: list[tuple[str, tuple[Place, ...]]] = []
+        # Per string: its strength, its places, and whether the boundary rules apply to it.
+        self._readings: list[tuple[str, tuple[Place, ...], bool]] = []
         for forms in grouped.values():
             # Of a string's readings keep the strongest, then the coarsest level (a division
             # before a landmark): 横塘 is the street 横塘街道 (bare) before the communities
@@ -220,7 +219,9 @@ class PlaceResolver:
             forms = [f for f in forms if _STRENGTH[f.strength] == best]
             rank = max(_LEVEL_RANK[f.place.level] for f in forms)
             places = tuple(dict.fromkeys(f.place for f in forms if _LEVEL_RANK[f.place.level] == rank))
-            self._readings.append((forms[0].strength, places))
+            strength = forms[0].strength
+            bounded = strength != "full" or len(forms[0].text) <= 2 or forms[0].text in GLUED_ALIASES
+            self._readings.append((strength, places, bounded))
         self._automaton: Any = ahocorasick_rs.AhoCorasick(list(grouped), matchkind=ahocorasick_rs.MatchKind.Standard)
 
     def find(self, text: str, *, field: str = "text") -> list[PlaceMatch]:
@@ -241,12 +242,13 @@ class PlaceResolver:
             return []
         readings = self._readings
         hits = [(start, end, *readings[i]) for i, start, end in found]
-        sure_ends = {end for start, end, strength, _ in hits if strength != "weak"}
-        kept = [h for h in hits if _bounded(text, h[0], h[1], h[2], sure_ends)]
-        kept.sort(key=lambda h: (h[0] - h[1], h[0]))  # longest first, then leftmost
+        if any(h[4] for h in hits):  # most full names need no look at their neighbours
+            sure_ends = {h[1] for h in hits if h[2] != "weak"}
+            hits = [h for h in hits if not h[4] or _bounded(text, h[0], h[1], h[2], sure_ends)]
+        hits.sort(key=_longest_first)
         taken = bytearray(len(text))
         chosen = []
-        for start, end, strength, places in kept:
+        for start, end, strength, places, _ in hits:
             if any(taken[start:end]):
                 continue
             taken[start:end] = b"\x01" * (end - start)
@@ -260,6 +262,10 @@ class PlaceResolver:
                 )
         chosen.sort(key=lambda m: m.start)
         return chosen
+
+
+def _longest_first(hit: tuple[int, int, str, tuple[Place, ...], bool]) -> tuple[int, int]:
+    return hit[0] - hit[1], hit[0]  # longest first, then leftmost
 
 
 def _bounded(text: str, start: int, end: int, strength: str, sure_ends: set[int]) -> bool:
@@ -297,6 +303,8 @@ def settle(matches: Sequence[PlaceMatch], texts: dict[str, str] | None = None) -
     within 30 characters, or by a sure place anywhere in one of its candidates' streets.
     """
     sure = [m for m in matches if m.strength != "weak" and not m.ambiguous]
+    if len(sure) == len(matches):  # most tickets: nothing to back or narrow
+        return sure
     context = {m.district for m in sure}
     streets = {m.street for m in sure if m.street}
     out = []
