@@ -11,7 +11,7 @@ and with ``--data-root`` the real messages of ``teddy2020c`` repeated to N.
 Steps: read (CSV chunks and column mapping), clean (normalise and mask titles and bodies),
 segment (the segmenter alone, documents and titles), filter tokens (the tokenizer's work
 around the segmenter), word n-grams (the word blocks without tokenising), character n-grams,
-heads (every classifier on the shared features), format (prediction columns, top-3 lists and
+places (the place resolver and its columns, for a bundle that routes to units), heads (every classifier on the shared features), format (prediction columns, top-3 lists and
 output cells), write (CSV). Each step is timed on its own, so the sum is a little more than one
 ``predict`` run (some work is repeated to time it apart, e.g. the cleaning the word blocks need).
 """
@@ -34,6 +34,7 @@ from nlp.bundle import Bundle, load_bundle
 from nlp.fastpath import FastFeatures, fast_features, fast_head
 from nlp.features import clean_tickets
 from nlp.ngrams import CharNgramTfidf, WordNgramTfidf
+from nlp.places import PlaceFeatures
 from nlp.stream import TableWriter
 from nlp.tables import write_table
 from nlp.tickets import ColumnMap
@@ -71,6 +72,7 @@ def _stages(bundle: Bundle, model: Path, source: Path, work: Path) -> tuple[dict
             _timed(t, "tokenize", lambda: [tokenizer(d) for d in cleaned["doc"] + cleaned["title"]])  # noqa: B023
             for vectorizer, column, _ in features.blocks:
                 block = "chars" if isinstance(vectorizer, CharNgramTfidf) else "words"
+                block = "places" if isinstance(getattr(vectorizer, "places", None), PlaceFeatures) else block
                 _timed(t, block, partial(vectorizer.transform, cleaned[column]))
             matrix = _timed(t, "features", lambda: features.transform_lists(titles, texts))  # noqa: B023
             for pipeline in bundle.pipelines.values():
@@ -84,6 +86,7 @@ def _stages(bundle: Bundle, model: Path, source: Path, work: Path) -> tuple[dict
         "filter tokens (tokenizer minus segmenter)": t["tokenize"] - t["segment"],
         "word n-grams (without tokenising)": t["words"] - t["tokenize"],
         "character n-grams": t["chars"],
+        "places (resolver, place columns)": t["places"],
         "heads (every classifier)": t["heads"],
         "format (prediction columns, output cells)": t["score"] - t["features"] - t["heads"],
         "write (CSV)": t["write"],
