@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import shutil
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -125,6 +126,21 @@ def test_predict_suggests_for_consultations_only(bundle_dir: Path, kb_index_dir:
             assert client.post("/v1/predict", json=ticket).content == expected
             assert client.post("/v1/predict?suggest=false", json=ticket).content == expected
         assert "suggestions" not in plain.post("/v1/predict", json=tickets[0]).text
+
+
+def test_suggestions_are_answered_but_not_logged(bundle_dir: Path, kb_index_dir: Path, tmp_path: Path) -> None:
+    settings = _settings(bundle_dir, kb_index_dir).model_copy(update={"prediction_log": tmp_path / "log.sqlite3"})
+    tickets = [
+        {"ticket_id": str(i), "text": t, "created_at": "2022-05-01T10:00:00"} for i, t in enumerate(CONSULTATIONS)
+    ]
+    with TestClient(create_app(settings)) as client:
+        answered = client.post("/v1/predict/batch?suggest=true", json={"tickets": tickets}).json()["predictions"]
+        client.app.state.predlog.flush()  # type: ignore[attr-defined]
+    rows = sqlite3.connect(settings.prediction_log).execute("SELECT ticket_id, prediction FROM predictions").fetchall()
+    assert all(p["suggestions"] for p in answered)  # answered with suggestions ...
+    logged = [json.loads(r[1]) for r in rows]
+    assert [r[0] for r in rows] == ["0", "1"] and all("suggestions" not in p for p in logged)  # ... logged without
+    assert [p["consultation"] for p in logged] == [p["consultation"] for p in answered]
 
 
 def test_without_an_index_suggestions_answer_503(bundle_dir: Path) -> None:
