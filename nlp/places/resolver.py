@@ -362,6 +362,18 @@ def resolve_ticket(title: str, text: str, *, resolver: PlaceResolver | None = No
     matches = tuple(settle(raw, {"title": title, "text": text}))
     if not matches:
         return _NO_PLACE
+    if len(matches) == 1:  # most tickets: what the rules below give for one match, directly
+        (only,) = matches
+        return TicketPlaces(
+            district=only.district,
+            districts=only.districts,
+            street=only.street,
+            community=only.name if only.level == "community" else "",
+            landmark=only.name if only.level == "landmark" else "",
+            how_given=only.level,
+            problem=only,
+            matches=matches,
+        )
     anchor = _anchor(matches, text)
     group = [m for m in matches if m.residence == anchor.residence and set(m.districts) & set(anchor.districts)]
     districts = anchor.districts
