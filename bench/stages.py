@@ -19,6 +19,7 @@ output cells), write (CSV). Each step is timed on its own, so the sum is a littl
 from __future__ import annotations
 
 import argparse
+import gc
 import tempfile
 import time
 from collections import defaultdict
@@ -104,6 +105,7 @@ def main() -> None:
         work = Path(tmp)
         model = Path(args.model) if args.model else demo_model(work)
         bundle = load_bundle(model)
+        gc.freeze()  # as hotline predict does (nlp.parallel): collections skip the bundle
         corpora = {"generated tickets": generate(n=args.n, weeks=4, seed=21)[0][["id", "title", "text"]]}
         if args.data_root:
             corpora["teddy2020c messages (repeated)"] = teddy_tickets(Path(args.data_root), args.n)
