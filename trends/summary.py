@@ -43,7 +43,7 @@ __all__ = ["N_FEATURES", "SummaryCache", "WeekSummary", "mining_identity", "summ
 log = logging.getLogger(__name__)
 
 N_FEATURES = 2**20  # hashed term columns: collisions among a week's ~10^5 distinct terms are rare
-SUMMARY_VERSION = 3  # bump when mining or the term vectors change: older cache entries are then ignored
+SUMMARY_VERSION = 4  # bump when mining or the term vectors change: older cache entries are then ignored
 
 
 @dataclass

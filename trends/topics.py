@@ -97,6 +97,7 @@ class TopicParams:
     """Knobs of the weekly clustering (documented defaults)."""
 
     svd_dims: int = 100
+    svd_fit_rows: int = 50_000  # distinct tickets; a larger week fits its SVD on a sample of this many
     tickets_per_centroid: int = 15
     merge_distance: float = 0.6  # cosine distance under which two k-means centroids are one topic
     min_size: int = 5
@@ -312,10 +313,18 @@ def _embed(docs: list[str], tokenizer: Tokenizer, params: TopicParams) -> _Embed
     except ValueError:  # too few or too uniform texts to have a vocabulary
         return None
     matrix = TfidfTransformer(sublinear_tf=True).fit_transform(counts)
-    dims = min(params.svd_dims, matrix.shape[1] - 1, matrix.shape[0] - 1)
+    dims = min(params.svd_dims, matrix.shape[1] - 1, min(matrix.shape[0], params.svd_fit_rows) - 1)
     if dims < 2:
         return None
-    vectors = unit_rows(TruncatedSVD(dims, random_state=params.seed).fit_transform(matrix))
+    svd = TruncatedSVD(dims, random_state=params.seed)
+    if matrix.shape[0] > params.svd_fit_rows:
+        # The 100 main directions of a city-scale week are set long before its 300,000th ticket:
+        # fitting on a sample and projecting every ticket costs a fraction of fitting on all.
+        sample = np.random.default_rng(params.seed).choice(matrix.shape[0], params.svd_fit_rows, replace=False)
+        vectors = svd.fit(matrix[np.sort(sample)]).transform(matrix)
+    else:
+        vectors = svd.fit_transform(matrix)
+    vectors = unit_rows(vectors)
     return _Embedded(counts=counts, terms=vectorizer.get_feature_names_out(), vectors=vectors)
 
 

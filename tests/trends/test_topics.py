@@ -111,3 +111,13 @@ def test_a_thin_weeks_surge_is_not_lost_in_a_catch_all() -> None:
     assert len(noise) >= 5
     found = find_topics(week, default_tokenizer())
     assert any(len(noise & set(t.ticket_ids)) >= 5 for t in found), [t.label for t in found]
+
+
+def test_a_week_larger_than_the_svd_sample_keeps_its_topics() -> None:
+    """Past ``svd_fit_rows`` distinct tickets the SVD is fitted on a sample and every ticket projected."""
+    frame, _ = generate(n=1200, weeks=12, seed=3)
+    week = frame[frame["created_at"].dt.strftime("%G-W%V") == "2022-W13"]
+    noise = set(week.loc[week["topic"] == "site_noise", "id"])
+    sampled = find_topics(week, default_tokenizer(), TopicParams(svd_fit_rows=60))
+    assert sum(t.size for t in sampled) >= len(week) // 2  # most tickets still fall in a topic
+    assert any(len(noise & set(t.ticket_ids)) >= 5 for t in sampled), [t.label for t in sampled]
