@@ -23,6 +23,11 @@ def add_serve(sub: Subcommands) -> None:
         help="knowledge-base index directory ('hotline kb build --out') for POST /v1/suggest and "
         "?suggest=true, reloaded with the model (HOTLINE_KB_INDEX; default: none)",
     )
+    p.add_argument(
+        "--answered-index",
+        help="index of past answered tickets ('hotline kb build --answered-tickets --out'), suggested beside the "
+        "knowledge base as similar answered tickets (HOTLINE_ANSWERED_INDEX; default: none; needs --kb-index)",
+    )
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=number(int, 1, 65535), default=8000, help="port (default 8000)")
     p.add_argument("--workers", type=number(int, 1), default=1, help="worker processes (default 1)")
@@ -51,6 +56,12 @@ def run_serve(args: argparse.Namespace) -> int:
         kb_meta = read_kb_sidecar(args.kb_index)  # the same for the index (each worker verifies it as it loads)
         os.environ["HOTLINE_KB_INDEX"] = str(Path(args.kb_index).resolve())
         knowledge = f" and knowledge base {kb_version(kb_meta)}"
+    if args.answered_index:
+        if not args.kb_index:
+            raise InputError("--answered-index: suggestions start from the knowledge base; pass --kb-index DIR too")
+        answered_meta = read_kb_sidecar(args.answered_index)
+        os.environ["HOTLINE_ANSWERED_INDEX"] = str(Path(args.answered_index).resolve())
+        knowledge += f" and answered tickets {kb_version(answered_meta)}"
     if args.prediction_log:
         os.environ["HOTLINE_PREDICTION_LOG"] = args.prediction_log
     url = f"http://{args.host}:{args.port}"

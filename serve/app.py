@@ -25,7 +25,7 @@ from nlp.errors import BundleError
 from serve.digests import DigestCache
 from serve.errors import install_handlers
 from serve.holder import SidecarHolder
-from serve.knowledge import KbHolder
+from serve.knowledge import AnsweredHolder, KbHolder
 from serve.metrics import Metrics
 from serve.model import ModelHolder
 from serve.observe import Observe
@@ -40,9 +40,11 @@ log = logging.getLogger("hotline.serve")
 
 
 def _reload_quietly(app: FastAPI) -> None:
-    """Reload the model and the knowledge base outside a request (start, SIGHUP): a refusal is logged and
+    """Reload the model and the indexes outside a request (start, SIGHUP): a refusal is logged and
     counted by the holder, never raised, and one refused does not stop the other."""
-    holders: list[SidecarHolder[Any]] = [app.state.holder] + ([app.state.kb] if app.state.kb is not None else [])
+    holders: list[SidecarHolder[Any]] = [
+        h for h in (app.state.holder, app.state.kb, app.state.answered) if h is not None
+    ]
     for holder in holders:
         try:
             holder.reload()
@@ -90,6 +92,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.metrics = metrics
     app.state.holder = ModelHolder(settings.model_dir, metrics)
     app.state.kb = KbHolder(settings.kb_index, metrics) if settings.kb_index else None
+    app.state.answered = AnsweredHolder(settings.answered_index, metrics) if settings.answered_index else None
     app.state.digests = DigestCache(settings.store) if settings.store else None
     app.state.predlog = (
         PredictionLog(

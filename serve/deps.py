@@ -22,7 +22,7 @@ from nlp.bundle import Bundle
 from serve.digests import DigestCache
 from serve.errors import ApiError, responses
 from serve.holder import SidecarHolder
-from serve.knowledge import KbHolder
+from serve.knowledge import AnsweredHolder, KbHolder
 from serve.metrics import Metrics
 from serve.model import ModelHolder
 from serve.predictions import Context
@@ -32,6 +32,7 @@ from serve.settings import Settings
 __all__ = [
     "NO_KB",
     "AdminToken",
+    "AnsweredHolderDep",
     "ApiToken",
     "BundleDep",
     "ContextDep",
@@ -39,10 +40,11 @@ __all__ = [
     "HolderDep",
     "KbHolderDep",
     "KbIndexDep",
+    "KbIndexesDep",
     "MetricsDep",
     "PredictionLogDep",
     "SettingsDep",
-    "SuggestIndexDep",
+    "SuggestIndexesDep",
     "TokenFirstRoute",
     "current_bundle",
     "current_index",
@@ -77,6 +79,7 @@ def _app_state(name: str) -> Callable[[Request], Coroutine[Any, Any, Any]]:
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 HolderDep = Annotated[ModelHolder, Depends(_app_state("holder"))]
 KbHolderDep = Annotated[KbHolder | None, Depends(_app_state("kb"))]
+AnsweredHolderDep = Annotated[AnsweredHolder | None, Depends(_app_state("answered"))]
 MetricsDep = Annotated[Metrics, Depends(_app_state("metrics"))]
 PredictionLogDep = Annotated[PredictionLog | None, Depends(_app_state("predlog"))]
 DigestsDep = Annotated[DigestCache | None, Depends(_app_state("digests"))]
@@ -116,18 +119,34 @@ async def current_index(kb: KbHolderDep) -> KbIndex:
 
 
 KbIndexDep = Annotated[KbIndex, Depends(current_index)]
+
+
+async def current_indexes(index: KbIndexDep, answered: AnsweredHolderDep) -> tuple[KbIndex, ...]:
+    """The indexes to suggest from: the knowledge base (as :func:`current_index`), then past answered
+    tickets when configured and loaded (while none is loaded, the knowledge base answers alone: /readyz
+    shows ``answered_version`` null)."""
+    if answered is None:
+        return (index,)
+    if answered.stale():
+        await run_in_threadpool(answered.follow)
+    return (index,) if answered.current is None else (index, answered.current)
+
+
+KbIndexesDep = Annotated[tuple[KbIndex, ...], Depends(current_indexes)]
 Suggest = Annotated[
     bool,
     Query(description="add knowledge-base suggestions to tickets predicted as consultations (503 without an index)"),
 ]
 
 
-async def suggest_index(kb: KbHolderDep, suggest: Suggest = False) -> KbIndex | None:
-    """With ``?suggest=true``, the index (as :func:`current_index`, 503 without one); otherwise None."""
-    return await current_index(kb) if suggest else None
+async def suggest_indexes(
+    kb: KbHolderDep, answered: AnsweredHolderDep, suggest: Suggest = False
+) -> tuple[KbIndex, ...] | None:
+    """With ``?suggest=true``, the indexes (as :func:`current_indexes`, 503 without a knowledge base); otherwise None."""
+    return await current_indexes(await current_index(kb), answered) if suggest else None
 
 
-SuggestIndexDep = Annotated[KbIndex | None, Depends(suggest_index)]
+SuggestIndexesDep = Annotated[tuple[KbIndex, ...] | None, Depends(suggest_indexes)]
 
 
 async def predict_context(

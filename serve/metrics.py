@@ -46,13 +46,16 @@ class Metrics:
         )
         self.kb_index = Gauge(
             "hotline_kb_index_info",
-            "The loaded knowledge-base index (value 1)",
-            ["kb_version"],
+            "The loaded index of each source (value 1): kb (the knowledge base) or answered_ticket",
+            ["source", "kb_version"],
             registry=self.registry,
             multiprocess_mode="liveall",
         )
         self.kb_reloads = Counter(
-            "hotline_kb_reloads_total", "Knowledge-base index reloads", ["outcome"], registry=self.registry
+            "hotline_kb_reloads_total",
+            "Index reloads, per source (kb or answered_ticket)",
+            ["source", "outcome"],
+            registry=self.registry,
         )
         self.suggestions = Counter(
             "hotline_suggest_total",
@@ -62,7 +65,7 @@ class Metrics:
             registry=self.registry,
         )
 
-        self._shown: dict[str, str] = {}  # gauge name -> the version it shows as loaded
+        self._shown: dict[str, str] = {}  # version label (and fixed labels) -> the version it shows as loaded
 
     def count_prediction_log_rows(self, outcome: str, rows: int) -> None:
         """The ``on_rows`` callback of :class:`serve.predlog.PredictionLog`."""
@@ -72,17 +75,18 @@ class Metrics:
         """Mark model ``version`` as loaded (1) and the previous one as gone (0)."""
         self._show(self.model, "model_version", version)
 
-    def set_kb_index(self, version: str) -> None:
-        """Mark knowledge-base index ``version`` as loaded (1) and the previous one as gone (0)."""
-        self._show(self.kb_index, "kb_version", version)
+    def set_kb_index(self, version: str, source: str = "kb") -> None:
+        """Mark index ``version`` of ``source`` as loaded (1) and that source's previous one as gone (0)."""
+        self._show(self.kb_index, "kb_version", version, source=source)
 
-    def _show(self, gauge: Gauge, label: str, version: str) -> None:
+    def _show(self, gauge: Gauge, label: str, version: str, **fixed: str) -> None:
         # Gauge.clear is not available in multiprocess mode, so the old series is zeroed instead.
-        previous = self._shown.get(label)
+        key = ",".join([label, *fixed.values()])
+        previous = self._shown.get(key)
         if previous is not None and previous != version:
-            gauge.labels(**{label: previous}).set(0)
-        gauge.labels(**{label: version}).set(1)
-        self._shown[label] = version
+            gauge.labels(**fixed, **{label: previous}).set(0)
+        gauge.labels(**fixed, **{label: version}).set(1)
+        self._shown[key] = version
 
 
 def render(metrics: Metrics) -> bytes:

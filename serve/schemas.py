@@ -151,7 +151,10 @@ class SuggestOut(BaseModel):
         description="entries valid at asked_at that answer the question, best first; empty when abstained"
     )
     abstained: bool = Field(description="true when no entry is confident enough to show (then suggestions is [])")
-    index: IndexOut
+    index: IndexOut = Field(description="the knowledge base")
+    answered_index: IndexOut | None = Field(
+        None, description="the index of past answered tickets, when the service has one loaded (else absent)"
+    )
 
 
 class Prediction(BaseModel):
@@ -194,6 +197,10 @@ class ReloadOut(BaseModel):
         None, description="the knowledge-base index now serving (only when the service has one configured)"
     )
     kb_previous: str | None = Field(None, description="the index served before the reload (idem)")
+    answered_version: str | None = Field(
+        None, description="the index of past answered tickets now serving (only when one is configured)"
+    )
+    answered_previous: str | None = Field(None, description="the one served before the reload (idem)")
 
 
 class ErrorBody(BaseModel):

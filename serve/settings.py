@@ -24,6 +24,12 @@ class Settings(BaseSettings):
         description="knowledge-base index directory ('hotline kb build --out') loaded at start and reloaded with "
         "the model; none: /v1/suggest and ?suggest=true answer 503",
     )
+    answered_index: Path | None = Field(
+        None,
+        description="index of past answered tickets ('hotline kb build --answered-tickets --out'), suggested beside "
+        "the knowledge base as similar answered tickets (source answered_ticket) and reloaded with it; none: the "
+        "knowledge base alone",
+    )
     api_token: str | None = Field(None, description="bearer token required by /v1/predict*; none: open")
     admin_token: str | None = Field(None, description="bearer token required by /v1/admin/*; none: admin disabled")
     max_text_chars: int = Field(20_000, ge=1, description="longest title or text accepted (413 beyond)")

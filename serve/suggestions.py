@@ -27,10 +27,10 @@ PREDICT_K = 5  # suggestions per consultation of ?suggest=true (POST /v1/suggest
 
 
 def suggestions_for(
-    index: KbIndex, text: str, title: str | None, asked_at: datetime | None, k: int, metrics: Metrics
+    indexes: Sequence[KbIndex], text: str, title: str | None, asked_at: datetime | None, k: int, metrics: Metrics
 ) -> list[SuggestionOut]:
-    """The ``k`` best entries valid at ``asked_at`` (default now), best first; [] when the index abstains."""
-    found = suggest(index, text, title=title, asked_at=asked_at or datetime.now(), k=k)
+    """The ``k`` best entries valid at ``asked_at`` (default now), best first; [] when every index abstains."""
+    found = suggest(indexes, text, title=title, asked_at=asked_at or datetime.now(), k=k)
     metrics.suggestions.labels(outcome="suggested" if found else "abstained").inc()
     return [
         SuggestionOut(
@@ -46,11 +46,14 @@ def suggestions_for(
     ]
 
 
-def answer_suggest(query: SuggestIn, index: KbIndex, settings: Settings, metrics: Metrics) -> SuggestOut:
-    """Check the limits (413), suggest, count."""
+def answer_suggest(query: SuggestIn, indexes: Sequence[KbIndex], settings: Settings, metrics: Metrics) -> SuggestOut:
+    """Check the limits (413), suggest from the knowledge base (``indexes[0]``) and past answered tickets, count."""
     check_sizes([query], settings)
-    found = suggestions_for(index, query.text, query.title, query.asked_at, query.k, metrics)
-    return SuggestOut(suggestions=found, abstained=not found, index=IndexOut(**index_info(index)))
+    found = suggestions_for(indexes, query.text, query.title, query.asked_at, query.k, metrics)
+    answer = SuggestOut(suggestions=found, abstained=not found, index=IndexOut(**index_info(indexes[0])))
+    if len(indexes) > 1:
+        answer.answered_index = IndexOut(**index_info(indexes[1]))
+    return answer
 
 
 def check_times(tickets: Sequence[TicketIn]) -> None:
@@ -68,7 +71,7 @@ def check_times(tickets: Sequence[TicketIn]) -> None:
 
 
 def add_suggestions(
-    predictions: Sequence[Prediction], tickets: Sequence[TicketIn], index: KbIndex, metrics: Metrics
+    predictions: Sequence[Prediction], tickets: Sequence[TicketIn], indexes: Sequence[KbIndex], metrics: Metrics
 ) -> None:
     """Set ``suggestions`` on the predictions of consultations (entries valid at the ticket's ``created_at``).
 
@@ -79,5 +82,5 @@ def add_suggestions(
     for prediction, ticket in zip(predictions, tickets, strict=True):
         if prediction.consultation is not None and prediction.consultation.value == 1:
             prediction.suggestions = suggestions_for(
-                index, ticket.text, ticket.title, ticket.created_at, PREDICT_K, metrics
+                indexes, ticket.text, ticket.title, ticket.created_at, PREDICT_K, metrics
             )

@@ -1,11 +1,11 @@
-"""``POST /v1/admin/reload``: load the bundle and the knowledge-base index on disk again (SIGHUP does the same)."""
+"""``POST /v1/admin/reload``: load the bundle and the indexes on disk again (SIGHUP does the same)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from nlp.errors import BundleError
-from serve.deps import AdminToken, HolderDep, KbHolderDep, token_router
+from serve.deps import AdminToken, AnsweredHolderDep, HolderDep, KbHolderDep, token_router
 from serve.errors import ApiError
 from serve.holder import SidecarHolder
 from serve.schemas import ReloadOut
@@ -27,21 +27,26 @@ def _reloaded(holder: SidecarHolder[Any], serving_key: str, refusals: list[tuple
 @router.post(
     "/reload",
     response_model=ReloadOut,
-    response_model_exclude_unset=True,  # kb_version and kb_previous only when a knowledge base is configured
-    summary="Load, check and swap in the bundle and the knowledge-base index on disk",
+    response_model_exclude_unset=True,  # an index's versions only when that index is configured
+    summary="Load, check and swap in the bundle and the indexes on disk",
 )
-def reload(holder: HolderDep, kb: KbHolderDep) -> ReloadOut:
+def reload(holder: HolderDep, kb: KbHolderDep, answered: AnsweredHolderDep) -> ReloadOut:
     """Every other worker of the server follows before its next answer (the sidecars changed),
-    or is already serving these. The model and the index are each swapped in when they pass their
+    or is already serving these. The model and each index are swapped in when they pass their
     checks; one refused (409) leaves its predecessor serving, and the message says which and why."""
-    previous, kb_previous = holder.current_version, kb.current_version if kb else None
+    previous = {name: h.current_version for name, h in (("kb", kb), ("answered", answered)) if h is not None}
     refusals: list[tuple[str, dict[str, Any]]] = []
+    model_previous = holder.current_version
     _reloaded(holder, "serving", refusals)
     if kb is not None:
         _reloaded(kb, "kb_serving", refusals)
+    if answered is not None:
+        _reloaded(answered, "answered_serving", refusals)
     if refusals:
         raise ApiError(409, "reload_refused", " | ".join(m for m, _ in refusals), [d for _, d in refusals])
-    answer = ReloadOut(model_version=holder.current_version or "", previous=previous)
+    answer = ReloadOut(model_version=holder.current_version or "", previous=model_previous)
     if kb is not None:
-        answer.kb_version, answer.kb_previous = kb.current_version, kb_previous
+        answer.kb_version, answer.kb_previous = kb.current_version, previous["kb"]
+    if answered is not None:
+        answer.answered_version, answer.answered_previous = answered.current_version, previous["answered"]
     return answer

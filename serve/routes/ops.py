@@ -10,7 +10,7 @@ from typing import Any
 from fastapi import APIRouter, Response
 
 from nlp.predict import predict
-from serve.deps import BundleDep, KbHolderDep, KbIndexDep, MetricsDep
+from serve.deps import AnsweredHolderDep, BundleDep, KbHolderDep, KbIndexDep, MetricsDep
 from serve.errors import ApiError, responses
 from serve.knowledge import kb_version
 from serve.metrics import render
@@ -30,9 +30,10 @@ async def healthz() -> dict[str, str]:
 
 @router.head("/readyz", include_in_schema=False)
 @router.get("/readyz", tags=["operations"], summary="A model is loaded and answers", responses=responses(503))
-def readyz(bundle: BundleDep, kb: KbHolderDep) -> dict[str, str | None]:
+def readyz(bundle: BundleDep, kb: KbHolderDep, answered: AnsweredHolderDep) -> dict[str, str | None]:
     """With a knowledge base configured, ``kb_version`` names the index serving (null while none is loaded:
-    predictions are answered, suggestions are not)."""
+    predictions are answered, suggestions are not); with past answered tickets configured,
+    ``answered_version`` (null while none is loaded: the knowledge base suggests alone)."""
     try:
         predict(bundle, SMOKE_TICKETS[:1])
     except Exception as exc:
@@ -40,6 +41,8 @@ def readyz(bundle: BundleDep, kb: KbHolderDep) -> dict[str, str | None]:
     ready: dict[str, str | None] = {"status": "ready", "model_version": bundle.bundle_id}
     if kb is not None:
         ready["kb_version"] = kb.current_version
+    if answered is not None:
+        ready["answered_version"] = answered.current_version
     return ready
 
 

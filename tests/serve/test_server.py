@@ -44,7 +44,7 @@ def test_hotline_serve_answers_over_http(bundle_dir: Path, kb_index_dir: Path, t
         assert httpx.post(f"{base}/v1/predict", json={"text": "x"}, timeout=10).status_code == 200
         metrics = httpx.get(f"{base}/metrics", timeout=5).text
         assert 'hotline_model_reloads_total{outcome="ok"} 2.0' in metrics
-        assert 'hotline_kb_reloads_total{outcome="ok"} 2.0' in metrics
+        assert 'hotline_kb_reloads_total{outcome="ok",source="kb"} 2.0' in metrics
     finally:
         server.terminate()
         output, _ = server.communicate(timeout=30)

@@ -10,12 +10,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 
 from demo.kb import DemoKb
 from kb.entries import validate_entries
 from kb.index import PAYLOAD, SIDECAR, build_index, save_index
+from kb.tickets import answered_entries
 from nlp.tables import file_sha256
 from serve.app import create_app
 from serve.deps import NO_KB
@@ -202,8 +204,8 @@ def test_ops_show_the_index(client: TestClient, kb_index_dir: Path) -> None:
     sidecar = json.loads((kb_index_dir / SIDECAR).read_text(encoding="utf-8"))
     assert client.get("/v1/kb").json() == {**sidecar, "version": version}
     metrics = client.get("/metrics").text
-    assert f'hotline_kb_index_info{{kb_version="{version}"}} 1.0' in metrics
-    assert 'hotline_kb_reloads_total{outcome="ok"} 1.0' in metrics
+    assert f'hotline_kb_index_info{{kb_version="{version}",source="kb"}} 1.0' in metrics
+    assert 'hotline_kb_reloads_total{outcome="ok",source="kb"} 1.0' in metrics
 
 
 def _rebuild(demo: DemoKb, directory: Path, answer: str) -> None:
@@ -254,7 +256,7 @@ def test_reload_swaps_in_a_rebuilt_index_and_refuses_a_tampered_one(
             answer = worker.post("/v1/suggest", json=ask).json()
             assert answer["index"]["version"] == new and answer["suggestions"][0]["answer"].startswith("新版答复")
         assert worker.post("/v1/predict", json={"text": "x"}).status_code == 200  # the model was reloaded
-        assert 'hotline_kb_reloads_total{outcome="refused"} 1.0' in first.get("/metrics").text
+        assert 'hotline_kb_reloads_total{outcome="refused",source="kb"} 1.0' in first.get("/metrics").text
 
 
 def test_an_index_that_fails_at_start_leaves_predictions_serving(bundle_dir: Path, tmp_path: Path) -> None:
@@ -264,3 +266,72 @@ def test_an_index_that_fails_at_start_leaves_predictions_serving(bundle_dir: Pat
         assert "hotline kb build" in response.json()["error"]["message"]
         assert client.post("/v1/predict", json={"text": "社保卡"}).status_code == 200
         assert client.get("/readyz").json()["kb_version"] is None
+
+
+ANSWERED = pd.DataFrame(
+    {
+        "id": ["t1", "t2"],
+        "title": ["小区停水", "路灯不亮"],
+        "text": ["我家小区停水三天了，电话13912345678，什么时候来水？", "门口路灯坏了一个月没人修"],
+        "reply": ["经核实，管网维修，已于当天恢复供水。", "已通知路灯管理处维修。"],
+    }
+)
+WATER = {"text": "我们小区又停水了，什么时候恢复供水", "asked_at": "2022-05-01"}
+LICENCE = {"text": "我的驾照弄丢了，去哪里补", "asked_at": "2022-05-01"}
+
+
+@pytest.fixture
+def answered_dir(tmp_path: Path) -> Path:
+    """Past answered tickets as ``hotline kb build --answered-tickets`` indexes them."""
+    return save_index(build_index(answered_entries(ANSWERED), source="answered_ticket"), tmp_path / "answered")
+
+
+def test_past_answered_tickets_are_suggested_beside_the_knowledge_base(
+    bundle_dir: Path, kb_index_dir: Path, answered_dir: Path, demo: DemoKb
+) -> None:
+    settings = _settings(bundle_dir, kb_index_dir, answered_index=answered_dir)
+    with TestClient(create_app(settings)) as client:
+        water = client.post("/v1/suggest", json=WATER).json()
+        assert [(s["id"], s["source"]) for s in water["suggestions"]][:1] == [("t1", "answered_ticket")]
+        assert "13912345678" not in water["suggestions"][0]["question"]  # shown to operators: masked
+        assert water["index"]["source"] == "kb" and water["answered_index"]["source"] == "answered_ticket"
+        licence = client.post("/v1/suggest", json=LICENCE).json()
+        assert (licence["suggestions"][0]["id"], licence["suggestions"][0]["source"]) == (
+            _entry(demo, "license_lost"),
+            "kb",
+        )
+        ready = client.get("/readyz").json()
+        assert ready["answered_version"] == water["answered_index"]["version"] != ready["kb_version"]
+        predicted = client.post("/v1/predict?suggest=true", json={"text": "请问" + WATER["text"]}).json()
+        assert predicted["consultation"]["value"] == 1
+        assert "t1" in [s["id"] for s in predicted["suggestions"]]
+        reloaded = client.post("/v1/admin/reload", headers=ADMIN).json()
+        assert reloaded["answered_version"] == reloaded["answered_previous"] == ready["answered_version"]
+        metrics = client.get("/metrics").text
+        assert (
+            f'hotline_kb_index_info{{kb_version="{ready["answered_version"]}",source="answered_ticket"}} 1.0' in metrics
+        )
+
+
+def test_without_answered_tickets_the_answer_has_no_such_index(client: TestClient) -> None:
+    answer = client.post("/v1/suggest", json=WATER).json()
+    assert answer["answered_index"] is None and all(s["source"] == "kb" for s in answer["suggestions"])
+    assert "answered_version" not in client.get("/readyz").json()
+    assert "answered_version" not in client.post("/v1/admin/reload", headers=ADMIN).json()
+
+
+def test_an_index_of_the_wrong_source_is_refused_and_the_knowledge_base_answers_alone(
+    bundle_dir: Path, kb_index_dir: Path, answered_dir: Path
+) -> None:
+    # Swapped by mistake: the knowledge base configured as the answered tickets' index.
+    with TestClient(create_app(_settings(bundle_dir, kb_index_dir, answered_index=kb_index_dir))) as client:
+        assert client.get("/readyz").json()["answered_version"] is None
+        answer = client.post("/v1/suggest", json=LICENCE).json()
+        assert answer["suggestions"] and answer["answered_index"] is None
+        response = client.post("/v1/admin/reload", headers=ADMIN)
+        assert response.status_code == 409 and response.json()["error"]["details"] == [{"answered_serving": None}]
+        message = response.json()["error"]["message"]
+        assert "expected an index of source 'answered_ticket'" in message and "--answered-tickets" in message
+    with TestClient(create_app(_settings(bundle_dir, answered_dir))) as client:  # and the other way round
+        response = client.post("/v1/suggest", json=WATER)
+        assert response.status_code == 503 and "expected an index of source 'kb'" in response.json()["error"]["message"]
