@@ -3,7 +3,8 @@
 1. Near-duplicates (the same complaint filed again) share a fingerprint: the cleaned text
    without digits, masks and punctuation, first 60 characters. One representative per group
    is clustered; the group's size counts.
-2. Jieba TF-IDF (title weighted twice) -> truncated SVD -> unit vectors.
+2. Jieba TF-IDF (title weighted twice) -> truncated SVD (fitted on a sample of 50,000
+   distinct tickets in a larger week) -> unit vectors.
 3. MiniBatchKMeans over-segments the week (a vector quantiser, k about n/15); average-linkage
    agglomeration of its centroids with a cosine-distance threshold then decides how many
    topics there are: no fixed number of topics. Groups smaller than ``min_size`` tickets are
