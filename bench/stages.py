@@ -32,10 +32,11 @@ from bench.throughput import demo_model, teddy_tickets
 from demo.corpus import generate
 from nlp.batching import READ_BATCH
 from nlp.bundle import Bundle, load_bundle
-from nlp.fastpath import FastFeatures, fast_features, fast_head
+from nlp.fastpath import FastFeatures, fast_features
 from nlp.features import clean_tickets
 from nlp.ngrams import CharNgramTfidf, WordNgramTfidf
 from nlp.places import PlaceFeatures
+from nlp.scoring import _head_proba
 from nlp.stream import TableWriter
 from nlp.tables import write_table
 from nlp.tickets import ColumnMap
@@ -76,8 +77,9 @@ def _stages(bundle: Bundle, model: Path, source: Path, work: Path) -> tuple[dict
                 block = "places" if isinstance(getattr(vectorizer, "places", None), PlaceFeatures) else block
                 _timed(t, block, partial(vectorizer.transform, cleaned[column]))
             matrix = _timed(t, "features", lambda: features.transform_lists(titles, texts))  # noqa: B023
+            memo: dict[tuple[int, int], Any] = {}  # as scoring does: the router reuses the platform head's answer
             for pipeline in bundle.pipelines.values():
-                _timed(t, "heads", partial(fast_head(pipeline.steps[-1][1]).predict_proba, matrix))
+                _timed(t, "heads", partial(_head_proba, pipeline.steps[-1][1], matrix, memo))
             out = _timed(t, "score", lambda: _score(bundle, rows, explain=False, jsonl=False, id_name="id"))
             _timed(t, "write", lambda: writer.write(out))  # noqa: B023
     steps = {
