@@ -35,8 +35,16 @@ def add_kb(sub: Subcommands) -> None:
     p.add_argument(
         "--answered-tickets",
         action="store_true",
-        help="the entries are past answered tickets (message and reply), suggested as similar answered tickets",
+        help="--entries is a ticket export with each message and its reply (personal data masked on the way in), "
+        "suggested as similar answered tickets",
     )
+    for flag, default, what in (
+        ("--id-col", "id", "ticket id"),
+        ("--title-col", "title", "ticket title (used if present)"),
+        ("--text-col", "text", "ticket message"),
+        ("--reply-col", "reply", "the reply the ticket got (tickets without one are left out)"),
+    ):
+        p.add_argument(flag, default=default, help=f"with --answered-tickets: {what} column (default: {default})")
     p.set_defaults(func=run_build)
     p = kb.add_parser("suggest", help="suggest entries for each ticket of a file (an empty list when not confident)")
     p.add_argument("--index", required=True, action="append", help="index directory (repeat for several sources)")
@@ -59,6 +67,12 @@ def run_build(args: argparse.Namespace) -> int:
         queries=args.queries,
         source="answered_ticket" if args.answered_tickets else "kb",
         abstain_target=args.abstain_target,
+        ticket_columns={
+            "id_col": args.id_col,
+            "title_col": args.title_col,
+            "text_col": args.text_col,
+            "reply_col": args.reply_col,
+        },
     )
     print(f"built index of {len(index.entries)} entries in {args.out}; abstention threshold {index.threshold:.4f}")
     if changes is not None:

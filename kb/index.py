@@ -40,6 +40,7 @@ from sklearn.utils.sparsefuncs_fast import inplace_csr_row_normalize_l2
 
 from kb.entries import EntryChanges, entry_hashes, read_entries, validity_windows
 from kb.expand import Expander, load_expansions
+from kb.tickets import read_answered
 from nlp.bundle import checked_sidecar, library_versions, verified_payload, write_payload, write_signed_sidecar
 from nlp.errors import BundleError, InputError
 from nlp.ngrams import CharNgramTfidf
@@ -749,13 +750,19 @@ def build_file(
     queries: str | os.PathLike[str] | None = None,
     source: str = "kb",
     abstain_target: float = ABSTAIN_TARGET,
+    ticket_columns: dict[str, str] | None = None,
 ) -> tuple[KbIndex, EntryChanges | None]:
     """``hotline kb build``: read and check the entries, build, save to ``out``; the changes by id.
 
-    When ``out`` already holds an index, the new entries are compared with it by id and
-    content hash (added, changed, removed); the new index replaces it atomically.
+    With ``source="answered_ticket"``, ``entries`` is a ticket export with the message and its
+    reply (:func:`kb.tickets.read_answered`, its column names in ``ticket_columns``: ``id_col``,
+    ``title_col``, ``text_col``, ``reply_col``); otherwise a knowledge-base entry file
+    (:func:`kb.entries.read_entries`). When ``out`` already holds an index, the new entries are
+    compared with it by id and content hash (added, changed, removed); the new index replaces
+    it atomically.
     """
-    frame = read_entries(entries)
+    answered = source == "answered_ticket"
+    frame = read_answered(entries, **(ticket_columns or {})) if answered else read_entries(entries)
     calibration = read_table(queries) if queries is not None else None
     previous: dict[str, str] | None = None
     if (Path(out) / SIDECAR).is_file():

@@ -6,6 +6,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from kb.index import load_index
 from tests.helpers import run_cli
 
 
@@ -60,3 +61,28 @@ def test_missing_index_is_one_line_error(tmp_path: Path, capsys) -> None:
         str(tmp_path / "o.csv"),
     )
     assert code == 2 and err.startswith("hotline: error:") and len(err.strip().splitlines()) == 1
+
+
+def test_answered_tickets_are_built_from_a_ticket_export(tmp_path: Path, capsys) -> None:
+    export = pd.DataFrame(
+        {
+            "编号": ["t1", "t2", "t3"],
+            "主题": ["小区停水", "路灯不亮", "没有答复"],
+            "详情": ["我家小区停水三天了，电话13912345678，什么时候来水？", "门口路灯坏了一个月", "还没有人回复"],
+            "答复意见": ["经核实，管网维修，已于当天恢复供水。", "已通知路灯管理处维修。", ""],
+        }
+    )
+    export.to_csv(tmp_path / "answered.csv", index=False)
+    build = ["kb", "build", "--answered-tickets", "--entries", str(tmp_path / "answered.csv")]
+    build += ["--out", str(tmp_path / "index"), "--id-col", "编号", "--title-col", "主题", "--text-col", "详情"]
+    code, _, err = run_cli(capsys, *build)  # the reply column is not named: one line saying which flag
+    assert code == 2 and "column 'reply' not found" in err and "--reply-col" in err and len(err.splitlines()) == 1
+    code, out, err = run_cli(capsys, *build, "--reply-col", "答复意见")
+    assert code == 0 and "built index of 2 entries" in out, err  # a ticket without a reply is no answer
+    (tmp_path / "ask.csv").write_text("id,text\nq1,我们小区又停水了，什么时候恢复供水\n", encoding="utf-8")
+    suggest = ["kb", "suggest", "--index", str(tmp_path / "index"), "--input", str(tmp_path / "ask.csv")]
+    assert run_cli(capsys, *suggest, "--output", str(tmp_path / "s.csv"))[0] == 0
+    cell = pd.read_csv(tmp_path / "s.csv", dtype=str)["suggestions"][0]
+    assert [entry for entry, _ in json.loads(cell)][:1] == ["t1"]
+    questions = " ".join(load_index(tmp_path / "index").entries["question"])
+    assert "停水" in questions and "13912345678" not in questions  # shown to operators: masked on the way in
