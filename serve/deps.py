@@ -86,15 +86,20 @@ DigestsDep = Annotated[DigestCache | None, Depends(_app_state("digests"))]
 _Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
 
-async def _current(holder: SidecarHolder[T], code: str) -> T:
-    """What ``holder`` serves, after following a changed sidecar (see :mod:`serve.holder`); 503 ``code`` if nothing.
+async def _followed(holder: SidecarHolder[T]) -> T | None:
+    """What ``holder`` serves (None: nothing loaded), after following a changed sidecar (see :mod:`serve.holder`).
 
     Async, so that the usual case (one ``stat``, nothing changed) costs no threadpool hop;
     a reload runs in the threadpool and this request waits for it.
     """
     if holder.stale():
         await run_in_threadpool(holder.follow)
-    current = holder.current
+    return holder.current
+
+
+async def _current(holder: SidecarHolder[T], code: str) -> T:
+    """What ``holder`` serves (:func:`_followed`); 503 ``code`` if nothing."""
+    current = await _followed(holder)
     if current is None:
         raise ApiError(503, code, f"no {holder.what} loaded: {holder.last_error or 'loading'}")
     return current
@@ -127,9 +132,8 @@ async def current_indexes(index: KbIndexDep, answered: AnsweredHolderDep) -> tup
     shows ``answered_version`` null)."""
     if answered is None:
         return (index,)
-    if answered.stale():
-        await run_in_threadpool(answered.follow)
-    return (index,) if answered.current is None else (index, answered.current)
+    tickets = await _followed(answered)
+    return (index,) if tickets is None else (index, tickets)
 
 
 KbIndexesDep = Annotated[tuple[KbIndex, ...], Depends(current_indexes)]

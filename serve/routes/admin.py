@@ -34,9 +34,10 @@ def reload(holder: HolderDep, kb: KbHolderDep, answered: AnsweredHolderDep) -> R
     """Every other worker of the server follows before its next answer (the sidecars changed),
     or is already serving these. The model and each index are swapped in when they pass their
     checks; one refused (409) leaves its predecessor serving, and the message says which and why."""
-    previous = {name: h.current_version for name, h in (("kb", kb), ("answered", answered)) if h is not None}
+    previous = holder.current_version
+    kb_previous = kb.current_version if kb else None
+    answered_previous = answered.current_version if answered else None
     refusals: list[tuple[str, dict[str, Any]]] = []
-    model_previous = holder.current_version
     _reloaded(holder, "serving", refusals)
     if kb is not None:
         _reloaded(kb, "kb_serving", refusals)
@@ -44,9 +45,9 @@ def reload(holder: HolderDep, kb: KbHolderDep, answered: AnsweredHolderDep) -> R
         _reloaded(answered, "answered_serving", refusals)
     if refusals:
         raise ApiError(409, "reload_refused", " | ".join(m for m, _ in refusals), [d for _, d in refusals])
-    answer = ReloadOut(model_version=holder.current_version or "", previous=model_previous)
+    answer = ReloadOut(model_version=holder.current_version or "", previous=previous)
     if kb is not None:
-        answer.kb_version, answer.kb_previous = kb.current_version, previous["kb"]
+        answer.kb_version, answer.kb_previous = kb.current_version, kb_previous
     if answered is not None:
-        answer.answered_version, answer.answered_previous = answered.current_version, previous["answered"]
+        answer.answered_version, answer.answered_previous = answered.current_version, answered_previous
     return answer
