@@ -24,58 +24,41 @@ rounds for each figure and version, and after / before.
 from __future__ import annotations
 
 import argparse
-import os
 import subprocess
 import tempfile
 import time
 from collections import defaultdict
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from pathlib import Path
 
 import httpx
 import numpy as np
 import pandas as pd
 
+from bench.common import served
 from bench.service import tickets as service_tickets
 from bench.throughput import teddy_tickets
 from demo.corpus import generate
-from tests.helpers import free_port, wait_ready
 
 VERSIONS = ("before", "after")
 
 
-def _hotline(root: Path) -> str:
+def _hotline(root: Path) -> Path:
     path = root / ".venv" / "bin" / "hotline"
     if not path.exists():
         raise SystemExit(
             f"expected a virtual environment with hotline at {path}; run 'make .venv/.installed' in {root}"
         )
-    return str(path)
+    return path
 
 
 def _predict_seconds(root: Path, model: Path, source: Path, output: Path, workers: int) -> float:
-    args = [_hotline(root), "predict", "--model", str(model), "--input", str(source), "--output", str(output)]
+    args = [str(_hotline(root)), "predict", "--model", str(model), "--input", str(source), "--output", str(output)]
     started = time.perf_counter()
     done = subprocess.run([*args, "--workers", str(workers), "--quiet"], capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise SystemExit(f"hotline predict in {root} failed:\n{done.stderr}")
     return time.perf_counter() - started
-
-
-@contextmanager
-def _served(root: Path, model: Path, work: Path) -> Iterator[str]:
-    port = free_port()
-    args = [_hotline(root), "serve", "--model", str(model), "--port", str(port), "--workers", "1"]
-    args += ["--prediction-log", str(work / f"{port}.sqlite3")]
-    env = {**os.environ, "HOTLINE_LOG_LEVEL": "warning"}
-    server = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        wait_ready(f"http://127.0.0.1:{port}", 120)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
 def _service_round(client: httpx.Client, sample: list[dict[str, str]]) -> dict[str, float]:
@@ -141,7 +124,8 @@ def main() -> None:
         with ExitStack() as stack:
             clients = {}
             for v in VERSIONS:
-                base = stack.enter_context(_served(roots[v], models[v], work))
+                (work / v).mkdir()
+                base = stack.enter_context(served(models[v], workers=1, log_dir=work / v, hotline=_hotline(roots[v])))
                 clients[v] = stack.enter_context(httpx.Client(base_url=base, timeout=60))
                 _service_round(clients[v], sample)  # warm-up
             for _ in range(args.rounds):

@@ -66,13 +66,16 @@ def start_serve(
     env: dict[str, str] | None = None,
     output: Path | None = None,
     seconds: float = 120,
+    hotline: Path | None = None,
 ) -> tuple[subprocess.Popen[bytes], str]:
     """Start ``hotline serve`` on a free loopback port in its own process group; return it and its base URL once ready.
 
-    ``env`` is added to this process's environment; ``output`` takes the server's stdout and stderr.
+    ``env`` is added to this process's environment; ``output`` takes the server's stdout and stderr;
+    ``hotline`` is the console script to run (default: this environment's, another checkout's for
+    ``bench.ab``).
     """
     port = free_port()
-    hotline = Path(sys.executable).parent / "hotline"
+    hotline = hotline or Path(sys.executable).parent / "hotline"
     args = [str(hotline), "serve", "--model", str(model), "--port", str(port), "--workers", str(workers)]
     args += ["--prediction-log", str(prediction_log)]
     sink = open(output, "ab") if output is not None else subprocess.DEVNULL  # noqa: SIM115 (the child holds it)
@@ -89,16 +92,24 @@ def start_serve(
 
 @contextmanager
 def served(
-    model: Path, *, workers: int, log_dir: Path, admin_token: str = "bench", kb_index: Path | None = None
+    model: Path,
+    *,
+    workers: int,
+    log_dir: Path,
+    admin_token: str = "bench",
+    kb_index: Path | None = None,
+    hotline: Path | None = None,
 ) -> Iterator[str]:
     """Run ``hotline serve`` on a free loopback port; yield its base URL; stop it afterwards.
 
-    With ``kb_index`` (a ``hotline kb build`` folder) the service also answers ``/v1/suggest``.
+    With ``kb_index`` (a ``hotline kb build`` folder) the service also answers ``/v1/suggest``;
+    ``hotline`` as for :func:`start_serve`.
     """
     env = {"HOTLINE_ADMIN_TOKEN": admin_token, "HOTLINE_LOG_LEVEL": "warning"}
     if kb_index is not None:
         env["HOTLINE_KB_INDEX"] = str(kb_index.resolve())
-    server, base = start_serve(model, workers=workers, prediction_log=log_dir / "predictions.sqlite3", env=env)
+    log = log_dir / "predictions.sqlite3"
+    server, base = start_serve(model, workers=workers, prediction_log=log, env=env, hotline=hotline)
     try:
         yield base
     finally:
