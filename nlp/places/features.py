@@ -109,20 +109,32 @@ class PlaceFeatures(TransformerMixin, BaseEstimator):
         return self
 
     def _matrix(self, places: list[TicketPlaces]) -> sp.csr_matrix:
-        rows: list[int] = []
-        cols: list[int] = []
-        vals: list[float] = []
         vocab = self.vocabulary_
-        for row, place in enumerate(places):
-            districts = place.districts
-            names = [f"district={d}" for d in districts] if districts else [NO_PLACE]
-            weights = [1.0 / len(names)] * len(names)
-            below = [n for n in self._below(place) if n in vocab]
-            for name, weight in zip(names + below, weights + [1.0] * len(below), strict=True):
-                rows.append(row)
-                cols.append(vocab[name])
-                vals.append(weight)
-        return sp.csr_matrix((vals, (rows, cols)), shape=(len(places), len(vocab)), dtype=np.float64)
+        # Tickets of a batch share few distinct places: each one's columns are worked out once.
+        entries: dict[tuple[Any, ...], tuple[list[int], list[float]]] = {}
+        indptr, cols, vals = [0], [], []
+        for place in places:
+            key = (place.districts, place.street, place.community, place.landmark)
+            if key not in entries:
+                districts = place.districts
+                names = [f"district={d}" for d in districts] if districts else [NO_PLACE]
+                below = [n for n in self._below(place) if n in vocab]
+                pairs = sorted(  # canonical CSR: columns in order within a row
+                    zip(
+                        [vocab[name] for name in names + below],
+                        [1.0 / len(names)] * len(names) + [1.0] * len(below),
+                        strict=True,
+                    )
+                )
+                entries[key] = ([c for c, _ in pairs], [w for _, w in pairs])
+            columns, weights = entries[key]
+            cols += columns
+            vals += weights
+            indptr.append(len(cols))
+        return sp.csr_matrix(
+            (np.array(vals, dtype=np.float64), np.array(cols, dtype=np.int32), np.array(indptr, dtype=np.int32)),
+            shape=(len(places), len(vocab)),
+        )
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
         """The column names, in column order."""

@@ -209,9 +209,10 @@ class PlaceResolver:
         grouped: dict[str, list[Form]] = {}
         for form in all_forms(custom):
             grouped.setdefault(form.text, []).append(form)
-        # Per string: its strength, its places, and whether the boundary rules apply to it.
-        self._readings: list[tuple[str, tuple[Place, ...], bool]] = []
-        for forms in grouped.values():
+        # Per string: its strength, its places, whether the boundary rules apply to it, and
+        # the attributes a match of it derives from its places (the same for every match).
+        self._readings: list[tuple[str, tuple[Place, ...], bool, dict[str, Any]]] = []
+        for text, forms in grouped.items():
             # Of a string's readings keep the strongest, then the coarsest level (a division
             # before a landmark): 横塘 is the street 横塘街道 (bare) before the communities
             # 横塘社区 and 横塘村 (weak); 甪直 is the town 甪直镇 before the landmark 甪直古镇.
@@ -221,7 +222,7 @@ class PlaceResolver:
             places = tuple(dict.fromkeys(f.place for f in forms if _LEVEL_RANK[f.place.level] == rank))
             strength = forms[0].strength
             bounded = strength != "full" or len(forms[0].text) <= 2 or forms[0].text in GLUED_ALIASES
-            self._readings.append((strength, places, bounded))
+            self._readings.append((strength, places, bounded, _derived(text, places)))
         self._automaton: Any = ahocorasick_rs.AhoCorasick(list(grouped), matchkind=ahocorasick_rs.MatchKind.Standard)
 
     def find(self, text: str, *, field: str = "text") -> list[PlaceMatch]:
@@ -241,31 +242,84 @@ class PlaceResolver:
         if not found:
             return []
         readings = self._readings
-        hits = [(start, end, *readings[i]) for i, start, end in found]
-        if any(h[4] for h in hits):  # most full names need no look at their neighbours
-            sure_ends = {h[1] for h in hits if h[2] != "weak"}
-            hits = [h for h in hits if not h[4] or _bounded(text, h[0], h[1], h[2], sure_ends)]
-        hits.sort(key=_longest_first)
-        taken = bytearray(len(text))
+        hits = found  # (string, start, end): read where needed, not copied per hit
+        if any(readings[i][2] for i, _, _ in found):  # most full names need no look at their neighbours
+            sure_ends = {end for i, _, end in found if readings[i][0] != "weak"}
+            hits = [
+                (i, start, end)
+                for i, start, end in found
+                if not readings[i][2] or _bounded(text, start, end, readings[i][0], sure_ends)
+            ]
+        if len(hits) > 1:
+            hits.sort(key=_longest_first)
+        spans: list[tuple[int, int]] = []  # a ticket keeps a few places: a list beats a bitmap of the text
         chosen = []
-        for start, end, strength, places, _ in hits:
-            if any(taken[start:end]):
+        shift = title_end + 1 if title_end >= 0 else 0
+        for i, start, end in hits:
+            if any(start < taken_end and taken_start < end for taken_start, taken_end in spans):
                 continue
-            taken[start:end] = b"\x01" * (end - start)
-            residence = _is_residence(text, start)
-            if start < title_end:
-                chosen.append(PlaceMatch(text[start:end], start, end, places, "title", strength, residence))
-            else:
-                shift = title_end + 1 if title_end >= 0 else 0
-                chosen.append(
-                    PlaceMatch(text[start:end], start - shift, end - shift, places, field, strength, residence)
+            spans.append((start, end))
+            strength, places, _, derived = readings[i]
+            in_title = start < title_end
+            chosen.append(
+                _match(
+                    text[start:end],
+                    start if in_title else start - shift,
+                    end if in_title else end - shift,
+                    places,
+                    "title" if in_title else field,
+                    strength,
+                    _is_residence(text, start),
+                    derived,
                 )
-        chosen.sort(key=lambda m: m.start)
+            )
+        if len(chosen) > 1:
+            chosen.sort(key=lambda m: m.start)
         return chosen
 
 
-def _longest_first(hit: tuple[int, int, str, tuple[Place, ...], bool]) -> tuple[int, int]:
-    return hit[0] - hit[1], hit[0]  # longest first, then leftmost
+_DERIVED = ("districts", "district", "name", "level", "street", "source")
+
+
+def _derived(text: str, places: tuple[Place, ...]) -> dict[str, Any]:
+    """The attributes :class:`PlaceMatch` derives from its candidates, for a match of ``text``."""
+    probe = PlaceMatch(text, 0, len(text), places)
+    return {name: getattr(probe, name) for name in _DERIVED}
+
+
+def _match(
+    text: str,
+    start: int,
+    end: int,
+    places: tuple[Place, ...],
+    field: str,
+    strength: str,
+    residence: bool,
+    derived: dict[str, Any],
+) -> PlaceMatch:
+    """``PlaceMatch(text, start, end, places, field, strength, residence)`` with its derived
+    attributes given (:func:`_derived` of the same text and places).
+
+    A ticket's matches are made for every ticket of a batch: the frozen dataclass's
+    ``__init__`` and ``__post_init__`` set each attribute through ``object.__setattr__`` and
+    cost about as much as the rest of the scan. The instance is the same (tested).
+    """
+    match = object.__new__(PlaceMatch)
+    vars(match).update(
+        derived,
+        text=text,
+        start=start,
+        end=end,
+        candidates=places,
+        field=field,
+        strength=strength,
+        residence=residence,
+    )
+    return match
+
+
+def _longest_first(hit: tuple[int, int, int]) -> tuple[int, int]:
+    return hit[1] - hit[2], hit[1]  # longest first, then leftmost
 
 
 def _bounded(text: str, start: int, end: int, strength: str, sure_ends: set[int]) -> bool:
@@ -288,7 +342,13 @@ def _bounded(text: str, start: int, end: int, strength: str, sure_ends: set[int]
 
 def _is_residence(text: str, start: int) -> bool:
     """A residence cue in the clause before ``start`` (within a short reach: cues stand close)."""
-    return _RESIDENCE.search(text, max(0, start - _RESIDENCE_REACH), start) is not None
+    reach = max(0, start - _RESIDENCE_REACH)
+    before = text[reach:start]
+    # Every cue holds 住, 户 or 家: most places have none of them before them, and these
+    # three lookups cost less than the search.
+    if "住" not in before and "家" not in before and "户" not in before:
+        return False
+    return _RESIDENCE.search(text, reach, start) is not None
 
 
 def _backed_by_cue(match: PlaceMatch, text: str) -> bool:

@@ -10,6 +10,7 @@ from nlp.errors import InputError
 from nlp.places import (
     PLATFORMS,
     PlaceFeatures,
+    PlaceMatch,
     PlaceResolver,
     builtin_places,
     find_places,
@@ -153,6 +154,19 @@ def test_matches_give_level_street_span_and_source() -> None:
     assert (street.level, street.street, text[street.start : street.end]) == ("street", "元和街道", "元和街道")
     (landmark,) = find_places("观前街人太多")
     assert (landmark.source, landmark.start, landmark.end) == ("landmark", 0, 3)
+
+
+@pytest.mark.parametrize(
+    "text", ["相城区元和街道某小区停水", "我住在独墅湖附近，香山那边施工", "高新区横塘街道学府社区路灯坏了"]
+)
+def test_a_scanned_match_is_the_match_its_constructor_makes(text: str) -> None:
+    # The scan builds matches without __init__ (speed): every attribute, derived ones included,
+    # must be what the dataclass itself computes.
+    derived = ("districts", "district", "name", "level", "street", "source", "ambiguous")
+    for m in find_places(text):
+        made = PlaceMatch(m.text, m.start, m.end, m.candidates, m.field, m.strength, m.residence)
+        assert m == made
+        assert [getattr(m, a) for a in derived] == [getattr(made, a) for a in derived]
 
 
 CUSTOM = "name,kind,district,street,aliases\n香樟湾花园,estate,吴中区,郭巷街道,香樟湾\n拙政园,scenic,吴江区,,\n"
