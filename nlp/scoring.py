@@ -62,8 +62,27 @@ class TaskScores:
         """The columns of the ``k`` most probable classes per ticket and their probabilities, most probable first."""
         if k < 1:
             raise ValueError(f"expected k >= 1, got {k}")
-        order = np.argsort(-self.proba, axis=1, kind="stable")[:, :k]
-        return order, np.take_along_axis(self.proba, order, axis=1)
+        if k * 8 >= self.proba.shape[1]:
+            order = np.argsort(-self.proba, axis=1, kind="stable")[:, :k]
+            return order, np.take_along_axis(self.proba, order, axis=1)
+        # Hundreds of units: k passes of argmax, each taking the row's largest value left (the
+        # first of equal ones, as a stable sort of the whole row would). The taken values are
+        # set aside in place and put back: a copy of the matrix costs more than the passes.
+        proba, rows = self.proba, np.arange(len(self.proba))
+        order = np.empty((len(proba), k), dtype=np.intp)
+        taken = np.empty((len(proba), k))
+        done = 0
+        try:
+            for j in range(k):
+                column = proba.argmax(axis=1)
+                taken[:, j] = proba[rows, column]
+                order[:, j] = column
+                proba[rows, column] = -np.inf
+                done = j + 1
+        finally:
+            for j in range(done):
+                proba[rows, order[:, j]] = taken[:, j]
+        return order, taken
 
     def top(self, k: int) -> tuple[np.ndarray, np.ndarray]:
         """The ``k`` most probable labels per ticket and their probabilities, most probable first."""

@@ -74,6 +74,23 @@ def test_task_scores_rank_and_decide() -> None:
         scored.top(0)
 
 
+@pytest.mark.parametrize("n_classes", [3, 40, 900])
+def test_top_classes_are_a_stable_sorts_first_k_and_leave_the_scores_alone(n_classes: int) -> None:
+    # Most units of a ticket are 0 (platforms not evaluated) and rounded values tie: the first
+    # of equal values comes first, as a stable sort of the whole row puts it.
+    rng = np.random.default_rng(n_classes)
+    proba = np.round(rng.random((300, n_classes)) ** 6, 2)
+    proba[rng.random(proba.shape) < 0.7] = 0.0
+    proba[:5] = 0.0  # nothing plausible at all
+    before = proba.copy()
+    k = min(5, n_classes)
+    order, probs = TaskScores("unit", np.arange(n_classes).astype(object), proba).top_indices(k)
+    expected = np.argsort(-before, axis=1, kind="stable")[:, :k]
+    np.testing.assert_array_equal(order, expected)
+    np.testing.assert_array_equal(probs, np.take_along_axis(before, expected, axis=1))
+    np.testing.assert_array_equal(proba, before)
+
+
 def test_titles_and_texts_must_pair(bundle: Bundle) -> None:
     with pytest.raises(ValueError, match="expected as many titles as texts, got 1 and 2"):
         score(bundle, ["a"], ["b", "c"])
