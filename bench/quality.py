@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import time
+from dataclasses import replace
 
 import pandas as pd
 from sklearn.metrics import f1_score
@@ -39,12 +40,20 @@ def main() -> None:
     parser.add_argument(
         "--tasks", nargs="+", choices=TASKS, default=list(TASKS), help="the recipe's tasks to measure (default: all)"
     )
+    parser.add_argument(
+        "--feature-steps",
+        choices=("recipe", "shared", "per-task"),
+        default="recipe",
+        help="one feature step fitted on every task's texts, or one per task (default: as the recipe trains)",
+    )
     args = parser.parse_args()
     recipe = public(args.data_root)
     config = TrainConfig(folds=args.folds, **recipe.config)
+    if args.feature_steps != "recipe":
+        config = replace(config, shared_features=args.feature_steps == "shared")
     started = time.perf_counter()
     tasks = [task for task in recipe.tasks if task in args.tasks]
-    # Only the chosen tasks' rows: the whole recipe would count as one large export (fitted once, not cross-validated).
+    # Only the chosen tasks' rows: the others would widen a shared feature step's vocabulary.
     frame = recipe.frame[recipe.frame[tasks].notna().any(axis=1).to_numpy()].reset_index(drop=True)
     result = fit_tasks(frame, tasks, default_tokenizer(), config, progress=False)
     elapsed = time.perf_counter() - started
@@ -56,6 +65,8 @@ def main() -> None:
     _covid(result, recipe.rules)
     print(
         f"reproduce: .venv/bin/python -m bench.quality --data-root {args.data_root} --folds {args.folds} --tasks {' '.join(tasks)}"
+        + (" --no-learning-curve" if args.no_learning_curve else "")
+        + f" --feature-steps {args.feature_steps}"
     )
 
 

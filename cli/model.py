@@ -65,7 +65,7 @@ def run_train(args: argparse.Namespace) -> int:
         recipe = RECIPES[args.recipe](args.data_root)
         options["config"] = config = replace(config, **recipe.config)  # what this data is trained with
         print(f"recipe {args.recipe}: {len(recipe.frame)} labelled rows for {', '.join(recipe.tasks)}", file=sys.stderr)
-        print(f"training on {len(recipe.frame)} rows ({_plan(config, len(recipe.frame))})", file=sys.stderr)
+        print(f"training on {len(recipe.frame)} rows ({_plan(config, recipe.frame, recipe.tasks)})", file=sys.stderr)
         bundle, result, notes = train_frame(
             recipe.frame, recipe.tasks, args.out, data=recipe.data, recipe=args.recipe, rules=recipe.rules, **options
         )
@@ -77,7 +77,7 @@ def run_train(args: argparse.Namespace) -> int:
                 f"{args.tickets}: no label column found (looked for {', '.join(TASKS)}); name them with --consultation-col, --covid-col or --department-col"
             )
         print(
-            f"training {', '.join(tickets.label_tasks)} on {len(tickets.frame)} tickets ({_plan(config, len(tickets.frame))})",
+            f"training {', '.join(tickets.label_tasks)} on {len(tickets.frame)} tickets ({_plan(config, tickets.frame, tickets.label_tasks)})",
             file=sys.stderr,
         )
         bundle, result, notes = train_bundle(tickets, args.out, **options)
@@ -90,8 +90,9 @@ def run_train(args: argparse.Namespace) -> int:
     return 0
 
 
-def _plan(config: Any, rows: int) -> str:
-    if rows > config.holdout_above:
+def _plan(config: Any, frame: Any, tasks: Any) -> str:
+    """How training will go: as :func:`training.fit.fit_tasks` decides, by the largest task's labelled rows."""
+    if max(int(frame[task].notna().sum()) for task in tasks) > config.holdout_above:
         share = f"{config.holdout_fraction:.0%}"
         return f"one fit, with {share} held out for calibration and {share} for evaluation"
     return f"{config.folds}-fold cross-validation, then the final fit"

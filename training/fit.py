@@ -6,8 +6,8 @@ out-of-fold predictions give the evaluation and the auto-routing threshold (so t
 threshold is chosen on tickets the model did not see). The final pipelines are then fitted
 on all rows and share one fitted feature step.
 
-Large exports (more than ``holdout_above`` rows) are fitted once instead of ``folds + 1``
-times: one stratified split gives a fitting part, a calibration part and an evaluation part
+Large exports (a task with more than ``holdout_above`` labelled rows) are fitted once instead
+of ``folds + 1`` times: one stratified split gives a fitting part, a calibration part and an evaluation part
 (``holdout_fraction`` each); each head's linear SVM is fitted on the first, its sigmoid
 calibrated on the second, and the evaluation and threshold come from the third. A few
 percent of a large export is plenty for both, and the shipped heads are the ones evaluated.
@@ -69,13 +69,17 @@ class TrainConfig:
     char_ngrams : (int, int) or None
         Character n-gram range of the shared features; None for words only.
     holdout_above : int
-        More rows than this are trained once, with a held-out split (see the module docstring).
+        A task with more labelled rows than this is trained once, with a held-out split (see
+        the module docstring).
     holdout_fraction : float
         Share of the rows in each of the calibration and evaluation parts of that split.
     sgd_epochs : int
         Passes over the data of the SVMs fitted by gradient descent (large exports).
     seed : int
         Seed of the fold split.
+    shared_features : bool
+        Tasks labelled on disjoint rows share one feature step, fitted on all their texts,
+        instead of a feature step each (see :func:`fit_tasks`).
     """
 
     folds: int = 5
@@ -88,6 +92,7 @@ class TrainConfig:
     holdout_fraction: float = 0.05
     sgd_epochs: int = 15
     seed: int = 0
+    shared_features: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -227,15 +232,19 @@ def fit_tasks(
     Notes
     -----
     Tasks labelled on disjoint rows (a recipe that takes each task from another data set) are
-    fitted apart, each on its own rows with its own feature step: a vocabulary fitted on the
-    other task's texts would only add noise. Tasks that share rows share one feature step.
+    fitted apart, each on its own rows with its own feature step, unless
+    ``config.shared_features``: then one feature step is fitted on every row's text and each
+    head on its own rows, so that prediction cleans, segments and looks n-grams up once per
+    ticket instead of once per feature step. Tasks that share rows share one feature step.
+    An export is large (fitted once, with a held-out split) when one of its tasks has more
+    than ``config.holdout_above`` labelled rows.
     """
     if not tasks:
         raise InputError(
             "no label column found; pass at least one of --consultation-col, --covid-col, --department-col naming a column of the file"
         )
     groups = _disjoint_groups(frame, tasks)
-    if len(groups) > 1:
+    if len(groups) > 1 and not config.shared_features:
         return _merge(
             frame,
             [
@@ -244,7 +253,7 @@ def fit_tasks(
             ],
         )
     run = _Run(tokenizer, config, platform_of_units(frame, catalogue) if UNIT in tasks else {}, progress)
-    if len(frame) > config.holdout_above:
+    if max(int(frame[task].notna().sum()) for task in tasks) > config.holdout_above:
         return _fit_holdout(frame, tasks, run)
     with cached_tokens():  # each text is segmented once, not once per fold
         return _fit_tasks(frame, tasks, run)

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from dataclasses import replace
+from typing import Any
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -104,3 +107,32 @@ def test_tasks_on_disjoint_rows_get_their_own_features(frame: pd.DataFrame) -> N
     assert not np.isnan(result.held_out["covid"][len(frame) // 2 + 1 :]).any()
     shared = fit_tasks(frame, ["covid", "department"], default_tokenizer(), FAST, progress=False)
     assert shared.pipelines["covid"].steps[0][1] is shared.pipelines["department"].steps[0][1]
+
+
+def test_shared_features_fit_one_step_on_every_tasks_texts(frame: pd.DataFrame) -> None:
+    """With ``shared_features``, tasks on disjoint rows share one feature step that knows both halves' words."""
+    half = len(frame) // 2
+    split = frame.copy()
+    split.loc[: half - 1, "covid"] = None
+    split.loc[half:, "department"] = None
+    # A word only the covid half uses: a feature step fitted on the department half alone lacks it.
+    split.loc[half:, "text"] = split.loc[half:, "text"] + " 榴莲芒果"
+    config = TrainConfig(folds=3, char_ngrams=None, shared_features=True, holdout_above=half + 10)
+    result = fit_tasks(split, ["covid", "department"], default_tokenizer(), config, progress=False)
+    step = result.pipelines["department"].steps[0][1]
+    assert result.pipelines["covid"].steps[0][1] is step
+    assert _knows(step, "榴莲")
+    apart = fit_tasks(split, ["covid", "department"], default_tokenizer(), replace(config, shared_features=False))
+    assert not _knows(apart.pipelines["department"].steps[0][1], "榴莲")
+    # Cross-validated (each task has fewer labelled rows than holdout_above, the frame more):
+    # every labelled row has an out-of-fold probability, every other row none.
+    assert "evaluation" not in result.task_meta["department"]
+    assert not np.isnan(result.held_out["department"][:half]).any()
+    assert np.isnan(result.held_out["department"][half:]).all()
+    predicted = result.pipelines["department"].predict(split[["title", "text"]].head(half))
+    assert (predicted == split["department"].head(half).astype(str)).mean() > 0.85
+
+
+def _knows(step: Any, word: str) -> bool:
+    """Whether a fitted feature step has a term holding ``word``."""
+    return any(word in str(term) for term in step.steps[1][1].get_feature_names_out())
