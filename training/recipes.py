@@ -322,7 +322,12 @@ def public(data_root: str | Path) -> Recipe:
         "covid: its cross-validated figures compare COVID texts with citizen messages, two genres, and say "
         "little; python -m bench.quality --data-root DIR measures it on hotline-style tickets"
     ]
-    return Recipe(frame=frame, tasks=tasks, data=data, config={"char_ngrams": (1, 3)}, rules=rules, notes=notes)
+    # One feature step fitted on the three data sets' texts: prediction cleans, segments and
+    # looks n-grams up once per ticket, not once per task. Same-seed 5-fold CV against a step per
+    # task (python -m bench.quality --feature-steps shared / per-task): department macro-F1
+    # 0.914 / 0.915, consultation AUC on Fuzhou 0.898 / 0.897, COVID probe F1 0.966 / 0.941.
+    config = {"char_ngrams": (1, 3), "shared_features": True}
+    return Recipe(frame=frame, tasks=tasks, data=data, config=config, rules=rules, notes=notes)
 
 
 def file_sha256_of(files: dict[str, str]) -> str:

@@ -11,6 +11,7 @@ import pytest
 from cli.main import main
 from demo.corpus import generate
 from demo.probes import covid_probe
+from nlp.bundle import load_bundle
 from nlp.errors import InputError
 from nlp.lexicon import load_words
 from training.recipes import consultation_examples, covid_examples, dedupe_by_text, public, teddy_department
@@ -241,6 +242,9 @@ def test_train_with_the_recipe_then_predict_with_explanations(
     meta = json.loads((out / "bundle.json").read_text(encoding="utf-8"))
     assert meta["recipe"] == "public" and list(meta["tasks"]) == ["consultation", "covid", "department"]
     assert meta["tasks"]["covid"]["seeds"] == list(load_words("covid_terms"))
+    # Three data sets, one feature step: a ticket is cleaned, segmented and vectorised once.
+    pipelines = load_bundle(out).pipelines.values()
+    assert len({id(pipeline.steps[0][1]) for pipeline in pipelines}) == 1
     held_out = tmp_path / "held_out.csv"
     pd.read_csv(tmp_path / "teddy2020c" / "labelled_messages_part.csv").head(5).to_csv(held_out, index=False)
     assert (
