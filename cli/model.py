@@ -91,8 +91,10 @@ def run_train(args: argparse.Namespace) -> int:
 
 
 def _plan(config: Any, frame: Any, tasks: Any) -> str:
-    """How training will go: as :func:`training.fit.fit_tasks` decides, by the largest task's labelled rows."""
-    if max(int(frame[task].notna().sum()) for task in tasks) > config.holdout_above:
+    """How training will go, as :func:`training.fit.fit_tasks` decides it."""
+    from training.fit import fitted_once
+
+    if fitted_once(frame, tasks, config):
         share = f"{config.holdout_fraction:.0%}"
         return f"one fit, with {share} held out for calibration and {share} for evaluation"
     return f"{config.folds}-fold cross-validation, then the final fit"

@@ -7,8 +7,8 @@ threshold is chosen on tickets the model did not see). The final pipelines are t
 on all rows and share one fitted feature step.
 
 Large exports (a task with more than ``holdout_above`` labelled rows) are fitted once instead
-of ``folds + 1`` times: one stratified split gives a fitting part, a calibration part and an evaluation part
-(``holdout_fraction`` each); each head's linear SVM is fitted on the first, its sigmoid
+of ``folds + 1`` times: one stratified split gives a fitting part, a calibration part and an
+evaluation part (``holdout_fraction`` each); each head's linear SVM is fitted on the first, its sigmoid
 calibrated on the second, and the evaluation and threshold come from the third. A few
 percent of a large export is plenty for both, and the shipped heads are the ones evaluated.
 The router's heads (the platform's and each platform's units') are each calibrated on a
@@ -47,7 +47,16 @@ from nlp.tokenize import Tokenizer, cached_tokens
 from training.calibrate import choose_route_threshold
 from training.evaluate import binary_report, department_report
 
-__all__ = ["FitResult", "TrainConfig", "check_labels", "fit_tasks", "make_head", "make_router", "platform_of_units"]
+__all__ = [
+    "FitResult",
+    "TrainConfig",
+    "check_labels",
+    "fit_tasks",
+    "fitted_once",
+    "make_head",
+    "make_router",
+    "platform_of_units",
+]
 
 
 @dataclass(frozen=True)
@@ -253,10 +262,16 @@ def fit_tasks(
             ],
         )
     run = _Run(tokenizer, config, platform_of_units(frame, catalogue) if UNIT in tasks else {}, progress)
-    if max(int(frame[task].notna().sum()) for task in tasks) > config.holdout_above:
+    if fitted_once(frame, tasks, config):
         return _fit_holdout(frame, tasks, run)
     with cached_tokens():  # each text is segmented once, not once per fold
         return _fit_tasks(frame, tasks, run)
+
+
+def fitted_once(frame: pd.DataFrame, tasks: Sequence[str], config: TrainConfig) -> bool:
+    """Whether ``tasks`` are a large export, fitted once with a held-out split (see the module
+    docstring): one of them has more than ``config.holdout_above`` labelled rows."""
+    return max(int(frame[task].notna().sum()) for task in tasks) > config.holdout_above
 
 
 @dataclass(frozen=True)

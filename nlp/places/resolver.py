@@ -278,7 +278,8 @@ class PlaceResolver:
         return chosen
 
 
-_DERIVED = ("districts", "district", "name", "level", "street", "source")
+# The attributes PlaceMatch computes from its candidates (its fields not passed to __init__).
+_DERIVED = tuple(f.name for f in dataclasses.fields(PlaceMatch) if not f.init)
 
 
 def _derived(text: str, places: tuple[Place, ...]) -> dict[str, Any]:
