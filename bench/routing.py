@@ -8,6 +8,10 @@ heads, place features), the bundle's size on disk and the number of units; batch
 ``hotline predict`` throughput of that bundle against a bundle trained on the same tickets
 with department groups only (today's bundle), as a ratio (target >= 70 %); and the latency of
 one ticket in-process through :func:`nlp.scoring.score` (p50 / p99; target p99 < 10 ms).
+Before that, the cost of the router's shortcut (units of a platform below
+:data:`nlp.routing.NEGLIGIBLE_PLATFORM` for a ticket are not scored): unit top-1 / top-5 and
+scoring speed on ``--skip-check`` unseen tickets with no platform skipped, with 1e-3, and with the
+current value.
 Targets of the issue: 1 M tickets train in < 30 min with < 12 GiB, bundle < 1 GiB.
 """
 
@@ -18,10 +22,14 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
+
 from bench.common import percentiles, run_hotline
 from demo.corpus import write_corpus
 from demo.units import catalogue
-from nlp.bundle import load_bundle
+from nlp import routing
+from nlp.bundle import Bundle, load_bundle
 from nlp.scoring import score
 from nlp.tables import read_table, write_table
 
@@ -51,12 +59,41 @@ def _train(work: Path, rows: int) -> None:
     run_hotline(["train", "--tickets", str(groups), "--out", str(work / "groups"), "--quiet"])
 
 
+def _negligible_platforms(bundle: Bundle, tickets: pd.DataFrame) -> None:
+    """Unit top-1 / top-5 and scoring time when no platform is skipped, and when those below
+    1e-3 and below :data:`nlp.routing.NEGLIGIBLE_PLATFORM` are (the router's shortcut)."""
+    titles, texts = tickets["title"].fillna("").astype(str).tolist(), tickets["text"].astype(str).tolist()
+    truth = tickets["unit"].astype(str).to_numpy()
+    chosen = routing.NEGLIGIBLE_PLATFORM
+    reference = None
+    try:
+        for negligible in sorted({0.0, 1e-3, chosen}):
+            routing.NEGLIGIBLE_PLATFORM = negligible
+            score(bundle, titles[:100], texts[:100])  # warm
+            started = time.perf_counter()
+            unit = score(bundle, titles, texts).tasks["unit"]
+            seconds = time.perf_counter() - started
+            top = np.asarray(unit.classes)[unit.top_indices(5)[0]]
+            reference = top if reference is None else reference
+            skipped = f"platforms below {negligible:g} skipped" if negligible else "no platform skipped"
+            print(
+                f"{skipped}: unit top-1 {np.mean(top[:, 0] == truth):.4f}, "
+                f"top-5 {np.mean((top == truth[:, None]).any(axis=1)):.4f}, top-5 lists as with none skipped "
+                f"{np.mean((top == reference).all(axis=1)):.1%}; scoring {len(truth) / seconds:,.0f} tickets/s (one core)"
+            )
+    finally:
+        routing.NEGLIGIBLE_PLATFORM = chosen
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--train-rows", type=int, default=1_000_000)
     parser.add_argument("--predict-rows", type=int, default=200_000)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--single", type=int, default=2000, help="single-ticket predictions timed")
+    parser.add_argument(
+        "--skip-check", type=int, default=10_000, help="unseen tickets scored with and without skipped platforms"
+    )
     parser.add_argument(
         "--work", type=Path, help="folder for the corpus and bundles, kept; bundles already there are reused"
     )
@@ -79,6 +116,7 @@ def main() -> None:
     print(f"batch speed with units: {rates['routed'] / rates['groups']:.0%} of the department-group bundle's")
 
     bundle = load_bundle(work / "routed")
+    _negligible_platforms(bundle, read_table(unseen).head(args.skip_check))
     tickets = read_table(unseen).head(args.single)
     score(bundle, [""], ["预热"])  # build the segmenter and fast paths first
     seconds = []
