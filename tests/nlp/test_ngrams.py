@@ -117,9 +117,23 @@ def test_pickle_keeps_the_vocabulary_and_drops_the_index(docs: list[str]) -> Non
     before = vectorizer.transform(docs)  # builds the hash indexes
     state = vectorizer.__getstate__()
     assert set(vectorizer.__dict__["_derived"]) == {"codes", "stop_words", "tokens"}
-    assert "_derived" not in state and {"tokens_", "codes_", "idf_"} <= set(state)
+    assert "_derived" not in state and {"codes_", "idf_"} <= set(state)
     loaded = pickle.loads(pickle.dumps(vectorizer))
     assert abs(loaded.transform(docs) - before).max() == 0
+    assert loaded.tokens_.dtype == object and loaded.tokens_.tolist() == vectorizer.tokens_.tolist()
+
+
+def test_tokens_pickle_as_one_string_and_older_pickles_still_load(docs: list[str]) -> None:
+    vectorizer = WordNgramTfidf(default_tokenizer(), (1, 2), min_df=2).fit([*docs, "长长的词语 一 二"])
+    state = vectorizer.__getstate__()
+    assert "tokens_" not in state and isinstance(state["_packed_tokens"][0], str)
+    older = dict(state)  # a bundle written before tokens were packed holds the array itself
+    del older["_packed_tokens"]
+    older["tokens_"] = vectorizer.tokens_.copy()
+    restored = WordNgramTfidf.__new__(WordNgramTfidf)
+    restored.__setstate__(older)
+    assert restored.tokens_.tolist() == vectorizer.tokens_.tolist()
+    assert abs(restored.transform(docs) - vectorizer.transform(docs)).max() == 0
 
 
 def test_bad_parameters_and_inputs_say_what_was_expected(docs: list[str]) -> None:
