@@ -11,7 +11,7 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from nlp.places.gazetteer import PLATFORMS, Place
-from nlp.places.resolver import TicketPlaces, resolve_ticket, resolver_for
+from nlp.places.resolver import PlaceKey, place_key, resolve_ticket, resolver_for
 
 __all__ = ["PlaceFeatures"]
 
@@ -57,19 +57,22 @@ class PlaceFeatures(TransformerMixin, BaseEstimator):
         self.title_col = title_col
         self.text_col = text_col
 
-    def _places(self, X: Any) -> list[TicketPlaces]:
+    def _places(self, X: Any) -> list[PlaceKey]:
         if not isinstance(X, pd.DataFrame) or self.text_col not in X:
             got = list(X.columns) if isinstance(X, pd.DataFrame) else type(X).__name__
             raise ValueError(f"expected a DataFrame with columns {self.title_col!r} and {self.text_col!r}, got {got}")
         texts = X[self.text_col].fillna("").astype(str).tolist()
-        titles = X[self.title_col].fillna("").astype(str).tolist() if self.title_col in X else [""] * len(texts)
-        return self._resolve(titles, texts)
+        if self.title_col not in X:  # the feature pipeline's case: one cleaned document per ticket
+            return self._resolve(None, texts)
+        return self._resolve(X[self.title_col].fillna("").astype(str).tolist(), texts)
 
-    def _resolve(self, titles: list[str], texts: list[str]) -> list[TicketPlaces]:
+    def _resolve(self, titles: list[str] | None, texts: list[str]) -> list[PlaceKey]:
         resolver = resolver_for(tuple(self.custom_places))
-        return [resolve_ticket(t, x, resolver=resolver) for t, x in zip(titles, texts, strict=True)]
+        if titles is None:
+            return resolver.problem_keys(texts)  # in bulk
+        return [place_key(resolve_ticket(t, x, resolver=resolver)) for t, x in zip(titles, texts, strict=True)]
 
-    def _below(self, place: TicketPlaces) -> list[str]:
+    def _below(self, place: PlaceKey) -> list[str]:
         names = {"street": place.street, "community": place.community, "landmark": place.landmark}
         return [f"{level}={names[level]}" for level in self.levels if names.get(level)]
 
@@ -91,14 +94,14 @@ class PlaceFeatures(TransformerMixin, BaseEstimator):
         """
         if not hasattr(self, "vocabulary_"):
             raise ValueError("expected a fitted PlaceFeatures, got an unfitted one: call fit first")
-        return self._matrix(self._resolve([""] * len(texts), texts))
+        return self._matrix(self._resolve(None, texts))
 
     def fit_transform(self, X: pd.DataFrame, y: Any = None, **fit_params: Any) -> sp.csr_matrix:
         """:meth:`fit` then :meth:`transform`, resolving each ticket's places once (the costly part)."""
         places = self._places(X)
         return self._fit(places)._matrix(places)
 
-    def _fit(self, places: list[TicketPlaces]) -> PlaceFeatures:
+    def _fit(self, places: list[PlaceKey]) -> PlaceFeatures:
         unknown = set(self.levels) - {"street", "community", "landmark"}
         if unknown:
             raise ValueError(f"expected levels among 'street', 'community', 'landmark', got {sorted(unknown)}")
@@ -108,14 +111,13 @@ class PlaceFeatures(TransformerMixin, BaseEstimator):
         self.feature_names_in_ = np.array([self.title_col, self.text_col], dtype=object)
         return self
 
-    def _matrix(self, places: list[TicketPlaces]) -> sp.csr_matrix:
+    def _matrix(self, places: list[PlaceKey]) -> sp.csr_matrix:
         vocab = self.vocabulary_
         # Tickets of a batch share few distinct places: each one's columns are worked out once.
-        entries: dict[tuple[Any, ...], tuple[list[int], list[float]]] = {}
+        entries: dict[PlaceKey, tuple[list[int], list[float]]] = {}
         indptr, cols, vals = [0], [], []
         for place in places:
-            key = (place.districts, place.street, place.community, place.landmark)
-            if key not in entries:
+            if place not in entries:
                 districts = place.districts
                 names = [f"district={d}" for d in districts] if districts else [NO_PLACE]
                 below = [n for n in self._below(place) if n in vocab]
@@ -126,8 +128,8 @@ class PlaceFeatures(TransformerMixin, BaseEstimator):
                         strict=True,
                     )
                 )
-                entries[key] = ([c for c, _ in pairs], [w for _, w in pairs])
-            columns, weights = entries[key]
+                entries[place] = ([c for c, _ in pairs], [w for _, w in pairs])
+            columns, weights = entries[place]
             cols += columns
             vals += weights
             indptr.append(len(cols))

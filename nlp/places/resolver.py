@@ -50,18 +50,23 @@ import dataclasses
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from functools import cache, lru_cache
-from typing import Any
+from functools import cache, cached_property, lru_cache
+from typing import Any, NamedTuple
+
+import numpy as np
 
 from nlp.places.gazetteer import GLUED_ALIASES, PLATFORMS, Form, Place, all_forms
 
 __all__ = [
     "HOW_GIVEN",
+    "NO_PLACE_KEY",
+    "PlaceKey",
     "PlaceMatch",
     "PlaceResolver",
     "TicketPlaces",
     "default_resolver",
     "find_places",
+    "place_key",
     "resolve_ticket",
     "resolver_for",
     "settle",
@@ -73,9 +78,11 @@ _STRENGTH = {"full": 2, "bare": 1, "weak": 0}
 _LEVEL_RANK = {"district": 4, "street": 3, "landmark": 2, "community": 1}
 _PRECISION = {"district": 0, "street": 1, "community": 2, "landmark": 3}
 # A bare name followed by one of these is the start of another name (平江路, 横塘桥, 东山村).
-_SUFFIX_CHARS = frozenset("路街道巷弄桥河湖山塘浜港泾村镇区园苑城庄湾里坊门寺楼厦苑府邸墅亭阁")
+_SUFFIX_CHARS_TEXT = "路街道巷弄桥河湖山塘浜港泾村镇区园苑城庄湾里坊门寺楼厦苑府邸墅亭阁"
+_SUFFIX_CHARS = frozenset(_SUFFIX_CHARS_TEXT)
 # Ideographs that may stand right before a place's name without being part of it.
-_BEFORE_OK = frozenset("在住是为于的了到对向从往去来回近和与及或跟同经过由至自离家我你他她们区市县镇乡村州道街")
+_BEFORE_OK_TEXT = "在住是为于的了到对向从往去来回近和与及或跟同经过由至自离家我你他她们区市县镇乡村州道街"
+_BEFORE_OK = frozenset(_BEFORE_OK_TEXT)
 _HAN = re.compile("[\u3400-\u9fff]")
 _CLAUSE = re.compile(r"[，。！？；,.!?;\n]")
 _RESIDENCE = re.compile(r"(?:住在|家住|我住|本人住|居住|户籍|户口|老家|我家在|家在|住址)[^，。！？；,.!?;\n]*$")
@@ -196,6 +203,24 @@ class TicketPlaces:
     matches: tuple[PlaceMatch, ...] = field(default_factory=tuple)
 
 
+class PlaceKey(NamedTuple):
+    """What the routing features read of a ticket's places: the problem's place's districts
+    (several when it is ambiguous, none when no place is named) and its canonical names."""
+
+    districts: tuple[str, ...]
+    street: str
+    community: str
+    landmark: str
+
+
+NO_PLACE_KEY = PlaceKey((), "", "", "")
+
+
+def place_key(places: TicketPlaces) -> PlaceKey:
+    """The :class:`PlaceKey` of a ticket's places."""
+    return PlaceKey(places.districts, places.street, places.community, places.landmark)
+
+
 class PlaceResolver:
     """A matcher over the shipped gazetteer and landmarks, plus ``custom`` places.
 
@@ -223,11 +248,66 @@ class PlaceResolver:
             strength = forms[0].strength
             bounded = strength != "full" or len(forms[0].text) <= 2 or forms[0].text in GLUED_ALIASES
             self._readings.append((strength, places, bounded, _derived(text, places)))
-        self._automaton: Any = ahocorasick_rs.AhoCorasick(list(grouped), matchkind=ahocorasick_rs.MatchKind.Standard)
+        self._texts = list(grouped)  # the automaton's strings, in the order of its pattern ids
+        self._automaton: Any = ahocorasick_rs.AhoCorasick(self._texts, matchkind=ahocorasick_rs.MatchKind.Standard)
 
     def find(self, text: str, *, field: str = "text") -> list[PlaceMatch]:
         """The places named in ``text``, in order, backed and disambiguated within ``text`` alone."""
         return settle(self.scan(text, field=field))
+
+    def problem_keys(self, texts: Sequence[str]) -> list[PlaceKey]:
+        """``place_key(resolve_ticket("", text))`` of every text, in bulk (the same keys: tested).
+
+        The routing features of a batch need only the problem's place of each ticket. One
+        automaton call scans the batch, and the boundary rules and the longest-first choice
+        run on arrays of hits. A text whose chosen places are all sure, of one district and
+        with no residence cue before them (most tickets) gets its key from them directly: there
+        the rules of :func:`resolve_ticket` come to its first street, community and landmark,
+        whichever place names the problem. The others go through :func:`resolve_ticket`.
+        """
+        keys: list[PlaceKey] = [NO_PLACE_KEY] * len(texts)
+        joined = "\n".join(texts)  # no name holds a line break, so no hit spans two texts
+        found = self._automaton.find_matches_as_indexes(joined, overlapping=True) if texts else []
+        if not found:
+            return keys
+        table = self._hit_table
+        pattern, start, end = np.array(found, dtype=np.int64).T
+        keep = _bounded_hits(joined, pattern, start, end, table)
+        # By start, the longest first: a hit inside an earlier one is never chosen (the longer
+        # one is chosen first), and where every overlap is such a nesting the choice is the rest.
+        order = np.lexsort((-end[keep], start[keep]))
+        pattern, start, end = pattern[keep][order], start[keep][order], end[keep][order]
+        reach = np.maximum.accumulate(end)  # hits of different texts never overlap: one running max
+        before = np.concatenate(([-1], reach[:-1]))
+        nested = before >= end
+        owner = np.searchsorted(np.cumsum([len(t) + 1 for t in texts]), start, side="right")
+        undecided = np.zeros(len(texts), dtype=bool)
+        undecided[owner[(start < before) & ~nested]] = True  # crossing hits: the choice takes the rules
+        pattern, start, owner = pattern[~nested], start[~nested], owner[~nested]
+        undecided[owner[~table.sure[pattern]]] = True
+        several = np.bincount(owner, minlength=len(texts)) > 1
+        district = table.district[pattern]
+        first = np.flatnonzero(np.concatenate(([True], owner[1:] != owner[:-1])))
+        spread = np.maximum.reduceat(district, first) != np.minimum.reduceat(district, first)
+        undecided[owner[first][spread]] = True
+        if several.any():  # where the caller lives may be one of the places: the rules decide
+            cues = np.concatenate(([0], np.cumsum(np.isin(_code_points_of(joined), _code_points("住家户")))))
+            near_cue = cues[start] > cues[np.maximum(start - _RESIDENCE_REACH, 0)]
+            undecided[owner[several[owner] & near_cue]] = True
+        bounds = [*first.tolist(), len(owner)]
+        patterns = pattern.tolist()
+        for k, text_index in enumerate(owner[first].tolist()):
+            if undecided[text_index]:
+                keys[text_index] = place_key(resolve_ticket("", texts[text_index], resolver=self))
+            elif not several[text_index]:
+                keys[text_index] = table.keys[patterns[bounds[k]]]
+            else:
+                keys[text_index] = _first_names([table.keys[p] for p in patterns[bounds[k] : bounds[k + 1]]])
+        return keys
+
+    @cached_property
+    def _hit_table(self) -> _HitTable:
+        return _HitTable.of(self._texts, self._readings)
 
     def scan(self, text: str, *, field: str = "text", title_end: int = -1) -> list[PlaceMatch]:
         """Hits of ``text`` after the boundary rules and longest-first choice (weak hits unchecked).
@@ -339,6 +419,91 @@ def _bounded(text: str, start: int, end: int, strength: str, sure_ends: set[int]
             ("苏州", "苏州市")
         )
     return True
+
+
+_RULE_NONE, _RULE_SHORT, _RULE_GLUED = 0, 1, 2  # which boundary rule of _bounded a string's hits go through
+
+
+@dataclass(frozen=True)
+class _HitTable:
+    """Per automaton string, what :meth:`PlaceResolver.problem_keys` reads of its hits."""
+
+    rule: np.ndarray  # _RULE_* of each string
+    weak: np.ndarray  # bool: a weak reading
+    sure: np.ndarray  # bool: neither weak nor ambiguous (a lone hit of it is the ticket's place)
+    district: np.ndarray  # an id of the string's districts (equal ids, equal districts)
+    keys: list[PlaceKey]  # the key of a ticket whose one place is a hit of the string
+
+    @classmethod
+    def of(cls, texts: list[str], readings: list[tuple[str, tuple[Place, ...], bool, dict[str, Any]]]) -> _HitTable:
+        rule = np.zeros(len(texts), dtype=np.int8)
+        weak = np.zeros(len(texts), dtype=bool)
+        sure = np.zeros(len(texts), dtype=bool)
+        district = np.zeros(len(texts), dtype=np.int64)
+        ids: dict[tuple[str, ...], int] = {}
+        keys = []
+        for k, (text, (strength, _, bounded, derived)) in enumerate(zip(texts, readings, strict=True)):
+            if bounded:
+                rule[k] = _RULE_SHORT if strength != "full" or len(text) <= 2 else _RULE_GLUED
+            weak[k] = strength == "weak"
+            sure[k] = strength != "weak" and len(derived["districts"]) <= 1
+            district[k] = ids.setdefault(derived["districts"], len(ids))
+            name, level = derived["name"], derived["level"]
+            keys.append(
+                PlaceKey(
+                    derived["districts"],
+                    derived["street"],
+                    name if level == "community" else "",
+                    name if level == "landmark" else "",
+                )
+            )
+        return cls(rule, weak, sure, district, keys)
+
+
+@cache
+def _code_points(chars: str) -> np.ndarray:
+    return np.array(sorted(map(ord, chars)), dtype=np.uint32)
+
+
+def _code_points_of(text: str) -> np.ndarray:
+    return np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+
+
+def _first_names(keys: list[PlaceKey]) -> PlaceKey:
+    """The key of places of one district, in text order: its first street, community and landmark."""
+    return PlaceKey(
+        keys[0].districts,
+        next((k.street for k in keys if k.street), ""),
+        next((k.community for k in keys if k.community), ""),
+        next((k.landmark for k in keys if k.landmark), ""),
+    )
+
+
+def _bounded_hits(joined: str, pattern: np.ndarray, start: np.ndarray, end: np.ndarray, table: _HitTable) -> np.ndarray:
+    """:func:`_bounded` of every hit of ``joined`` (texts joined by line breaks), as a mask.
+
+    A hit at a text's start sees the line break before it, which the rules treat as they
+    treat the start of a text (neither a digit, an ideograph nor a suffix).
+    """
+    keep = np.ones(len(pattern), dtype=bool)
+    rule = table.rule[pattern]
+    short = np.flatnonzero(rule == _RULE_SHORT)
+    if len(short):
+        points = _code_points_of(joined)
+        after_end = end[short] >= len(points)
+        after = points[np.minimum(end[short], len(points) - 1)]
+        before = points[np.maximum(start[short] - 1, 0)]
+        before[start[short] == 0] = ord("\n")
+        distinct, inverse = np.unique(before, return_inverse=True)
+        digit = np.array([chr(c).isdigit() for c in distinct.tolist()], dtype=bool)[inverse]
+        han = (before >= 0x3400) & (before <= 0x9FFF)
+        sure_ends = end[~table.weak[pattern]]
+        drop = (~after_end & np.isin(after, _code_points(_SUFFIX_CHARS_TEXT))) | digit
+        drop |= han & ~np.isin(before, _code_points(_BEFORE_OK_TEXT)) & ~np.isin(start[short], sure_ends)
+        keep[short[drop]] = False
+    for k in np.flatnonzero(rule == _RULE_GLUED).tolist():  # a few aliases (园区, 新区): the rule itself
+        keep[k] = _bounded(joined, int(start[k]), int(end[k]), "full", set())
+    return keep
 
 
 def _is_residence(text: str, start: int) -> bool:

@@ -17,6 +17,8 @@ from nlp.places import (
     load_custom_places,
     resolve_ticket,
 )
+from nlp.places import resolver as resolver_module
+from nlp.places.resolver import place_key
 
 
 def _one(text: str) -> tuple[str, str, str, str]:
@@ -167,6 +169,74 @@ def test_a_scanned_match_is_the_match_its_constructor_makes(text: str) -> None:
         made = PlaceMatch(m.text, m.start, m.end, m.candidates, m.field, m.strength, m.residence)
         assert m == made
         assert [getattr(m, a) for a in derived] == [getattr(made, a) for a in derived]
+
+
+# Texts each of the resolver's rules acts on: boundaries, glued aliases, weak and ambiguous
+# names, residence, two districts, nested and crossing names, line breaks, nothing at all.
+RULE_TEXTS = [
+    "",
+    "\n",
+    "横塘街道\n横塘有人施工",
+    "26000元和保险",
+    "平江路堵车",
+    "吴中木渎有人施工",
+    "城南环境很差",
+    "镇江东村停电",
+    "常熟高新区企业排污",
+    "苏州高新区横塘街道噪音",
+    "相城工业园区",
+    "园区星海街",
+    "我住在学府，横塘路口积水",
+    "家住吴中区郭巷街道，虎丘区狮山街道工地施工噪音",
+    "香山那边施工",
+    "我住在独墅湖附近，香山那边施工",
+    "阳澄湖边非法捕捞，唯亭这边",
+    "高新区横塘街道学府社区路灯坏了",
+    "吴中区郭巷街道独墅湖社区路灯坏了",
+    "学府附近",
+    "太平",
+    "观前街人太多，拙政园门口",
+    "昆山市",
+    "元和街道停水",
+    "公积金怎么提取",
+]
+
+
+def _bulk_and_each(
+    texts: list[str], resolver: PlaceResolver, monkeypatch: pytest.MonkeyPatch
+) -> tuple[list, list, int]:
+    """(bulk keys, per-ticket keys, texts the bulk path sent through resolve_ticket)."""
+    each = [place_key(resolve_ticket("", t, resolver=resolver)) for t in texts]
+    calls = []
+    original = resolver_module.resolve_ticket
+
+    def counted(title: str, text: str, *, resolver: PlaceResolver | None = None) -> object:
+        calls.append(text)
+        return original(title, text, resolver=resolver)
+
+    monkeypatch.setattr(resolver_module, "resolve_ticket", counted)
+    return resolver.problem_keys(texts), each, len(calls)
+
+
+def test_problem_keys_in_bulk_are_each_tickets_own(monkeypatch: pytest.MonkeyPatch) -> None:
+    from demo.corpus import generate
+
+    frame = generate(n=3000, weeks=2, seed=7)[0]
+    texts = RULE_TEXTS + [f"{t}，{x}" for t, x in zip(frame["title"].fillna(""), frame["text"], strict=True)]
+    bulk, each, resolved = _bulk_and_each(texts, PlaceResolver(), monkeypatch)
+    assert bulk == each
+    # Both paths ran: tickets decided from their hits alone, and tickets that needed the rules.
+    assert 0 < resolved < len(texts) / 2
+    assert PlaceResolver().problem_keys([]) == []
+
+
+def test_problem_keys_in_bulk_with_an_operators_places(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "places.csv"
+    path.write_text(CUSTOM, encoding="utf-8")
+    resolver = PlaceResolver(load_custom_places(path))
+    texts = [*RULE_TEXTS, "香樟湾停水", "吴中区香樟湾花园，郭巷街道", "拙政园里人多", "住在香樟湾，拙政园施工"]
+    bulk, each, _ = _bulk_and_each(texts, resolver, monkeypatch)
+    assert bulk == each
 
 
 CUSTOM = "name,kind,district,street,aliases\n香樟湾花园,estate,吴中区,郭巷街道,香樟湾\n拙政园,scenic,吴江区,,\n"
