@@ -93,6 +93,8 @@ _PROBLEM = re.compile(
 )
 _WEAK_BEFORE = ("住在", "家住", "位于", "地处", "搬到", "来到", "我住")
 _WEAK_AFTER = ("这边", "那边", "附近", "一带", "周边", "片区", "地区", "那里", "这里", "这块", "境内", "辖区")
+# PlaceResolver.problem_keys scans at most this many texts at once (its hits are Python tuples first).
+BULK_TEXTS = 10_000
 _NEAR = 30  # characters: a place this close backs a weak name of its district (高新区横塘街道学府)
 
 
@@ -265,6 +267,10 @@ class PlaceResolver:
         the rules of :func:`resolve_ticket` come to its first street, community and landmark,
         whichever place names the problem. The others go through :func:`resolve_ticket`.
         """
+        if len(texts) > BULK_TEXTS:  # a training export: its hits as arrays, chunk by chunk
+            return [
+                key for at in range(0, len(texts), BULK_TEXTS) for key in self.problem_keys(texts[at : at + BULK_TEXTS])
+            ]
         keys: list[PlaceKey] = [NO_PLACE_KEY] * len(texts)
         joined = "\n".join(texts)  # no name holds a line break, so no hit spans two texts
         found = self._automaton.find_matches_as_indexes(joined, overlapping=True) if texts else []

@@ -228,6 +228,8 @@ def test_problem_keys_in_bulk_are_each_tickets_own(monkeypatch: pytest.MonkeyPat
     # Both paths ran: tickets decided from their hits alone, and tickets that needed the rules.
     assert 0 < resolved < len(texts) / 2
     assert PlaceResolver().problem_keys([]) == []
+    monkeypatch.setattr(resolver_module, "BULK_TEXTS", 7)  # a long list goes chunk by chunk
+    assert PlaceResolver().problem_keys(texts) == each
 
 
 def test_problem_keys_in_bulk_with_an_operators_places(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
