@@ -286,10 +286,13 @@ class PlaceResolver:
         reach = np.maximum.accumulate(end)  # hits of different texts never overlap: one running max
         before = np.concatenate(([-1], reach[:-1]))
         nested = before >= end
-        owner = np.searchsorted(np.cumsum([len(t) + 1 for t in texts]), start, side="right")
+        offsets = np.cumsum([len(t) + 1 for t in texts])  # where each text ends, its line break included
+        owner = np.searchsorted(offsets, start, side="right")
         undecided = np.zeros(len(texts), dtype=bool)
-        undecided[owner[(start < before) & ~nested]] = True  # crossing hits: the choice takes the rules
-        pattern, start, owner = pattern[~nested], start[~nested], owner[~nested]
+        crossing = np.zeros(len(texts), dtype=bool)
+        crossing[owner[(start < before) & ~nested]] = True  # where hits cross, the choice takes the rules
+        undecided |= crossing
+        pattern, start, end, owner = pattern[~nested], start[~nested], end[~nested], owner[~nested]
         undecided[owner[~table.sure[pattern]]] = True
         several = np.bincount(owner, minlength=len(texts)) > 1
         district = table.district[pattern]
@@ -302,14 +305,32 @@ class PlaceResolver:
             undecided[owner[several[owner] & near_cue]] = True
         bounds = [*first.tolist(), len(owner)]
         patterns = pattern.tolist()
+        starts, ends = start.tolist(), end.tolist()
         for k, text_index in enumerate(owner[first].tolist()):
-            if undecided[text_index]:
+            if crossing[text_index]:
                 keys[text_index] = place_key(resolve_ticket("", texts[text_index], resolver=self))
+            elif undecided[text_index]:  # the rules, on the places chosen here
+                base = int(offsets[text_index - 1]) if text_index else 0
+                hits = zip(
+                    patterns[bounds[k] : bounds[k + 1]],
+                    starts[bounds[k] : bounds[k + 1]],
+                    ends[bounds[k] : bounds[k + 1]],
+                    strict=True,
+                )
+                chosen = [self._match_at(joined, p, at, until, base) for p, at, until in hits]
+                keys[text_index] = place_key(_resolved(chosen, "", texts[text_index]))
             elif not several[text_index]:
                 keys[text_index] = table.keys[patterns[bounds[k]]]
             else:
                 keys[text_index] = _first_names([table.keys[p] for p in patterns[bounds[k] : bounds[k + 1]]])
         return keys
+
+    def _match_at(self, joined: str, string: int, start: int, end: int, base: int) -> PlaceMatch:
+        """The match :meth:`scan` makes of a hit of ``string`` in a body that starts at ``base`` of ``joined``."""
+        strength, places, _, derived = self._readings[string]
+        # The residence cue's search stops at a line break, so it never reads the text before.
+        residence = _is_residence(joined, start)
+        return _match(joined[start:end], start - base, end - base, places, "text", strength, residence, derived)
 
     @cached_property
     def _hit_table(self) -> _HitTable:
@@ -589,6 +610,11 @@ def resolve_ticket(title: str, text: str, *, resolver: PlaceResolver | None = No
     resolver = resolver or default_resolver()
     title, text = title or "", text or ""
     raw = resolver.scan(f"{title}\n{text}", title_end=len(title))  # one scan: a call costs more than a title
+    return _resolved(raw, title, text)
+
+
+def _resolved(raw: Sequence[PlaceMatch], title: str, text: str) -> TicketPlaces:
+    """:func:`resolve_ticket` of a ticket whose scan gave ``raw``."""
     if not raw:
         return _NO_PLACE
     matches = tuple(settle(raw, {"title": title, "text": text}))

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pickle
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -199,23 +200,29 @@ RULE_TEXTS = [
     "昆山市",
     "元和街道停水",
     "公积金怎么提取",
+    "通安镇湖街道有人施工",  # crossing names: 通安镇 and 镇湖街道
+    "我家在科技城南街道，路灯坏了",
 ]
 
 
 def _bulk_and_each(
     texts: list[str], resolver: PlaceResolver, monkeypatch: pytest.MonkeyPatch
-) -> tuple[list, list, int]:
-    """(bulk keys, per-ticket keys, texts the bulk path sent through resolve_ticket)."""
-    each = [place_key(resolve_ticket("", t, resolver=resolver)) for t in texts]
-    calls = []
-    original = resolver_module.resolve_ticket
+) -> tuple[list[object], list[object], dict[str, int]]:
+    """(bulk keys, per-ticket keys, how many texts the bulk path took through the rules, and
+    through a whole resolve_ticket)."""
+    each: list[object] = [place_key(resolve_ticket("", t, resolver=resolver)) for t in texts]
+    calls = {"rules": 0, "resolve_ticket": 0}
 
-    def counted(title: str, text: str, *, resolver: PlaceResolver | None = None) -> object:
-        calls.append(text)
-        return original(title, text, resolver=resolver)
+    def counted(name: str, original: Any) -> Any:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            calls[name] += 1
+            return original(*args, **kwargs)
 
-    monkeypatch.setattr(resolver_module, "resolve_ticket", counted)
-    return resolver.problem_keys(texts), each, len(calls)
+        return call
+
+    monkeypatch.setattr(resolver_module, "_resolved", counted("rules", resolver_module._resolved))
+    monkeypatch.setattr(resolver_module, "resolve_ticket", counted("resolve_ticket", resolver_module.resolve_ticket))
+    return list(resolver.problem_keys(texts)), each, calls
 
 
 def test_problem_keys_in_bulk_are_each_tickets_own(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -223,10 +230,12 @@ def test_problem_keys_in_bulk_are_each_tickets_own(monkeypatch: pytest.MonkeyPat
 
     frame = generate(n=3000, weeks=2, seed=7)[0]
     texts = RULE_TEXTS + [f"{t}，{x}" for t, x in zip(frame["title"].fillna(""), frame["text"], strict=True)]
-    bulk, each, resolved = _bulk_and_each(texts, PlaceResolver(), monkeypatch)
+    bulk, each, calls = _bulk_and_each(texts, PlaceResolver(), monkeypatch)
     assert bulk == each
-    # Both paths ran: tickets decided from their hits alone, and tickets that needed the rules.
-    assert 0 < resolved < len(texts) / 2
+    # Every path ran: tickets decided from their hits alone, tickets whose places needed the
+    # rules, and (crossing names) tickets resolved whole.
+    assert 0 < calls["rules"] < len(texts) / 2
+    assert calls["resolve_ticket"] >= 2
     assert PlaceResolver().problem_keys([]) == []
     monkeypatch.setattr(resolver_module, "BULK_TEXTS", 7)  # a long list goes chunk by chunk
     assert PlaceResolver().problem_keys(texts) == each
