@@ -265,7 +265,9 @@ class PlaceResolver:
         run on arrays of hits. A text whose chosen places are all sure, of one district and
         with no residence cue before them (most tickets) gets its key from them directly: there
         the rules of :func:`resolve_ticket` come to its first street, community and landmark,
-        whichever place names the problem. The others go through :func:`resolve_ticket`.
+        whichever place names the problem. The others go through the rules of
+        :func:`resolve_ticket` on the places chosen here, or, where names cross (通安镇湖街道),
+        through the whole of it.
         """
         if len(texts) > BULK_TEXTS:  # a training export: its hits as arrays, chunk by chunk
             return [
