@@ -281,6 +281,8 @@ class PlaceResolver:
         table = self._hit_table
         pattern, start, end = np.array(found, dtype=np.int64).T
         keep = _bounded_hits(joined, pattern, start, end, table)
+        if not keep.any():
+            return keys
         # By start, the longest first: a hit inside an earlier one is never chosen (the longer
         # one is chosen first), and where every overlap is such a nesting the choice is the rest.
         order = np.lexsort((-end[keep], start[keep]))

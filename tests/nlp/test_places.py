@@ -237,6 +237,8 @@ def test_problem_keys_in_bulk_are_each_tickets_own(monkeypatch: pytest.MonkeyPat
     assert 0 < calls["rules"] < len(texts) / 2
     assert calls["resolve_ticket"] >= 2
     assert PlaceResolver().problem_keys([]) == []
+    # One text at a time (the service's case): hits the rules all drop leave no place.
+    assert [PlaceResolver().problem_keys([text])[0] for text in RULE_TEXTS] == each[: len(RULE_TEXTS)]
     monkeypatch.setattr(resolver_module, "BULK_TEXTS", 7)  # a long list goes chunk by chunk
     assert PlaceResolver().problem_keys(texts) == each
 
