@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -11,7 +12,7 @@ from nlp.errors import InputError
 from nlp.predict import predict
 from nlp.tables import write_table
 from nlp.tickets import ColumnMap
-from training.predict_file import predict_file
+from training.predict_file import _top_json, predict_file
 
 
 @pytest.fixture(scope="module")
@@ -127,3 +128,14 @@ def test_ids_beyond_the_limit_are_counted_as_unchecked() -> None:
     repeated.report(summary)
     assert (summary.duplicate_ids, summary.duplicate_lines) == (1, [(2, 4)])
     assert (summary.ids_checked, summary.ids_unchecked) == (4, 2)
+
+
+def test_top_cells_are_the_json_of_each_rows_list() -> None:
+    # Every 4-decimal probability, and some not rounded (written by numpy as they are).
+    steps = np.arange(10_001) / 10_000
+    probs = np.concatenate([steps, [0.123456, 1e-7]]).reshape(-1, 1)
+    classes = np.array(["市级", 'a "quoted" unit'], dtype=object)
+    order = np.tile([[1]], (len(probs), 1))
+    for top in (probs[:-2], probs):  # rounded only (a lookup), and not only (numpy's own writing)
+        cells = _top_json(classes, order[: len(top)], top)
+        assert cells == [json.dumps([[classes[1], float(p)]], ensure_ascii=False) for p in top[:, 0]]
