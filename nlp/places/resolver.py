@@ -93,8 +93,9 @@ _PROBLEM = re.compile(
 )
 _WEAK_BEFORE = ("住在", "家住", "位于", "地处", "搬到", "来到", "我住")
 _WEAK_AFTER = ("这边", "那边", "附近", "一带", "周边", "片区", "地区", "那里", "这里", "这块", "境内", "辖区")
-# PlaceResolver.problem_keys scans at most this many texts at once (its hits are Python tuples first).
-BULK_TEXTS = 10_000
+# PlaceResolver.problem_keys scans at most this many texts at once: the automaton found the hits
+# of a thousand 400-character messages joined a third faster than of ten thousand.
+BULK_TEXTS = 1_000
 _NEAR = 30  # characters: a place this close backs a weak name of its district (高新区横塘街道学府)
 
 
@@ -269,7 +270,7 @@ class PlaceResolver:
         :func:`resolve_ticket` on the places chosen here, or, where names cross (通安镇湖街道),
         through the whole of it.
         """
-        if len(texts) > BULK_TEXTS:  # a training export: its hits as arrays, chunk by chunk
+        if len(texts) > BULK_TEXTS:  # chunk by chunk
             return [
                 key for at in range(0, len(texts), BULK_TEXTS) for key in self.problem_keys(texts[at : at + BULK_TEXTS])
             ]
@@ -303,10 +304,11 @@ class PlaceResolver:
         first = np.flatnonzero(np.concatenate(([True], owner[1:] != owner[:-1])))
         spread = np.maximum.reduceat(district, first) != np.minimum.reduceat(district, first)
         undecided[owner[first][spread]] = True
-        if several.any():  # where the caller lives may be one of the places: the rules decide
-            cues = np.concatenate(([0], np.cumsum(np.isin(_code_points_of(joined), _code_points("住家户")))))
-            near_cue = cues[start] > cues[np.maximum(start - _RESIDENCE_REACH, 0)]
-            undecided[owner[several[owner] & near_cue]] = True
+        # Where one of several places is where the caller lives, the rules decide. (The cue's
+        # search stops at a line break: it never reads the text before.)
+        for k in np.flatnonzero(several[owner]).tolist():
+            if _is_residence(joined, int(start[k])):
+                undecided[owner[k]] = True
         bounds = [*first.tolist(), len(owner)]
         patterns = pattern.tolist()
         starts, ends = start.tolist(), end.tolist()
