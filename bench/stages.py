@@ -108,7 +108,7 @@ def main() -> None:
         work = Path(tmp)
         model = Path(args.model) if args.model else demo_model(work)
         bundle = load_bundle(model)
-        warm_up(bundle)  # as hotline predict does: what is built on first use is not timed as a step
+        warm_up(bundle, batch=True)  # as hotline predict does: what is built on first use is not timed as a step
         gc.freeze()  # as hotline predict does (nlp.parallel): collections skip the bundle
         corpora = {"generated tickets": generate(n=args.n, weeks=4, seed=21)[0][["id", "title", "text"]]}
         if args.data_root:

@@ -116,7 +116,7 @@ def predict_chunks(
     context = multiprocessing.get_context(method)
     global _worker_bundle
     if method == "fork" and bundle is not None:
-        warm_up(bundle)  # built once here instead of once per worker
+        warm_up(bundle, batch=True)  # built once here instead of once per worker
         _worker_bundle = bundle
         gc.freeze()  # as with one worker, and before the fork: the workers inherit it frozen
     try:

@@ -18,6 +18,7 @@ import pandas as pd
 from nlp.bundle import Bundle
 from nlp.errors import BundleError
 from nlp.features import as_ticket_frame
+from nlp.routing import ONE_PRODUCT_ROWS
 from nlp.scoring import Scores, score
 
 __all__ = ["SMOKE_TICKETS", "TOP_K", "columns", "predict", "smoke_check", "top_k_for", "top_lists", "warm_up"]
@@ -93,9 +94,13 @@ def top_lists(classes: np.ndarray, order: np.ndarray, probs: np.ndarray) -> list
     ]
 
 
-def warm_up(bundle: Bundle) -> None:
-    """Build what a bundle builds on first use (segmenters, fast paths) by predicting one ticket."""
-    predict(bundle, SMOKE_TICKETS[:1])
+def warm_up(bundle: Bundle, *, batch: bool = False) -> None:
+    """Build what a bundle builds on first use (segmenters, fast paths) by predicting one ticket.
+
+    With ``batch``, as many tickets as a batch takes the batch's ways (the router's unit
+    heads on their own columns), so that what only a few tickets use is not built.
+    """
+    predict(bundle, SMOKE_TICKETS[:1] * (ONE_PRODUCT_ROWS + 1 if batch else 1))
 
 
 def smoke_check(bundle: Bundle) -> None:

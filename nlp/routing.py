@@ -24,6 +24,7 @@ from __future__ import annotations
 import dataclasses
 import weakref
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -32,7 +33,11 @@ from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.feature_selection import chi2
 from sklearn.utils.validation import check_is_fitted
 
-from nlp.fastpath import fast_head, fast_head_on_columns  # the arrays the service evaluates for calibrated heads
+from nlp.fastpath import (  # the arrays the service evaluates for calibrated heads
+    FastHead,
+    fast_head,
+    fast_head_on_columns,
+)
 
 __all__ = ["CITY", "NEGLIGIBLE_PLATFORM", "PlatformHead", "TwoLevelRouter"]
 
@@ -131,13 +136,25 @@ class _UnitHeads:
 
     ``heads``: per platform with units, its column in the platform head, its units' columns in
     the router's classes, its head on its selected columns (for a batch), the same head's
-    calibration and its outputs in ``weights`` (for a few tickets; None for a head the fast path
-    does not know). ``weights``: every spread head's weights side by
-    side (sparse, features by outputs), or None.
+    calibration and its outputs in :attr:`weights` (for a few tickets; None for a head the fast
+    path does not know). ``spread``: the (head, selected columns) of those outputs, in order.
     """
 
     heads: list[tuple[int, np.ndarray, Any, Any, slice | None]]
-    weights: Any
+    spread: list[tuple[Any, np.ndarray]]
+    n_features: int
+
+    @cached_property
+    def weights(self) -> Any:
+        """Every spread head's weights side by side (sparse, features by outputs), or None.
+
+        Built when a few tickets first need them: a batch never does, and building them took a
+        tenth of a second of a batch's start-up.
+        """
+        if not self.spread:
+            return None
+        spread = [fast_head_on_columns(head, columns, self.n_features).weights for head, columns in self.spread]
+        return sparse.hstack(spread, format="csr")
 
 
 _COMPILED: weakref.WeakKeyDictionary[Any, tuple[int, _UnitHeads]] = weakref.WeakKeyDictionary()
@@ -250,7 +267,7 @@ class TwoLevelRouter(ClassifierMixin, BaseEstimator):
         compiled = self._compiled(X.shape[1])
         # A few tickets: one sparse product over every platform's units costs less than one
         # call per platform. A batch: products of the plausible platforms' rows only.
-        few = X.shape[0] <= ONE_PRODUCT_ROWS and compiled.weights is not None
+        few = X.shape[0] <= ONE_PRODUCT_ROWS and bool(compiled.spread)
         products = (X @ compiled.weights).toarray() if few else None
         for p, targets, head, calibration, outputs in compiled.heads:
             rows = np.flatnonzero(platform_proba[:, p] >= NEGLIGIBLE_PLATFORM)
@@ -275,7 +292,7 @@ class TwoLevelRouter(ClassifierMixin, BaseEstimator):
             return compiled
         position = {label: i for i, label in enumerate(self.classes_)}
         heads: list[tuple[int, np.ndarray, Any, Any, slice | None]] = []
-        weights: list[Any] = []
+        spread: list[tuple[Any, np.ndarray]] = []
         start = 0
         for p, platform in enumerate(self.platform_head_.classes_):
             if platform not in self.unit_heads_:
@@ -285,17 +302,17 @@ class TwoLevelRouter(ClassifierMixin, BaseEstimator):
             if isinstance(head, _Constant):
                 heads.append((p, targets, head, None, None))
                 continue
-            spread = fast_head_on_columns(head, columns, n_features)
-            if spread is None:
+            compiled_head = fast_head(head)
+            if not isinstance(compiled_head, FastHead):
                 heads.append((p, targets, _Selected(head, columns), None, None))
             else:
-                width = spread.weights.shape[1]
-                weights.append(spread.weights)
+                width = compiled_head.weights.shape[1]
+                spread.append((head, columns))
                 # Its weights live in the stacked matrix only: the head keeps its calibration.
-                calibration = dataclasses.replace(spread, weights=None)
+                calibration = dataclasses.replace(compiled_head, weights=None)
                 heads.append((p, targets, _Selected(head, columns), calibration, slice(start, start + width)))
                 start += width
-        compiled = _UnitHeads(heads, sparse.hstack(weights, format="csr") if weights else None)
+        compiled = _UnitHeads(heads, spread, n_features)
         _COMPILED[self] = (n_features, compiled)
         return compiled
 

@@ -7,7 +7,7 @@ from sklearn.base import clone
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.svm import LinearSVC
 
-from nlp.routing import CITY, NEGLIGIBLE_PLATFORM, PlatformHead, TwoLevelRouter
+from nlp.routing import CITY, NEGLIGIBLE_PLATFORM, ONE_PRODUCT_ROWS, PlatformHead, TwoLevelRouter
 
 # Three platforms; unit u<p><k> belongs to platform p. Feature p marks the platform, feature
 # 3 + k the unit's function: the router must combine both.
@@ -139,6 +139,18 @@ def _probes(matter: int) -> sparse.csr_matrix:
         probe[d, d] = 1.0
     probe[:, DISTRICTS + matter] = 1.0
     return sparse.csr_matrix(probe)
+
+
+def test_a_batch_leaves_the_few_ticket_weights_unbuilt() -> None:
+    X, y = _tickets(300, 0)
+    router = _router(max_features=3).fit(X, y)
+    X_new, _ = _tickets(ONE_PRODUCT_ROWS + 1, 3)
+    batch = router.predict_proba(X_new)
+    compiled = router._compiled(X_new.shape[1])
+    assert "weights" not in vars(compiled)  # built on first use by a few tickets only
+    few = router.predict_proba(X_new[:2])
+    assert "weights" in vars(compiled)
+    assert np.abs(few - batch[:2]).max() < 1e-9
 
 
 def test_platform_head_lets_city_matters_outvote_the_place() -> None:
