@@ -122,32 +122,32 @@ _TOP_COLUMN = re.compile(r"_top\d+$")
 
 
 def _top_json(classes: np.ndarray, order: np.ndarray, top: np.ndarray) -> list[str]:
-    """``json.dumps`` of each row's ``[[label, proba], ...]``, built column by column with numpy strings.
+    """``json.dumps`` of each row's ``[[label, proba], ...]``, for the whole chunk at once.
 
-    Tables hold the top-k lists as JSON text, built for the whole chunk at once: each class's
-    opening (``[["label", `` first, ``, ["label", `` after) and each probability's closing
-    (``0.9713]``) are written once, and a row is their concatenation. numpy writes a float64
-    as its shortest repr, as json does (tested for every 4-decimal value).
+    Each class's opening (``[["label", `` first, ``, ["label", `` after) and each
+    probability's closing (``0.9713]``) are written once, as numpy writes a float64: its
+    shortest repr, as json does (tested for every 4-decimal value). A row joins its pieces
+    (a third of the time numpy's string additions took).
     """
-    text = np.dtypes.StringDType()
     names = [json.dumps(str(label), ensure_ascii=False) for label in classes]
-    first = np.array([f"[[{name}, " for name in names], dtype=text)
-    later = np.array([f", [{name}, " for name in names], dtype=text)
+    first = np.array([f"[[{name}, " for name in names], dtype=object)
+    later = np.array([f", [{name}, " for name in names], dtype=object)
     steps = np.rint(top * 10_000)  # the probabilities are k / 10,000 (rounded to 4 decimals)
     if len(steps) and steps.min() >= 0 and steps.max() <= 10_000 and np.array_equal(steps / 10_000, top):
         closed = _four_decimals()[steps.astype(np.intp)]  # a lookup: writing each float cost more than the rest
     else:
-        closed = np.strings.add(top.astype(text), "]")
-    row = np.strings.add(first[order[:, 0]], closed[:, 0])
+        closed = np.strings.add(top.astype(np.dtypes.StringDType()), "]").astype(object)
+    pieces = [first[order[:, 0]].tolist(), closed[:, 0].tolist()]
     for j in range(1, order.shape[1]):
-        row = np.strings.add(np.strings.add(row, later[order[:, j]]), closed[:, j])
-    return list(np.strings.add(row, "]").tolist())
+        pieces += [later[order[:, j]].tolist(), closed[:, j].tolist()]
+    return [f"{''.join(row)}]" for row in zip(*pieces, strict=True)]
 
 
 @cache
 def _four_decimals() -> np.ndarray:
     """Every probability of 4 decimals (k / 10,000, as ``round(4)`` makes it) written with its closing bracket, by k."""
-    return np.strings.add((np.arange(10_001) / 10_000).astype(np.dtypes.StringDType()), "]")
+    written = (np.arange(10_001) / 10_000).astype(np.dtypes.StringDType())
+    return np.strings.add(written, "]").astype(object)
 
 
 def _chunks(path: Path, columns: ColumnMap, chunk_rows: int, state: dict[str, object]) -> Iterator[pd.DataFrame]:
