@@ -54,9 +54,20 @@ class NgramCounts(NamedTuple):
 def _count(owner: np.ndarray, code: np.ndarray, n_docs: int) -> NgramCounts:
     """Each document's distinct n-grams with their counts (from every n-gram's document and code)."""
     ids, distinct = pd.factorize(code)  # a hash pass: no sort of the codes
-    matrix = sparse.csr_matrix((np.ones(len(ids), dtype=np.float32), (owner, ids)), shape=(n_docs, len(distinct)))
-    matrix.sum_duplicates()
+    matrix = _summed(owner, ids, (n_docs, len(distinct)), np.float32)
     return NgramCounts(matrix.indptr, matrix.indices, matrix.data, np.asarray(distinct, dtype=np.uint64))
+
+
+def _summed(owner: np.ndarray, column: np.ndarray, shape: tuple[int, int], dtype: Any) -> sparse.csr_matrix:
+    """The CSR matrix counting each (document, column) pair of :func:`_ngram_codes`' order.
+
+    There the n-grams of each n come document by document, and a column is one n-gram, so
+    each column's documents come in order: converting to CSC sums the repeats in one pass, and
+    converting back writes each row's columns in order. (Summing repeats in CSR sorted every
+    row first: half the time of the character n-grams of 400-character messages.)
+    """
+    ones = np.ones(len(owner), dtype=dtype)
+    return sparse.coo_matrix((ones, (owner, column)), shape=shape).tocsc().tocsr()
 
 
 def _chunks(docs: list[T]) -> Iterator[list[T]]:
@@ -202,12 +213,7 @@ class _NgramTfidf(TransformerMixin, BaseEstimator):
         """Counts of the vocabulary's n-grams among the (document, code) pairs of ``n_docs`` documents."""
         column = self._columns(code)
         known = column >= 0
-        matrix = sparse.csr_matrix(
-            (np.ones(int(known.sum()), dtype=self.dtype), (owner[known], column[known])),
-            shape=(n_docs, len(self.codes_)),
-        )
-        matrix.sum_duplicates()
-        return matrix
+        return _summed(owner[known], column[known], (n_docs, len(self.codes_)), self.dtype)
 
     def _columns(self, code: np.ndarray) -> np.ndarray:
         """The column of each n-gram code (-1 for one not in the vocabulary)."""
