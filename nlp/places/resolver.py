@@ -284,51 +284,27 @@ class PlaceResolver:
         keep = _bounded_hits(joined, pattern, start, end, table)
         if not keep.any():
             return keys
-        # By start, the longest first: a hit inside an earlier one is never chosen (the longer
-        # one is chosen first), and where every overlap is such a nesting the choice is the rest.
-        order = np.lexsort((-end[keep], start[keep]))
-        pattern, start, end = pattern[keep][order], start[keep][order], end[keep][order]
-        reach = np.maximum.accumulate(end)  # hits of different texts never overlap: one running max
-        before = np.concatenate(([-1], reach[:-1]))
-        nested = before >= end
         offsets = np.cumsum([len(t) + 1 for t in texts])  # where each text ends, its line break included
-        owner = np.searchsorted(offsets, start, side="right")
-        undecided = np.zeros(len(texts), dtype=bool)
-        crossing = np.zeros(len(texts), dtype=bool)
-        crossing[owner[(start < before) & ~nested]] = True  # where hits cross, the choice takes the rules
-        undecided |= crossing
-        pattern, start, end, owner = pattern[~nested], start[~nested], end[~nested], owner[~nested]
-        undecided[owner[~table.sure[pattern]]] = True
-        several = np.bincount(owner, minlength=len(texts)) > 1
-        district = table.district[pattern]
-        first = np.flatnonzero(np.concatenate(([True], owner[1:] != owner[:-1])))
-        spread = np.maximum.reduceat(district, first) != np.minimum.reduceat(district, first)
-        undecided[owner[first][spread]] = True
-        # Where one of several places is where the caller lives, the rules decide. (The cue's
-        # search stops at a line break: it never reads the text before.)
-        for k in np.flatnonzero(several[owner]).tolist():
-            if _is_residence(joined, int(start[k])):
-                undecided[owner[k]] = True
-        bounds = [*first.tolist(), len(owner)]
-        patterns = pattern.tolist()
-        starts, ends = start.tolist(), end.tolist()
-        for k, text_index in enumerate(owner[first].tolist()):
-            if crossing[text_index]:
+        chosen = _chosen_in_bulk(pattern[keep], start[keep], end[keep], offsets)
+        several = np.bincount(chosen.owner, minlength=len(texts)) > 1
+        ruled = _needing_rules(chosen, several, joined, table)
+        bounds = [*chosen.first.tolist(), len(chosen.owner)]
+        patterns, starts, ends = chosen.pattern.tolist(), chosen.start.tolist(), chosen.end.tolist()
+        for k, text_index in enumerate(chosen.owner[chosen.first].tolist()):
+            hits = slice(bounds[k], bounds[k + 1])
+            if chosen.crossing[text_index]:
                 keys[text_index] = place_key(resolve_ticket("", texts[text_index], resolver=self))
-            elif undecided[text_index]:  # the rules, on the places chosen here
+            elif ruled[text_index]:  # the rules, on the places chosen here
                 base = int(offsets[text_index - 1]) if text_index else 0
-                hits = zip(
-                    patterns[bounds[k] : bounds[k + 1]],
-                    starts[bounds[k] : bounds[k + 1]],
-                    ends[bounds[k] : bounds[k + 1]],
-                    strict=True,
-                )
-                chosen = [self._match_at(joined, p, at, until, base) for p, at, until in hits]
-                keys[text_index] = place_key(_resolved(chosen, "", texts[text_index]))
+                matches = [
+                    self._match_at(joined, p, at, until, base)
+                    for p, at, until in zip(patterns[hits], starts[hits], ends[hits], strict=True)
+                ]
+                keys[text_index] = place_key(_resolved(matches, "", texts[text_index]))
             elif not several[text_index]:
                 keys[text_index] = table.keys[patterns[bounds[k]]]
             else:
-                keys[text_index] = _first_names([table.keys[p] for p in patterns[bounds[k] : bounds[k + 1]]])
+                keys[text_index] = _first_names([table.keys[p] for p in patterns[hits]])
         return keys
 
     def _match_at(self, joined: str, string: int, start: int, end: int, base: int) -> PlaceMatch:
@@ -510,6 +486,51 @@ def _first_names(keys: list[PlaceKey]) -> PlaceKey:
         next((k.community for k in keys if k.community), ""),
         next((k.landmark for k in keys if k.landmark), ""),
     )
+
+
+class _Chosen(NamedTuple):
+    """The hits the longest-first choice keeps, by text and start (:func:`_chosen_in_bulk`)."""
+
+    pattern: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+    owner: np.ndarray  # the text of each hit
+    first: np.ndarray  # where each text's hits begin
+    crossing: np.ndarray  # per text: two of its hits cross (the choice is then resolve_ticket's own)
+
+
+def _chosen_in_bulk(pattern: np.ndarray, start: np.ndarray, end: np.ndarray, offsets: np.ndarray) -> _Chosen:
+    """The longest-first choice of :meth:`PlaceResolver.scan` on the hits of texts joined by line breaks.
+
+    By start, the longest first: a hit inside an earlier one is never chosen (the longer one is
+    chosen first), and where every overlap is such a nesting the choice is the rest.
+    """
+    order = np.lexsort((-end, start))
+    pattern, start, end = pattern[order], start[order], end[order]
+    reach = np.maximum.accumulate(end)  # hits of different texts never overlap: one running max
+    before = np.concatenate(([-1], reach[:-1]))
+    nested = before >= end
+    owner = np.searchsorted(offsets, start, side="right")
+    crossing = np.zeros(len(offsets), dtype=bool)
+    crossing[owner[(start < before) & ~nested]] = True
+    owner = owner[~nested]
+    first = np.flatnonzero(np.concatenate(([True], owner[1:] != owner[:-1])))
+    return _Chosen(pattern[~nested], start[~nested], end[~nested], owner, first, crossing)
+
+
+def _needing_rules(chosen: _Chosen, several: np.ndarray, joined: str, table: _HitTable) -> np.ndarray:
+    """Per text, whether its chosen places need the rules of :func:`resolve_ticket`: a weak or
+    ambiguous place, places of two districts, or one of several where the caller lives."""
+    ruled = chosen.crossing.copy()
+    ruled[chosen.owner[~table.sure[chosen.pattern]]] = True
+    district = table.district[chosen.pattern]
+    spread = np.maximum.reduceat(district, chosen.first) != np.minimum.reduceat(district, chosen.first)
+    ruled[chosen.owner[chosen.first][spread]] = True
+    # The residence cue's search stops at a line break: it never reads the text before.
+    for k in np.flatnonzero(several[chosen.owner]).tolist():
+        if _is_residence(joined, int(chosen.start[k])):
+            ruled[chosen.owner[k]] = True
+    return ruled
 
 
 def _bounded_hits(joined: str, pattern: np.ndarray, start: np.ndarray, end: np.ndarray, table: _HitTable) -> np.ndarray:
