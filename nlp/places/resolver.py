@@ -236,7 +236,8 @@ class PlaceResolver:
 
         grouped: dict[str, list[Form]] = {}
         for form in all_forms(custom):
-            grouped.setdefault(form.text, []).append(form)
+            if "\n" not in form.text:  # a name never spans lines (problem_keys joins texts by line breaks)
+                grouped.setdefault(form.text, []).append(form)
         # Per string: its strength, its places, whether the boundary rules apply to it, and
         # the attributes a match of it derives from its places (the same for every match).
         self._readings: list[tuple[str, tuple[Place, ...], bool, dict[str, Any]]] = []

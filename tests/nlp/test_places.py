@@ -10,6 +10,7 @@ import pytest
 from nlp.errors import InputError
 from nlp.places import (
     PLATFORMS,
+    Place,
     PlaceFeatures,
     PlaceMatch,
     PlaceResolver,
@@ -250,6 +251,12 @@ def test_problem_keys_in_bulk_with_an_operators_places(tmp_path: Path, monkeypat
     texts = [*RULE_TEXTS, "香樟湾停水", "吴中区香樟湾花园，郭巷街道", "拙政园里人多", "住在香樟湾，拙政园施工"]
     bulk, each, _ = _bulk_and_each(texts, resolver, monkeypatch)
     assert bulk == each
+    # A name across a line break (a quoted CSV cell) is never matched, not across two texts either.
+    split = PlaceResolver((Place("苏州\n湾", "landmark", "吴中区", source="custom"),))
+    assert (
+        split.problem_keys(["在苏州", "湾停水"])
+        == [place_key(resolve_ticket("", "在苏州\n湾停水", resolver=split))] * 2
+    )
 
 
 CUSTOM = "name,kind,district,street,aliases\n香樟湾花园,estate,吴中区,郭巷街道,香樟湾\n拙政园,scenic,吴江区,,\n"
