@@ -161,7 +161,7 @@ _COMPILED: weakref.WeakKeyDictionary[Any, tuple[int, _UnitHeads]] = weakref.Weak
 
 # A platform less probable than this for a ticket is not evaluated further for it (TwoLevelRouter.predict_proba).
 # Calibrated platform heads leave many platforms between 1e-3 and 3e-3: skipping them too made
-# scoring a batch 7-11 % faster, for one ticket in 10,000 losing its unit from the top-5
+# scoring a batch 6-13 % faster, for one ticket in 10,000 losing its unit from the top-5
 # (bench/routing.py prints both).
 NEGLIGIBLE_PLATFORM = 3e-3
 # Up to this many tickets, the unit heads of every platform are evaluated in one sparse product.
