@@ -100,7 +100,8 @@ def main() -> None:
     args = parser.parse_args()
     work = args.work or Path(tempfile.mkdtemp(prefix="bench-routing-"))
     work.mkdir(parents=True, exist_ok=True)
-    if all((work / name / "bundle.json").is_file() for name in ("routed", "groups")):
+    reused = all((work / name / "bundle.json").is_file() for name in ("routed", "groups"))
+    if reused:
         print(f"reusing the bundles of an earlier run in {work} (its training figures are not printed again)")
     else:
         _train(work, args.train_rows)
@@ -125,7 +126,9 @@ def main() -> None:
         score(bundle, [str(title)], [str(text)])
         seconds.append(time.perf_counter() - started)
     print(f"one ticket in-process (score): {percentiles(seconds)}")
-    print(f"reproduce: python -m bench.routing --train-rows {args.train_rows} --predict-rows {args.predict_rows}")
+    # Reused bundles were trained on however many rows their run was given, not on --train-rows.
+    trained = f"--work {work}" if reused else f"--train-rows {args.train_rows}"
+    print(f"reproduce: python -m bench.routing {trained} --predict-rows {args.predict_rows}")
 
 
 if __name__ == "__main__":
