@@ -7,8 +7,8 @@ promote``, ``hotline kb build``), so both are held the same way. A worker reload
 answering it compares the sidecar's identity (inode, size, modification time: one ``stat``) with
 the one it last tried. This is what makes a reload reach every worker of ``hotline serve
 --workers N``: the worker that took the admin call reloads, and every other worker sees the same
-sidecar before its next answer and reloads too. So once a reload has returned, no worker answers
-from the old one. A candidate that is refused is tried once per sidecar identity; the old one
+sidecar before its next answer and reloads too; a request that comes while its worker is loading
+a changed sidecar waits for it. So once a reload has returned, no worker answers from the old one. A candidate that is refused is tried once per sidecar identity; the old one
 keeps serving.
 """
 
@@ -98,7 +98,7 @@ class SidecarHolder(ABC, Generic[T]):
             When the candidate is refused, for whatever reason (a malformed sidecar too); the
             current one keeps serving.
         """
-        with self._reload_lock:  # one reload at a time; answers are never blocked
+        with self._reload_lock:  # one reload at a time; only answers that must follow it wait for it
             return self._reload()
 
     def follow(self) -> None:
@@ -109,18 +109,25 @@ class SidecarHolder(ABC, Generic[T]):
                     self._reload()
 
     def _reload(self) -> T:
-        self._tried, self._attempted = self._identity(), True  # before loading: a change meanwhile is seen next time
+        # The identity is read before loading, so that a change meanwhile is seen next time, and
+        # recorded only once the attempt is over: until then the sidecar stays stale, and a
+        # request that comes in meanwhile waits for the new one (follow) instead of answering
+        # from the old one after another request had started loading.
+        identity = self._identity()
         try:
             candidate = self.load()
         except BundleError as exc:
+            self._tried, self._attempted = identity, True
             self._refused(exc)
             raise
         except Exception as exc:  # a malformed sidecar can fail in any way: a refusal too, never a crash
+            self._tried, self._attempted = identity, True
             error = BundleError(f"{self.directory}: unusable {self.what} ({type(exc).__name__}: {exc}); {self.remedy}")
             self._refused(error)
             raise error from exc
         previous = self.current_version
         self.current = candidate  # one reference assignment: atomic for readers
+        self._tried, self._attempted = identity, True  # after the swap: no request sees it fresh and old
         self.last_error = None
         gc.freeze()  # vocabularies and postings live long: keep them out of every full collection
         self.counted("ok", candidate)

@@ -2,7 +2,10 @@ from __future__ import annotations
 
 import json
 import shutil
+import threading
+import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -33,6 +36,39 @@ def test_holders_sharing_a_bundle_follow_its_sidecar(serving: Path) -> None:
     assert second.stale()
     second.follow()
     assert second.current is not None and second.current.bundle_id == "hotline-next" and not second.stale()
+
+
+def test_a_request_while_its_worker_loads_a_changed_sidecar_waits_for_it(serving: Path) -> None:
+    holder = ModelHolder(serving, Metrics())
+    holder.reload()
+    _retag(serving, bundle_id="hotline-next")
+    loading, release = threading.Event(), threading.Event()
+    load = holder.load
+
+    def slow_load() -> Any:
+        loading.set()
+        release.wait(30)
+        return load()
+
+    holder.load = slow_load  # type: ignore[method-assign]
+    first = threading.Thread(target=holder.follow)  # a request that saw the change first
+    first.start()
+    assert loading.wait(30)
+    assert holder.stale()  # still stale while it loads: the next request follows too, so it waits
+    answered: list[str] = []
+
+    def request() -> None:
+        holder.follow()
+        answered.append(holder.current.bundle_id if holder.current else "")
+
+    second = threading.Thread(target=request)
+    second.start()
+    time.sleep(0.2)
+    assert answered == []  # waiting for the load, not answering from the old model
+    release.set()
+    first.join(30)
+    second.join(30)
+    assert answered == ["hotline-next"] and not holder.stale()
 
 
 def test_a_refused_sidecar_is_tried_once_and_the_old_model_kept(serving: Path) -> None:
