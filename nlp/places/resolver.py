@@ -452,21 +452,14 @@ class _HitTable:
         district = np.zeros(len(texts), dtype=np.int64)
         ids: dict[tuple[str, ...], int] = {}
         keys = []
-        for k, (text, (strength, _, bounded, derived)) in enumerate(zip(texts, readings, strict=True)):
+        for k, (text, (strength, places, bounded, derived)) in enumerate(zip(texts, readings, strict=True)):
             if bounded:
                 rule[k] = _RULE_SHORT if strength != "full" or len(text) <= 2 else _RULE_GLUED
             weak[k] = strength == "weak"
             sure[k] = strength != "weak" and len(derived["districts"]) <= 1
             district[k] = ids.setdefault(derived["districts"], len(ids))
-            name, level = derived["name"], derived["level"]
-            keys.append(
-                PlaceKey(
-                    derived["districts"],
-                    derived["street"],
-                    name if level == "community" else "",
-                    name if level == "landmark" else "",
-                )
-            )
+            # What resolve_ticket gives a ticket whose one place is a hit of the string.
+            keys.append(place_key(_alone(_match(text, 0, len(text), places, "text", strength, False, derived))))
         return cls(rule, weak, sure, district, keys)
 
 
@@ -649,17 +642,7 @@ def _resolved(raw: Sequence[PlaceMatch], title: str, text: str) -> TicketPlaces:
     if not matches:
         return _NO_PLACE
     if len(matches) == 1:  # most tickets: what the rules below give for one match, directly
-        (only,) = matches
-        return TicketPlaces(
-            district=only.district,
-            districts=only.districts,
-            street=only.street,
-            community=only.name if only.level == "community" else "",
-            landmark=only.name if only.level == "landmark" else "",
-            how_given=only.level,
-            problem=only,
-            matches=matches,
-        )
+        return _alone(matches[0])
     anchor = _anchor(matches, text)
     group = [m for m in matches if m.residence == anchor.residence and set(m.districts) & set(anchor.districts)]
     districts = anchor.districts
@@ -685,6 +668,20 @@ def _resolved(raw: Sequence[PlaceMatch], title: str, text: str) -> TicketPlaces:
 
 
 _NO_PLACE = TicketPlaces()
+
+
+def _alone(only: PlaceMatch) -> TicketPlaces:
+    """The places of a ticket whose one place is ``only``."""
+    return TicketPlaces(
+        district=only.district,
+        districts=only.districts,
+        street=only.street,
+        community=only.name if only.level == "community" else "",
+        landmark=only.name if only.level == "landmark" else "",
+        how_given=only.level,
+        problem=only,
+        matches=(only,),
+    )
 
 
 def _anchor(matches: Sequence[PlaceMatch], text: str) -> PlaceMatch:
