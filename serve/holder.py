@@ -8,8 +8,8 @@ answering it compares the sidecar's identity (inode, size, modification time: on
 the one it last tried. This is what makes a reload reach every worker of ``hotline serve
 --workers N``: the worker that took the admin call reloads, and every other worker sees the same
 sidecar before its next answer and reloads too; a request that comes while its worker is loading
-a changed sidecar waits for it. So once a reload has returned, no worker answers from the old one. A candidate that is refused is tried once per sidecar identity; the old one
-keeps serving.
+a changed sidecar waits for it. So once a reload has returned, no worker answers from the old
+one. A candidate that is refused is tried once per sidecar identity; the old one keeps serving.
 """
 
 from __future__ import annotations
