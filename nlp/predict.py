@@ -4,7 +4,8 @@ One convention for every table (files, the trend miner): a binary task gives ``<
 and ``<task>_proba`` (probability of 1); a multi-class task (department, platform, unit)
 gives ``<task>``, ``<task>_proba`` and ``<task>_top<k>`` (list of ``[label, proba]``, most
 probable first); ``route`` is ``auto`` when the routing task's probability reaches the
-bundle's threshold, else ``manual``. Probabilities are rounded to 4 decimals.
+bundle's threshold and exceeds 0.5 (:data:`nlp.scoring.AUTO_MIN_CONFIDENCE`), else
+``manual``. Probabilities are rounded to 4 decimals.
 """
 
 from __future__ import annotations

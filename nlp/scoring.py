@@ -23,7 +23,14 @@ from nlp.routing import TwoLevelRouter
 from nlp.seeds import seed_documents, seed_hits
 from nlp.tasks import is_binary
 
-__all__ = ["Scores", "TaskScores", "score"]
+__all__ = ["AUTO_MIN_CONFIDENCE", "Scores", "TaskScores", "score"]
+
+# A ticket is routed automatically only when its answer is more likely than all the others
+# together. For a unit this also means its platform is the most probable one (a unit's
+# probability never exceeds its platform's), so a unit and a platform that disagree go to a
+# person. The held-out set alone can set a lower threshold, on generated tickets easier than
+# people's.
+AUTO_MIN_CONFIDENCE = 0.5
 
 
 @dataclass(frozen=True)
@@ -99,8 +106,8 @@ class Scores:
     tasks : dict
         Task name to its scores, in the bundle's task order.
     route : ndarray of str or None
-        ``"auto"`` where the routing task's top probability reaches the bundle's threshold,
-        else ``"manual"``; None for a bundle without a routing task.
+        ``"auto"`` where the routing task's top probability reaches the bundle's threshold
+        and exceeds :data:`AUTO_MIN_CONFIDENCE`, else ``"manual"``; None for a bundle without a routing task.
     features : dict
         With ``keep_features=True``: task name to the feature matrix its head saw (tasks
         sharing a feature step share the matrix object).
@@ -206,7 +213,8 @@ def _vectorise(step: Any, titles: list[str], texts: list[str], shared: dict[Any,
 
 
 def _route(bundle: Bundle, tasks: dict[str, TaskScores]) -> np.ndarray | None:
-    """``auto`` where the routing task's top probability reaches its threshold (None: no routing task)."""
+    """``auto`` where the routing task's top probability reaches its threshold and exceeds
+    :data:`AUTO_MIN_CONFIDENCE` (None: no routing task)."""
     task = bundle.routing_task()
     if task is None or task not in tasks:
         return None
@@ -214,4 +222,5 @@ def _route(bundle: Bundle, tasks: dict[str, TaskScores]) -> np.ndarray | None:
     # The probability callers are shown (4 decimals) is the one compared, so they can check the decision.
     confidence = tasks[task].proba.max(axis=1).round(4)
     auto = confidence >= threshold if threshold is not None else np.zeros(len(confidence), dtype=bool)
+    auto &= confidence > AUTO_MIN_CONFIDENCE  # bundles calibrated before the floor existed
     return np.where(auto, "auto", "manual")

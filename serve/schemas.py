@@ -169,7 +169,7 @@ class Prediction(BaseModel):
     route: Literal["auto", "manual"] | None = Field(
         None,
         description="auto: the routing decision (the unit, else the platform, else the department) is confident "
-        "enough to route without an operator",
+        "enough to route without an operator: its probability reaches the bundle's threshold and exceeds 0.5",
     )
     flags: dict[str, Scored] = Field(default_factory=dict, description="analysts' flags carried by the bundle")
     model_version: str

@@ -8,6 +8,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
+from nlp.scoring import AUTO_MIN_CONFIDENCE
+
 __all__ = ["MIN_ROUTED", "choose_route_threshold", "coverage_curve"]
 
 # A threshold must be backed by this many held-out tickets, or its precision is noise.
@@ -48,7 +50,10 @@ def choose_route_threshold(
 
     Tickets are sorted by top probability; the threshold is the one that routes the most
     tickets while the Wilson lower bound (``z``; 0 for the plain point estimate) of the
-    precision of all routed tickets stays at or above the target.
+    precision of all routed tickets stays at or above the target. It is never below
+    :data:`~nlp.scoring.AUTO_MIN_CONFIDENCE`: a ticket whose answer the model holds less likely
+    than all the others together stays with a person, however well such tickets did on the
+    held-out set.
 
     Returns
     -------
@@ -67,7 +72,7 @@ def choose_route_threshold(
     bound = wilson_lower_bound(hits, routed, z) if z > 0 else precision
     # A cut is only possible where the confidence drops, so ties stay on one side.
     cut_ok = np.append(conf_sorted[:-1] > conf_sorted[1:], True)
-    ok = (bound >= target_precision) & cut_ok & (routed >= min_routed)
+    ok = (bound >= target_precision) & cut_ok & (routed >= min_routed) & (conf_sorted > AUTO_MIN_CONFIDENCE)
     result: dict[str, Any] = {
         "target_precision": target_precision,
         "confidence_z": z,

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from nlp.bundle import Bundle
-from nlp.scoring import Scores, TaskScores, score
+from nlp.scoring import AUTO_MIN_CONFIDENCE, Scores, TaskScores, score
 
 
 def _score(bundle: Bundle, tickets: pd.DataFrame, **options: bool) -> Scores:
@@ -61,6 +61,18 @@ def test_route_follows_the_routing_task_threshold(bundle: Bundle, unseen: pd.Dat
     assert bundle.routing_task() == "department" and threshold is not None
     confident = scores.tasks["department"].proba.max(axis=1).round(4) >= threshold
     assert scores.route is not None and list(scores.route == "auto") == list(confident)
+
+
+def test_a_ticket_below_even_odds_stays_manual_whatever_the_stored_threshold(
+    bundle: Bundle, unseen: pd.DataFrame
+) -> None:
+    # A bundle calibrated before the floor may store a threshold under 0.5.
+    tasks = {**bundle.meta["tasks"], "department": {**bundle.meta["tasks"]["department"], "route_threshold": 0.0}}
+    low = Bundle(pipelines=bundle.pipelines, meta={**bundle.meta, "tasks": tasks})
+    scores = _score(low, unseen.head(200))
+    confidence = scores.tasks["department"].proba.max(axis=1).round(4)
+    assert (confidence <= AUTO_MIN_CONFIDENCE).any()  # the batch holds doubtful tickets
+    assert scores.route is not None and list(scores.route == "auto") == list(confidence > AUTO_MIN_CONFIDENCE)
 
 
 def test_task_scores_rank_and_decide() -> None:

@@ -49,6 +49,16 @@ def test_too_few_routed_tickets_do_not_make_a_threshold() -> None:
     assert choose_route_threshold(y, proba, CLASSES, target_precision=0.5, min_routed=30)["route_threshold"] is None
 
 
+def test_threshold_never_routes_a_ticket_below_even_odds() -> None:
+    # Three classes, every ticket right: the held-out precision alone would route them all,
+    # even those whose answer has 0.4.
+    confidence = np.linspace(0.34, 0.99, 300)
+    proba = np.column_stack([confidence, (1 - confidence) / 2, (1 - confidence) / 2])
+    result = choose_route_threshold(np.array(["a"] * 300), proba, ["a", "b", "c"], target_precision=0.97)
+    assert result["route_threshold"] > 0.5
+    assert result["auto_coverage"] == pytest.approx((confidence > 0.5).mean(), abs=1e-3)
+
+
 def test_bad_target() -> None:
     with pytest.raises(ValueError, match="expected 0 < target_precision <= 1"):
         choose_route_threshold(np.array(["a"]), np.array([[1.0, 0.0]]), CLASSES, target_precision=1.5)
