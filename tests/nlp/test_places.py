@@ -138,6 +138,8 @@ def test_another_place_of_the_ticket_decides(text: str, district: str, street: s
         ("工地夜间施工扰民", "我家住在吴中区，横塘街道有个工地夜间施工", "虎丘区", "two_places"),
         ("噪音", "本人户籍在吴江区，现在昆山市花桥镇的工地晚上施工噪音很大", "昆山市", "two_places"),
         ("道路积水", "我住在姑苏区，每天经过园区星湖街路口都积水", "苏州工业园区", "two_places"),
+        ("押金", "我是太仓人，现在在昆山花桥镇租房，房东不退押金", "昆山市", "two_places"),
+        ("噪音", "我是吴中区郭巷街道的，狮山街道有个工地噪音很大", "虎丘区", "two_places"),
         ("黄埭镇工厂排放废气", "我住在相城区，家门口的工厂排放废气", "相城区", "district"),
         ("小区门口积水", "我住在相城区元和街道，小区门口积水", "相城区", "district"),
         ("垃圾没人清理", "横塘街道学府社区门口垃圾没人清理", "虎丘区", "street"),
@@ -149,6 +151,11 @@ def test_another_place_of_the_ticket_decides(text: str, district: str, street: s
 def test_the_problem_place_wins(title: str, text: str, district: str, how: str) -> None:
     ticket = resolve_ticket(title, text)
     assert (ticket.district, ticket.how_given) == (district, how)
+
+
+def test_who_the_caller_is_is_a_residence_only_right_before_the_place() -> None:
+    assert [m.residence for m in resolve_ticket("", "我是太仓人").matches] == [True]
+    assert [m.residence for m in resolve_ticket("", "我是来反映太仓市的事").matches] == [False]
 
 
 def test_matches_give_level_street_span_and_source() -> None:
@@ -190,6 +197,7 @@ RULE_TEXTS = [
     "园区星海街",
     "我住在学府，横塘路口积水",
     "家住吴中区郭巷街道，虎丘区狮山街道工地施工噪音",
+    "我是太仓人，现在在昆山花桥镇租房",
     "香山那边施工",
     "我住在独墅湖附近，香山那边施工",
     "阳澄湖边非法捕捞，唯亭这边",
