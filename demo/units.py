@@ -82,6 +82,18 @@ _ROUTING: dict[str, tuple[str, str]] = {
     "drainage": ("district", "水务局"),
     "power_outage": ("utility", "国网苏州供电公司"),
     "gas_supply": ("utility", "港华燃气苏州公司"),
+    "street_light": ("district", "市政设施管理所"),
+    "greenery": ("district", "园林绿化管理所"),
+    "shared_bikes": ("street", ""),
+    "public_toilet": ("district", "环境卫生管理所"),
+    "river_rubbish": ("district", "水务局"),
+    "dog": ("district", "公安分局"),
+    "illegal_parking": ("district", "公安分局交警大队"),
+    "group_rental": ("street", ""),
+    "fire_hazard": ("district", "消防救援大队"),
+    "rural_housing": ("street", ""),
+    "tourism": ("district", "文体旅局"),
+    "market": ("district", "市场监督管理局"),
 }
 # A district function's counterpart at city level, where a ticket with no place goes.
 _CITY_COUNTERPART = {
@@ -96,6 +108,11 @@ _CITY_COUNTERPART = {
     "教育局": "市教育局",
     "人力资源和社会保障局": "市人力资源和社会保障局",
     "水务局": "市水务局",
+    "园林绿化管理所": "市园林和绿化管理局",
+    "环境卫生管理所": "市环境卫生管理处",
+    "公安分局交警大队": "市公安局交通警察支队",
+    "消防救援大队": "市消防救援支队",
+    "文体旅局": "市文化广电和旅游局",
     "": "市民政局",  # street matters with no place: the city's community affairs
 }
 _STREET_SUFFIXES = (

@@ -12,7 +12,7 @@ from tests.helpers import run_cli
 
 def test_train_writes_a_bundle_and_prints_evaluation(tmp_path: Path, corpus_path: Path, capsys) -> None:
     small = tmp_path / "small.csv"
-    pd.read_csv(corpus_path).head(600).to_csv(small, index=False)
+    pd.read_csv(corpus_path).head(800).to_csv(small, index=False)
     code, out, err = run_cli(
         capsys,
         "train",

@@ -7,6 +7,7 @@ import pytest
 
 from demo import topics as catalogue
 from demo.data import read_pools, read_rows
+from nlp.places import resolve_ticket
 
 
 def test_every_topic_has_each_kind_of_phrase() -> None:
@@ -25,6 +26,15 @@ def test_departments_agree_across_tables() -> None:
     assert all(len(ds) == 2 and d not in ds for d, ds in catalogue.confusable().items())
     assert {d for _, ds in catalogue.vague_wordings() for d in ds} <= departments
     assert all(len(ds) >= 2 for _, ds in catalogue.vague_wordings())
+
+
+def test_names_that_fill_slots_name_no_place() -> None:
+    # A road or estate drawn at random for any district must not name a place the resolver
+    # knows (金鸡湖大道 is in 苏州工业园区): the ticket's own place phrase decides its labels.
+    pools = read_pools("names")
+    names = [a + b for a in pools["compound_a"] for b in pools["compound_b"]]
+    names += [*pools["road"], *pools["school"], *pools["hospital"], *pools["company"]]
+    assert [name for name in names if resolve_ticket("", f"{name}门口").matches] == []
 
 
 def test_places_and_channels() -> None:

@@ -18,8 +18,8 @@ def _with_seeds(bundle: Bundle, task: str, seeds: list[str]) -> Bundle:
 
 def test_binary_tasks_are_evaluated_as_predict_scores_them(bundle: Bundle, unseen: pd.DataFrame) -> None:
     frame = unseen[["title", "text", "covid", "department"]].head(200).reset_index(drop=True)
-    noisy = frame["text"].str.contains("楼上|装修|噪音")
-    assert noisy.sum() >= 3 and not frame.loc[noisy, "covid"].any()  # not COVID tickets
+    noisy = frame["text"].str.contains("楼上|装修|噪音|吵|扰民") & (frame["covid"] == 0)  # not COVID tickets
+    assert noisy.sum() >= 3
     plain = evaluate_bundle(bundle, frame, ["covid"])["covid"]
     # A seed term that every noise ticket carries makes them COVID-positive by rule, in predict and in evaluate.
     frame.loc[noisy, "text"] = frame.loc[noisy, "text"] + " 楼上噪音"

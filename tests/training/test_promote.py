@@ -20,7 +20,7 @@ from training.train import train_bundle
 @pytest.fixture(scope="module")
 def worse_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A bundle trained on shuffled department labels: it routes at random."""
-    frame, _ = generate(n=600, weeks=2, seed=5)
+    frame, _ = generate(n=700, weeks=2, seed=5)
     frame["department"] = np.random.default_rng(0).permutation(frame["department"].to_numpy())
     path = write_table(frame[["id", "title", "text", "department"]], tmp_path_factory.mktemp("worse") / "t.csv")
     out = tmp_path_factory.mktemp("worse") / "model"
