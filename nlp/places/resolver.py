@@ -7,7 +7,8 @@ Every form of every place (:mod:`nlp.places.gazetteer`) goes into one Aho-Corasi
 since its root node looks its 1,500 first characters up one by one). A text's hits are then
 filtered and chosen, longest first:
 
-* a *bare* or *weak* form (a name without its suffix), and any name of two characters, is
+* a *bare* or *weak* form (a name without its suffix), any name of two characters and a
+  community's full name (山湖社区 in 尹山湖社区, a community the gazetteer lacks) are
   dropped when the next character is a
   place suffix (平江 in 平江路, 横塘 in 横塘路: part of another name), or when the previous
   character is a digit (26000元和保险) or an ideograph that is neither a function word (在, 住,
@@ -81,7 +82,7 @@ _PRECISION = {"district": 0, "street": 1, "community": 2, "landmark": 3}
 _SUFFIX_CHARS_TEXT = "路街道巷弄桥河湖山塘浜港泾村镇区园苑城庄湾里坊门寺楼厦苑府邸墅亭阁"
 _SUFFIX_CHARS = frozenset(_SUFFIX_CHARS_TEXT)
 # Ideographs that may stand right before a place's name without being part of it.
-_BEFORE_OK_TEXT = "在住是为于的了到对向从往去来回近和与及或跟同经过由至自离家我你他她们区市县镇乡村州道街"
+_BEFORE_OK_TEXT = "在住是为于的了到对向从往去来回近和与及或跟同经过由至自离家我你他她们区市县镇乡村州道街边面壁"
 _BEFORE_OK = frozenset(_BEFORE_OK_TEXT)
 _HAN = re.compile("[\u3400-\u9fff]")
 _CLAUSE = re.compile(r"[，。！？；,.!?;\n]")
@@ -242,9 +243,10 @@ class PlaceResolver:
         for form in all_forms(custom):
             if "\n" not in form.text:  # a name never spans lines (problem_keys joins texts by line breaks)
                 grouped.setdefault(form.text, []).append(form)
-        # Per string: its strength, its places, whether the boundary rules apply to it, and
-        # the attributes a match of it derives from its places (the same for every match).
-        self._readings: list[tuple[str, tuple[Place, ...], bool, dict[str, Any]]] = []
+        # Per string: its strength, its places, which boundary rule its hits go through
+        # (_RULE_*), and the attributes a match of it derives from its places (the same for
+        # every match).
+        self._readings: list[tuple[str, tuple[Place, ...], int, dict[str, Any]]] = []
         for text, forms in grouped.items():
             # Of a string's readings keep the strongest, then the coarsest level (a division
             # before a landmark): 横塘 is the street 横塘街道 (bare) before the communities
@@ -254,8 +256,7 @@ class PlaceResolver:
             rank = max(_LEVEL_RANK[f.place.level] for f in forms)
             places = tuple(dict.fromkeys(f.place for f in forms if _LEVEL_RANK[f.place.level] == rank))
             strength = forms[0].strength
-            bounded = strength != "full" or len(forms[0].text) <= 2 or forms[0].text in GLUED_ALIASES
-            self._readings.append((strength, places, bounded, _derived(text, places)))
+            self._readings.append((strength, places, _rule(text, strength, places), _derived(text, places)))
         self._texts = list(grouped)  # the automaton's strings, in the order of its pattern ids
         self._automaton: Any = ahocorasick_rs.AhoCorasick(self._texts, matchkind=ahocorasick_rs.MatchKind.Standard)
 
@@ -342,7 +343,7 @@ class PlaceResolver:
             hits = [
                 (i, start, end)
                 for i, start, end in found
-                if not readings[i][2] or _bounded(text, start, end, readings[i][0], sure_ends)
+                if not readings[i][2] or _bounded(text, start, end, readings[i][2], sure_ends)
             ]
         if len(hits) > 1:
             hits.sort(key=_longest_first)
@@ -417,17 +418,25 @@ def _longest_first(hit: tuple[int, int, int]) -> tuple[int, int]:
     return hit[1] - hit[2], hit[1]  # longest first, then leftmost
 
 
-def _bounded(text: str, start: int, end: int, strength: str, sure_ends: set[int]) -> bool:
-    """The boundary rules of the module docstring."""
-    name = text[start:end]
-    if strength != "full" or len(name) <= 2:
-        if end < len(text) and text[end] in _SUFFIX_CHARS:
+def _rule(text: str, strength: str, places: tuple[Place, ...]) -> int:
+    """Which boundary rule of :func:`_bounded` the hits of the automaton's string ``text`` go through."""
+    if strength != "full" or len(text) <= 2:
+        return _RULE_SHORT
+    if places[0].level == "community":  # 山湖社区 in 尹山湖社区 (a community the gazetteer lacks)
+        return _RULE_COMMUNITY
+    return _RULE_GLUED if text in GLUED_ALIASES else _RULE_NONE
+
+
+def _bounded(text: str, start: int, end: int, rule: int, sure_ends: set[int]) -> bool:
+    """The boundary rules of the module docstring, ``rule`` the string's (:func:`_rule`)."""
+    if rule in (_RULE_SHORT, _RULE_COMMUNITY):
+        if rule == _RULE_SHORT and end < len(text) and text[end] in _SUFFIX_CHARS:
             return False
         before = text[start - 1] if start else ""
         if before.isdigit():  # 26000元和保险 is money, not 元和
             return False
         return not (before and _HAN.match(before) and before not in _BEFORE_OK and start not in sure_ends)
-    if name in GLUED_ALIASES and start:
+    if rule == _RULE_GLUED and start:
         before = text[start - 1]
         return not (_HAN.match(before) and before not in _BEFORE_OK) or text[max(0, start - 3) : start].endswith(
             ("苏州", "苏州市")
@@ -435,7 +444,10 @@ def _bounded(text: str, start: int, end: int, strength: str, sure_ends: set[int]
     return True
 
 
-_RULE_NONE, _RULE_SHORT, _RULE_GLUED = 0, 1, 2  # which boundary rule of _bounded a string's hits go through
+# Which boundary rule of _bounded a string's hits go through: none, the rules of a short name
+# (the characters after and before it), of a glued alias, of a full community name (the
+# character before it only: 学府社区门口 is fine).
+_RULE_NONE, _RULE_SHORT, _RULE_GLUED, _RULE_COMMUNITY = 0, 1, 2, 3
 
 
 @dataclass(frozen=True)
@@ -449,16 +461,15 @@ class _HitTable:
     keys: list[PlaceKey]  # the key of a ticket whose one place is a hit of the string
 
     @classmethod
-    def of(cls, texts: list[str], readings: list[tuple[str, tuple[Place, ...], bool, dict[str, Any]]]) -> _HitTable:
+    def of(cls, texts: list[str], readings: list[tuple[str, tuple[Place, ...], int, dict[str, Any]]]) -> _HitTable:
         rule = np.zeros(len(texts), dtype=np.int8)
         weak = np.zeros(len(texts), dtype=bool)
         sure = np.zeros(len(texts), dtype=bool)
         district = np.zeros(len(texts), dtype=np.int64)
         ids: dict[tuple[str, ...], int] = {}
         keys = []
-        for k, (text, (strength, places, bounded, derived)) in enumerate(zip(texts, readings, strict=True)):
-            if bounded:
-                rule[k] = _RULE_SHORT if strength != "full" or len(text) <= 2 else _RULE_GLUED
+        for k, (text, (strength, places, string_rule, derived)) in enumerate(zip(texts, readings, strict=True)):
+            rule[k] = string_rule
             weak[k] = strength == "weak"
             sure[k] = strength != "weak" and len(derived["districts"]) <= 1
             district[k] = ids.setdefault(derived["districts"], len(ids))
@@ -539,7 +550,7 @@ def _bounded_hits(joined: str, pattern: np.ndarray, start: np.ndarray, end: np.n
     """
     keep = np.ones(len(pattern), dtype=bool)
     rule = table.rule[pattern]
-    short = np.flatnonzero(rule == _RULE_SHORT)
+    short = np.flatnonzero((rule == _RULE_SHORT) | (rule == _RULE_COMMUNITY))
     if len(short):
         points = _code_points_of(joined)
         after_end = end[short] >= len(points)
@@ -550,11 +561,11 @@ def _bounded_hits(joined: str, pattern: np.ndarray, start: np.ndarray, end: np.n
         digit = np.array([chr(c).isdigit() for c in distinct.tolist()], dtype=bool)[inverse]
         han = (before >= 0x3400) & (before <= 0x9FFF)
         sure_ends = end[~table.weak[pattern]]
-        drop = (~after_end & np.isin(after, _code_points(_SUFFIX_CHARS_TEXT))) | digit
+        drop = (~after_end & np.isin(after, _code_points(_SUFFIX_CHARS_TEXT)) & (rule[short] == _RULE_SHORT)) | digit
         drop |= han & ~np.isin(before, _code_points(_BEFORE_OK_TEXT)) & ~np.isin(start[short], sure_ends)
         keep[short[drop]] = False
     for k in np.flatnonzero(rule == _RULE_GLUED).tolist():  # a few aliases (园区, 新区): the rule itself
-        keep[k] = _bounded(joined, int(start[k]), int(end[k]), "full", set())
+        keep[k] = _bounded(joined, int(start[k]), int(end[k]), _RULE_GLUED, set())
     return keep
 
 

@@ -97,6 +97,7 @@ def test_names_as_people_write_them(text: str, expected: tuple[str, str, str, st
         "住宅基本农田",  # 宅基, a village
         "建设美丽新农村",  # 新农村, a village
         "向县人民政府申请",  # 人民, a community
+        "我们尹山湖社区的健身器材坏了",  # 山湖社区 (常熟, 吴江) inside a community the gazetteer lacks
     ],
 )
 def test_ordinary_sentences_name_no_place(text: str) -> None:
@@ -153,6 +154,13 @@ def test_the_problem_place_wins(title: str, text: str, district: str, how: str) 
     assert (ticket.district, ticket.how_given) == (district, how)
 
 
+@pytest.mark.parametrize(
+    "text", ["学府社区门口积水", "我们学府社区", "横塘学府社区", "隔壁学府社区在施工", "苏州学府社区"]
+)
+def test_a_community_full_name_needs_no_more_than_a_clean_start(text: str) -> None:
+    assert [m.name for m in find_places(text)][-1] == "学府社区"
+
+
 def test_who_the_caller_is_is_a_residence_only_right_before_the_place() -> None:
     assert [m.residence for m in resolve_ticket("", "我是太仓人").matches] == [True]
     assert [m.residence for m in resolve_ticket("", "我是来反映太仓市的事").matches] == [False]
@@ -198,6 +206,7 @@ RULE_TEXTS = [
     "我住在学府，横塘路口积水",
     "家住吴中区郭巷街道，虎丘区狮山街道工地施工噪音",
     "我是太仓人，现在在昆山花桥镇租房",
+    "我们尹山湖社区的健身器材坏了，学府社区门口积水",
     "香山那边施工",
     "我住在独墅湖附近，香山那边施工",
     "阳澄湖边非法捕捞，唯亭这边",
