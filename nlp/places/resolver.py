@@ -32,7 +32,7 @@ no ``district`` and lists its ``candidates``.
 The problem's place
 -------------------
 A match is a *residence* when the text between its clause's start and the match holds a
-residence cue (我住在, 家住, 户籍, 居住 ..., or 我是 right before it: 我是太仓人); every
+residence cue (我住在, 家住, 户籍, 居住 ..., or 我是 with no verb between: 我是太仓人); every
 other match is about the problem. The problem's place is, in this order: the first
 non-residence match in a clause that names a problem (施工, 噪音, 积水, 路口, 停水 ...), the first
 non-residence match in the title, the first non-residence match, the first residence match (a
@@ -86,10 +86,11 @@ _BEFORE_OK_TEXT = "在住是为于的了到对向从往去来回近和与及或�
 _BEFORE_OK = frozenset(_BEFORE_OK_TEXT)
 _HAN = re.compile("[\u3400-\u9fff]")
 _CLAUSE = re.compile(r"[，。！？；,.!?;\n]")
-# A cue anywhere in the clause before the place, or "我是" right before it (我是太仓人, 我是园区的:
-# who the caller is; "我是来反映吴中区..." is not a cue, so that one must touch the place).
+# A cue anywhere in the clause before the place, or "我是" shortly before it with no verb between
+# (我是太仓人, 我是吴中区郭巷街道的: who the caller is; 我是来反映吴中区..., 我是想问太仓... are not).
 _RESIDENCE = re.compile(
-    r"(?:住在|家住|我住|本人住|居住|户籍|户口|老家|我家在|家在|住址)[^，。！？；,.!?;\n]*$|(?:我|本人)是$"
+    r"(?:住在|家住|我住|本人住|居住|户籍|户口|老家|我家在|家在|住址)[^，。！？；,.!?;\n]*$"
+    r"|(?:我|本人)是(?![^，。！？；,.!?;\n]*(?:来|想|要|去|在|问|反映|咨询|投诉|举报))[^，。！？；,.!?;\n]{0,12}$"
 )
 _RESIDENCE_REACH = 24  # characters before a place searched for a residence cue of its clause
 _PROBLEM = re.compile(
@@ -573,9 +574,9 @@ def _is_residence(text: str, start: int) -> bool:
     """A residence cue in the clause before ``start`` (within a short reach: cues stand close)."""
     reach = max(0, start - _RESIDENCE_REACH)
     before = text[reach:start]
-    # Every cue holds 住, 户 or 家 or ends with 是: most places have none of them before them,
-    # and these lookups cost less than the search.
-    if "住" not in before and "家" not in before and "户" not in before and not before.endswith("是"):
+    # Every cue holds 住, 户, 家 or 是: most places have none of them before them, and these
+    # lookups cost less than the search.
+    if "住" not in before and "家" not in before and "户" not in before and "是" not in before:
         return False
     return _RESIDENCE.search(text, reach, start) is not None
 

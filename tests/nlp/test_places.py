@@ -141,6 +141,7 @@ def test_another_place_of_the_ticket_decides(text: str, district: str, street: s
         ("道路积水", "我住在姑苏区，每天经过园区星湖街路口都积水", "苏州工业园区", "two_places"),
         ("押金", "我是太仓人，现在在昆山花桥镇租房，房东不退押金", "昆山市", "two_places"),
         ("噪音", "我是吴中区郭巷街道的，狮山街道有个工地噪音很大", "虎丘区", "two_places"),
+        ("垃圾", "我是吴中区郭巷街道的，今天路过狮山街道，小区门口的垃圾没人清理", "虎丘区", "two_places"),
         ("黄埭镇工厂排放废气", "我住在相城区，家门口的工厂排放废气", "相城区", "district"),
         ("小区门口积水", "我住在相城区元和街道，小区门口积水", "相城区", "district"),
         ("垃圾没人清理", "横塘街道学府社区门口垃圾没人清理", "虎丘区", "street"),
@@ -161,9 +162,11 @@ def test_a_community_full_name_needs_no_more_than_a_clean_start(text: str) -> No
     assert [m.name for m in find_places(text)][-1] == "学府社区"
 
 
-def test_who_the_caller_is_is_a_residence_only_right_before_the_place() -> None:
+def test_who_the_caller_is_is_a_residence_when_no_verb_stands_between() -> None:
     assert [m.residence for m in resolve_ticket("", "我是太仓人").matches] == [True]
     assert [m.residence for m in resolve_ticket("", "我是来反映太仓市的事").matches] == [False]
+    assert [m.residence for m in resolve_ticket("", "我是想问一下太仓市的政策").matches] == [False]
+    assert [m.residence for m in resolve_ticket("", "我是吴中区郭巷街道的").matches] == [True, True]
 
 
 def test_matches_give_level_street_span_and_source() -> None:
