@@ -126,6 +126,16 @@ _STREET_SUFFIXES = (
 # How the demo tickets give their place, and how often.
 PLACE_GIVEN = {"district": 0.15, "street": 0.3, "community": 0.12, "landmark": 0.08, "none": 0.22, "two_places": 0.13}
 _TRANSFERRED = 0.08  # share of tickets first sent to a wrong unit
+# How a ticket names where the caller lives ({hd} {home}) and, elsewhere, the problem ({street}).
+# Each resolves to the problem's street (tests/demo/test_units.py checks it).
+_TWO_PLACES = (
+    "我住在{hd}{home}，反映的是{street}那边的事：",
+    "家住{hd}{home}，{street}这边，",
+    "我是{hd}{home}的，今天路过{street}，",
+    "本人户籍在{hd}，现在{street}这边，",
+    "{street}这边（我家在{hd}{home}），",
+    "我家在{hd}，{street}有个情况：",
+)
 
 
 def _street_unit(street: str) -> str:
@@ -215,7 +225,8 @@ def _place_phrase(
         return given, street, rng.choice(("{c}这边，", "我们{c}，", "地点在{c}。")).format(c=community)
     if given == "two_places":
         home_district, home = rng.choice([p for p in all_streets if p[0] != district])
-        return given, street, f"我住在{home_district}{home}，反映的是{street}那边的事："
+        phrase = rng.choice(_TWO_PLACES).format(hd=home_district, home=home, street=street)
+        return given, street, phrase
     return given, street, ""
 
 

@@ -70,3 +70,11 @@ def test_landmark_tickets_name_a_landmark_of_their_district(tickets: pd.DataFram
     assert len(rows) > 50
     for district, text in zip(rows["district"], rows["text"], strict=True):
         assert any(text.startswith((name, f"在{name}")) for name, _ in landmarks()[district])
+
+
+def test_two_place_tickets_resolve_to_the_problem_place_not_home(tickets: pd.DataFrame) -> None:
+    rows = tickets[(tickets["place_given"] == "two_places") & (tickets["platform"] != CITY)]
+    assert len(rows) > 100
+    resolved = [resolve_ticket(str(t), str(x)).district for t, x in zip(rows["title"], rows["text"], strict=True)]
+    assert (pd.Series(resolved, index=rows.index) == rows["district"]).mean() > 0.95
+    assert rows["text"].str.slice(0, 4).nunique() > 20  # several wordings, not one template

@@ -19,7 +19,7 @@ TASKS = ["department", "platform", "unit"]
 
 @pytest.fixture(scope="module")
 def routed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Bundle, pd.DataFrame]:
-    frame, _ = generate(n=1500, weeks=4, seed=5)
+    frame, _ = generate(n=2500, weeks=4, seed=5)
     out = tmp_path_factory.mktemp("routed") / "model"
     train_frame(frame, TASKS, out, data={"sha256": "0" * 64}, config=TrainConfig(folds=3), progress=False)
     unseen, _ = generate(n=400, weeks=2, seed=6)
@@ -41,7 +41,7 @@ def test_predictions_name_a_unit_of_the_predicted_platform(routed: tuple[Bundle,
     assert {"platform", "platform_proba", "unit", "unit_proba", "unit_top5", "route"} <= set(out.columns)
     assert all(len(top) == 5 for top in out["unit_top5"])
     assert (out["platform"] == unseen["platform"]).mean() > 0.85
-    assert (out["unit"] == unseen["unit"]).mean() > 0.6  # ~170 units from 1,500 tickets
+    assert (out["unit"] == unseen["unit"]).mean() > 0.6  # ~250 units from 2,500 tickets
     platform_of = dict(zip(catalogue()["name"], catalogue()["platform"], strict=True))
     auto = out["route"] == "auto"
     assert auto.any()
