@@ -33,11 +33,11 @@ The problem's place
 -------------------
 A match is a *residence* when the text between its clause's start and the match holds a
 residence cue (我住在, 家住, 户籍, 居住 ..., or 我是 with no verb between: 我是太仓人); every
-other match is about the problem. The problem's place is, in this order: the first
-non-residence match in a clause that names a problem (施工, 噪音, 积水, 路口, 停水 ...), the first
-non-residence match in the title, the first non-residence match, the first residence match (a
-caller who names only home is complaining about home). Matches of the same role in the same district refine it (the street
-of 吴中区郭巷街道).
+other match is about the problem. The problem's place is, among the non-residence matches
+(all matches when every one is a residence: a caller who names only home is complaining about
+home), in this order: the first in a clause that names a problem (施工, 噪音, 积水, 路口, 停水 ...),
+the first in the title, the first. Matches of the same role in the same district refine it (the
+street of 吴中区郭巷街道).
 
 ``how_given`` says how precisely the ticket gave the problem's place, by the coarsest level
 named among the places of its district (where the caller lives included): ``district`` (its
@@ -530,17 +530,21 @@ def _chosen_in_bulk(pattern: np.ndarray, start: np.ndarray, end: np.ndarray, off
 
 def _needing_rules(chosen: _Chosen, several: np.ndarray, joined: str, table: _HitTable) -> np.ndarray:
     """Per text, whether its chosen places need the rules of :func:`resolve_ticket`: a weak or
-    ambiguous place, places of two districts, or one of several where the caller lives."""
+    ambiguous place, places of two districts, or several places of which some, not all, are
+    where the caller lives (when all are, the rules give what they give with none: 我是吴中区郭巷街道的居民)."""
     ruled = chosen.crossing.copy()
     ruled[chosen.owner[~table.sure[chosen.pattern]]] = True
     district = table.district[chosen.pattern]
     spread = np.maximum.reduceat(district, chosen.first) != np.minimum.reduceat(district, chosen.first)
     ruled[chosen.owner[chosen.first][spread]] = True
     # The residence cue's search stops at a line break: it never reads the text before.
-    for k in np.flatnonzero(several[chosen.owner]).tolist():
-        if _is_residence(joined, int(chosen.start[k])):
-            ruled[chosen.owner[k]] = True
-    return ruled
+    hits = np.flatnonzero(several[chosen.owner])
+    home = np.array([_is_residence(joined, int(chosen.start[k])) for k in hits.tolist()], dtype=bool)
+    owners = chosen.owner[hits]
+    some, away = np.zeros(len(ruled), dtype=bool), np.zeros(len(ruled), dtype=bool)
+    some[owners[home]] = True
+    away[owners[~home]] = True
+    return ruled | (some & away)
 
 
 def _bounded_hits(joined: str, pattern: np.ndarray, start: np.ndarray, end: np.ndarray, table: _HitTable) -> np.ndarray:
@@ -576,7 +580,13 @@ def _is_residence(text: str, start: int) -> bool:
     before = text[reach:start]
     # Every cue holds 住, 户, 家 or 是: most places have none of them before them, and these
     # lookups cost less than the search.
-    if "住" not in before and "家" not in before and "户" not in before and "是" not in before:
+    if (
+        "住" not in before
+        and "家" not in before
+        and "户" not in before
+        and "我是" not in before
+        and "本人是" not in before
+    ):
         return False
     return _RESIDENCE.search(text, reach, start) is not None
 
@@ -704,11 +714,13 @@ def _anchor(matches: Sequence[PlaceMatch], text: str) -> PlaceMatch:
     """The match that names the problem's place (module docstring)."""
     if len(matches) == 1:
         return matches[0]
-    away = [m for m in matches if not m.residence]
+    # Where the caller lives counts only against another place: a caller who names only home
+    # is complaining about home, chosen among its places as any other ticket's.
+    away = [m for m in matches if not m.residence] or list(matches)
     for m in away:
         if m.field == "text" and _PROBLEM.search(_clause(text, m.start)):
             return m
-    return next((m for m in away if m.field == "title"), None) or (away or list(matches))[0]
+    return next((m for m in away if m.field == "title"), None) or away[0]
 
 
 def _clause(text: str, at: int) -> str:

@@ -162,6 +162,12 @@ def test_a_community_full_name_needs_no_more_than_a_clean_start(text: str) -> No
     assert [m.name for m in find_places(text)][-1] == "学府社区"
 
 
+def test_a_caller_who_names_only_home_is_read_as_any_ticket() -> None:
+    # Both places are where the caller lives: the one in the clause that names a problem wins.
+    ticket = resolve_ticket("", "家住郭巷街道，户籍在木渎镇工地旁边，噪音很大")
+    assert all(m.residence for m in ticket.matches) and ticket.problem is not None and ticket.problem.text == "木渎镇"
+
+
 def test_who_the_caller_is_is_a_residence_when_no_verb_stands_between() -> None:
     assert [m.residence for m in resolve_ticket("", "我是太仓人").matches] == [True]
     assert [m.residence for m in resolve_ticket("", "我是来反映太仓市的事").matches] == [False]
@@ -210,6 +216,8 @@ RULE_TEXTS = [
     "家住吴中区郭巷街道，虎丘区狮山街道工地施工噪音",
     "我是太仓人，现在在昆山花桥镇租房",
     "我们尹山湖社区的健身器材坏了，学府社区门口积水",
+    "我是吴中区郭巷街道的居民，小区门口积水",
+    "家住郭巷街道，户籍在木渎镇工地旁边",
     "香山那边施工",
     "我住在独墅湖附近，香山那边施工",
     "阳澄湖边非法捕捞，唯亭这边",
