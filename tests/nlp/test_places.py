@@ -97,7 +97,7 @@ def test_names_as_people_write_them(text: str, expected: tuple[str, str, str, st
         "住宅基本农田",  # 宅基, a village
         "建设美丽新农村",  # 新农村, a village
         "向县人民政府申请",  # 人民, a community
-        "我们尹山湖社区的健身器材坏了",  # 山湖社区 (常熟, 吴江) inside a community the gazetteer lacks
+        "我们翠山湖社区的健身器材坏了",  # 山湖社区 (常熟, 吴江) inside a community the gazetteer lacks
     ],
 )
 def test_ordinary_sentences_name_no_place(text: str) -> None:
