@@ -94,6 +94,7 @@ _ROUTING: dict[str, tuple[str, str]] = {
     "rural_housing": ("street", ""),
     "tourism": ("district", "文体旅局"),
     "market": ("district", "市场监督管理局"),
+    "metro": ("utility", "苏州轨道交通集团"),
 }
 # A district function's counterpart at city level, where a ticket with no place goes.
 _CITY_COUNTERPART = {
