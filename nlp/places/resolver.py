@@ -7,13 +7,13 @@ Every form of every place (:mod:`nlp.places.gazetteer`) goes into one Aho-Corasi
 since its root node looks its 1,500 first characters up one by one). A text's hits are then
 filtered and chosen, longest first:
 
-* a *bare* or *weak* form (a name without its suffix), any name of two characters and a
-  community's full name (山湖社区 in 尹山湖社区, a community the gazetteer lacks) are
-  dropped when the next character is a
-  place suffix (平江 in 平江路, 横塘 in 横塘路: part of another name), or when the previous
-  character is a digit (26000元和保险) or an ideograph that is neither a function word (在, 住,
-  到 ...), a place suffix (区, 市, 镇 ...) nor the end of another place's name (吴中木渎 keeps
-  木渎; 城南环境 drops 南环; 镇江东村 drops 东村);
+* a *bare* or *weak* form (a name without its suffix), and any name of two characters, is
+  dropped when the next character is a place suffix (平江 in 平江路, 横塘 in 横塘路: part of
+  another name), or when the previous character is a digit (26000元和保险) or an ideograph that
+  is neither a function word (在, 住, 到 ...), a place suffix (区, 市, 镇 ...) nor the end of
+  another place's name (吴中木渎 keeps 木渎; 城南环境 drops 南环; 镇江东村 drops 东村);
+* a community's full name is dropped on the second of these grounds, the character before it
+  (山湖社区 in 尹山湖社区, a community the gazetteer lacks; 学府社区门口 keeps it);
 * the aliases 高新区, 新区, 工业园区 and 园区 are dropped when glued to a preceding name
   (常熟高新区, 相城工业园区), unless that name is 苏州;
 * of overlapping hits the longest wins (苏州工业园区 over 园区, 学府社区 over 学府);
