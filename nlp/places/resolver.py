@@ -32,12 +32,13 @@ no ``district`` and lists its ``candidates``.
 The problem's place
 -------------------
 A match is a *residence* when the text between its clause's start and the match holds a
-residence cue (我住在, 家住, 户籍, 居住 ..., or 我是 with no verb between: 我是太仓人); every
-other match is about the problem. The problem's place is, among the non-residence matches
-(all matches when every one is a residence: a caller who names only home is complaining about
-home), in this order: the first in a clause that names a problem (施工, 噪音, 积水, 路口, 停水 ...),
-the first in the title, the first. Matches of the same role in the same district refine it (the
-street of 吴中区郭巷街道).
+residence cue (我住在, 家住, 户籍, 居住 ..., or 我是 with no verb between: 我是太仓人), and an
+*origin* when the last cue before it says where the caller comes from rather than lives (户籍,
+户口, 老家, 我是); every other match is about the problem. The problem's place is, among the
+non-residence matches (else the residences that are not origins, else all: a caller who names
+only home is complaining about home), in this order: the first in a clause that names a
+problem (施工, 噪音, 积水, 路口, 停水 ...), the first in the title, the first. Matches of the same
+role in the same district refine it (the street of 吴中区郭巷街道).
 
 ``how_given`` says how precisely the ticket gave the problem's place, by the coarsest level
 named among the places of its district (where the caller lives included): ``district`` (its
@@ -93,6 +94,10 @@ _RESIDENCE = re.compile(
     r"|(?:我|本人)是(?![^，。！？；,.!?;\n]*(?:来|想|要|去|在|问|反映|咨询|投诉|举报))[^，。！？；,.!?;\n]{0,12}$"
 )
 _RESIDENCE_REACH = 24  # characters before a place searched for a residence cue of its clause
+# The cues one by one, to tell the last before a place: where the caller comes from (户籍 ...)
+# counts less than where the caller lives (我户口在吴江区，现在住在狮山街道: 狮山).
+_CUE = re.compile(r"住在|家住|我住|本人住|居住|户籍|户口|老家|我家在|家在|住址|我是|本人是")
+_ORIGIN_CUES = frozenset(("户籍", "户口", "老家", "我是", "本人是"))
 _PROBLEM = re.compile(
     r"施工|噪音|噪声|扰民|路口|积水|停水|停电|漏水|占道|违建|违章|垃圾|路灯|堵塞|拥堵|臭|污染|破损|损坏|坏了|乱|投诉|举报|"
     r"无人管|不通|断|塌|渗水|油烟|排放|工地|安全隐患"
@@ -123,6 +128,9 @@ class PlaceMatch:
         ``full``, ``bare`` or ``weak``: how the name was written (see :mod:`nlp.places.gazetteer`).
     residence : bool
         True when a residence cue (我住在, 家住 ...) precedes it in its clause.
+    origin : bool
+        True when that cue says where the caller comes from rather than lives (户籍, 户口, 老家,
+        我是 ...: the last cue before the name decides).
     districts : tuple of str
         The candidates' districts, in platform order.
     district : str
@@ -144,6 +152,7 @@ class PlaceMatch:
     field: str = "text"
     strength: str = "full"
     residence: bool = False
+    origin: bool = False
 
     # Read for every match of every ticket: computed once, when the match is made (plain
     # attributes: a cached_property takes a lock on first read, which cost more than the value).
@@ -318,7 +327,7 @@ class PlaceResolver:
         """The match :meth:`scan` makes of a hit of ``string`` in a body that starts at ``base`` of ``joined``."""
         strength, places, _, derived = self._readings[string]
         # The residence cue's search stops at a line break, so it never reads the text before.
-        residence = _is_residence(joined, start)
+        residence = _residence(joined, start)
         return _match(joined[start:end], start - base, end - base, places, "text", strength, residence, derived)
 
     @cached_property
@@ -365,7 +374,7 @@ class PlaceResolver:
                     places,
                     "title" if in_title else field,
                     strength,
-                    _is_residence(text, start),
+                    _residence(text, start),
                     derived,
                 )
             )
@@ -391,10 +400,10 @@ def _match(
     places: tuple[Place, ...],
     field: str,
     strength: str,
-    residence: bool,
+    residence: tuple[bool, bool],
     derived: dict[str, Any],
 ) -> PlaceMatch:
-    """``PlaceMatch(text, start, end, places, field, strength, residence)`` with its derived
+    """``PlaceMatch(text, start, end, places, field, strength, *residence)`` with its derived
     attributes given (:func:`_derived` of the same text and places).
 
     A ticket's matches are made for every ticket of a batch: the frozen dataclass's
@@ -410,7 +419,8 @@ def _match(
         candidates=places,
         field=field,
         strength=strength,
-        residence=residence,
+        residence=residence[0],
+        origin=residence[1],
     )
     return match
 
@@ -475,7 +485,9 @@ class _HitTable:
             sure[k] = strength != "weak" and len(derived["districts"]) <= 1
             district[k] = ids.setdefault(derived["districts"], len(ids))
             # What resolve_ticket gives a ticket whose one place is a hit of the string.
-            keys.append(place_key(_alone(_match(text, 0, len(text), places, "text", strength, False, derived))))
+            keys.append(
+                place_key(_alone(_match(text, 0, len(text), places, "text", strength, (False, False), derived)))
+            )
         return cls(rule, weak, sure, district, keys)
 
 
@@ -531,7 +543,8 @@ def _chosen_in_bulk(pattern: np.ndarray, start: np.ndarray, end: np.ndarray, off
 def _needing_rules(chosen: _Chosen, several: np.ndarray, joined: str, table: _HitTable) -> np.ndarray:
     """Per text, whether its chosen places need the rules of :func:`resolve_ticket`: a weak or
     ambiguous place, places of two districts, or several places of which some, not all, are
-    where the caller lives (when all are, the rules give what they give with none: 我是吴中区郭巷街道的居民)."""
+    where the caller lives or comes from (when all are, and all of one kind, the rules give what
+    they give with none: 我是吴中区郭巷街道的居民)."""
     ruled = chosen.crossing.copy()
     ruled[chosen.owner[~table.sure[chosen.pattern]]] = True
     district = table.district[chosen.pattern]
@@ -539,12 +552,14 @@ def _needing_rules(chosen: _Chosen, several: np.ndarray, joined: str, table: _Hi
     ruled[chosen.owner[chosen.first][spread]] = True
     # The residence cue's search stops at a line break: it never reads the text before.
     hits = np.flatnonzero(several[chosen.owner])
-    home = np.array([_is_residence(joined, int(chosen.start[k])) for k in hits.tolist()], dtype=bool)
+    kinds = np.array([_residence(joined, int(chosen.start[k])) for k in hits.tolist()], dtype=bool).reshape(-1, 2)
     owners = chosen.owner[hits]
-    some, away = np.zeros(len(ruled), dtype=bool), np.zeros(len(ruled), dtype=bool)
-    some[owners[home]] = True
-    away[owners[~home]] = True
-    return ruled | (some & away)
+    flags = {name: np.zeros(len(ruled), dtype=bool) for name in ("home", "origin", "away")}
+    flags["home"][owners[kinds[:, 0] & ~kinds[:, 1]]] = True
+    flags["origin"][owners[kinds[:, 1]]] = True
+    flags["away"][owners[~kinds[:, 0]]] = True
+    kinds_named = flags["home"].astype(int) + flags["origin"] + flags["away"]
+    return ruled | (kinds_named > 1)
 
 
 def _bounded_hits(joined: str, pattern: np.ndarray, start: np.ndarray, end: np.ndarray, table: _HitTable) -> np.ndarray:
@@ -572,6 +587,16 @@ def _bounded_hits(joined: str, pattern: np.ndarray, start: np.ndarray, end: np.n
     for k in np.flatnonzero(rule == _RULE_GLUED).tolist():  # a few aliases (园区, 新区): the rule itself
         keep[k] = _bounded(joined, int(start[k]), int(end[k]), _RULE_GLUED, set())
     return keep
+
+
+def _residence(text: str, start: int) -> tuple[bool, bool]:
+    """Whether the place at ``start`` is where the caller lives or comes from, and whether the
+    latter (:attr:`PlaceMatch.residence`, :attr:`PlaceMatch.origin`)."""
+    if not _is_residence(text, start):
+        return False, False
+    clause = max(0, start - _RESIDENCE_REACH)
+    cues = [m.group() for m in _CUE.finditer(text, clause, start)]
+    return True, bool(cues) and cues[-1] in _ORIGIN_CUES
 
 
 def _is_residence(text: str, start: int) -> bool:
@@ -714,9 +739,10 @@ def _anchor(matches: Sequence[PlaceMatch], text: str) -> PlaceMatch:
     """The match that names the problem's place (module docstring)."""
     if len(matches) == 1:
         return matches[0]
-    # Where the caller lives counts only against another place: a caller who names only home
-    # is complaining about home, chosen among its places as any other ticket's.
-    away = [m for m in matches if not m.residence] or list(matches)
+    # Where the caller lives counts only against another place, and where the caller comes
+    # from against both: a caller who names only home is complaining about home, chosen among
+    # its places as any other ticket's.
+    away = [m for m in matches if not m.residence] or [m for m in matches if not m.origin] or list(matches)
     for m in away:
         if m.field == "text" and _PROBLEM.search(_clause(text, m.start)):
             return m

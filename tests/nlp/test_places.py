@@ -164,8 +164,14 @@ def test_a_community_full_name_needs_no_more_than_a_clean_start(text: str) -> No
 
 def test_a_caller_who_names_only_home_is_read_as_any_ticket() -> None:
     # Both places are where the caller lives: the one in the clause that names a problem wins.
-    ticket = resolve_ticket("", "家住郭巷街道，户籍在木渎镇工地旁边，噪音很大")
+    ticket = resolve_ticket("", "我家在郭巷街道，也住在木渎镇工地旁边，噪音很大")
     assert all(m.residence for m in ticket.matches) and ticket.problem is not None and ticket.problem.text == "木渎镇"
+
+
+def test_where_the_caller_lives_beats_where_the_caller_comes_from() -> None:
+    ticket = resolve_ticket("", "我户口在吴江区，现在住在狮山街道，楼下的饭店油烟很大")
+    assert [(m.residence, m.origin) for m in ticket.matches] == [(True, True), (True, False)]
+    assert ticket.district == "虎丘区"
 
 
 def test_who_the_caller_is_is_a_residence_when_no_verb_stands_between() -> None:
@@ -218,6 +224,8 @@ RULE_TEXTS = [
     "我们尹山湖社区的健身器材坏了，学府社区门口积水",
     "我是吴中区郭巷街道的居民，小区门口积水",
     "家住郭巷街道，户籍在木渎镇工地旁边",
+    "我户口在吴江区，现在住在狮山街道，楼下的饭店油烟很大",
+    "我老家在太仓，户籍在昆山",
     "香山那边施工",
     "我住在独墅湖附近，香山那边施工",
     "阳澄湖边非法捕捞，唯亭这边",
