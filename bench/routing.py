@@ -1,12 +1,14 @@
 """Scale of two-level routing (issue 14, point 4): training, bundle size, batch and single-ticket speed.
 
-    .venv/bin/python -m bench.routing [--train-rows 1000000] [--predict-rows 200000] [--workers 2] [--work DIR]
+    .venv/bin/python -m bench.routing [--train-rows 1000000] [--predict-rows 200000] [--workers 2] [--repeat 3] [--work DIR]
 
 On ``--train-rows`` demo tickets dispatched to the demo city's units (``demo.units``) it
 prints: training time and peak memory of ``hotline train`` (department, platform and unit
 heads, place features), the bundle's size on disk and the number of units; batch
 ``hotline predict`` throughput of that bundle against a bundle trained on the same tickets
-with department groups only (today's bundle), as a ratio (target >= 70 %); and the latency of
+with department groups only (today's bundle), as a ratio (target >= 70 %; the two take turns
+``--repeat`` times and the best run of each counts, as the machine's speed drifts between
+runs); and the latency of
 one ticket in-process through :func:`nlp.scoring.score` (p50 / p99; target p99 < 10 ms).
 Before that, the cost of the router's shortcut (units of a platform below
 :data:`nlp.routing.NEGLIGIBLE_PLATFORM` for a ticket are not scored): unit top-1 / top-5 and
@@ -90,6 +92,9 @@ def main() -> None:
     parser.add_argument("--train-rows", type=int, default=1_000_000)
     parser.add_argument("--predict-rows", type=int, default=200_000)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--repeat", type=int, default=3, help="batch runs of each bundle, alternated; the best of each is kept"
+    )
     parser.add_argument("--single", type=int, default=2000, help="single-ticket predictions timed")
     parser.add_argument(
         "--skip-check", type=int, default=10_000, help="unseen tickets scored with and without skipped platforms"
@@ -107,14 +112,22 @@ def main() -> None:
         _train(work, args.train_rows)
 
     unseen = write_corpus(work / "unseen.csv", n=args.predict_rows, weeks=4, seed=1)[0]
-    rates = {}
-    for name in ("groups", "routed"):
-        out = work / f"pred-{name}.csv"
-        run = ["predict", "--model", str(work / name), "--input", str(unseen), "--output", str(out), "--quiet"]
-        figures = run_hotline([*run, "--workers", str(args.workers)])
-        rates[name] = args.predict_rows / figures["seconds"]
-        print(f"predict {name}: {rates[name]:,.0f} tickets/s, peak {figures['peak_gib']:.2f} GiB per process")
-    print(f"batch speed with units: {rates['routed'] / rates['groups']:.0%} of the department-group bundle's")
+    # The machine's speed drifts by more than the difference measured: the two bundles take
+    # turns, and each keeps its best run.
+    rates: dict[str, list[float]] = {"groups": [], "routed": []}
+    peaks: dict[str, float] = {}
+    for _ in range(args.repeat):
+        for name in rates:
+            out = work / f"pred-{name}.csv"
+            run = ["predict", "--model", str(work / name), "--input", str(unseen), "--output", str(out), "--quiet"]
+            figures = run_hotline([*run, "--workers", str(args.workers)])
+            rates[name].append(args.predict_rows / figures["seconds"])
+            peaks[name] = max(peaks.get(name, 0.0), figures["peak_gib"])
+    for name, runs in rates.items():
+        listed = ", ".join(f"{rate:,.0f}" for rate in runs)
+        print(f"predict {name}: best {max(runs):,.0f} tickets/s ({listed}), peak {peaks[name]:.2f} GiB per process")
+    ratio = max(rates["routed"]) / max(rates["groups"])
+    print(f"batch speed with units: {ratio:.0%} of the department-group bundle's (best against best)")
 
     bundle = load_bundle(work / "routed")
     _negligible_platforms(bundle, read_table(unseen).head(args.skip_check))
@@ -128,7 +141,7 @@ def main() -> None:
     print(f"one ticket in-process (score): {percentiles(seconds)}")
     # Reused bundles were trained on however many rows their run was given, not on --train-rows.
     trained = f"--work {work}" if reused else f"--train-rows {args.train_rows}"
-    print(f"reproduce: python -m bench.routing {trained} --predict-rows {args.predict_rows}")
+    print(f"reproduce: python -m bench.routing {trained} --predict-rows {args.predict_rows} --repeat {args.repeat}")
 
 
 if __name__ == "__main__":
