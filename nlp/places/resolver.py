@@ -303,7 +303,7 @@ class PlaceResolver:
         offsets = np.cumsum([len(t) + 1 for t in texts])  # where each text ends, its line break included
         chosen = _chosen_in_bulk(pattern[keep], start[keep], end[keep], offsets)
         several = np.bincount(chosen.owner, minlength=len(texts)) > 1
-        ruled = _needing_rules(chosen, several, joined, table)
+        ruled, residences = _needing_rules(chosen, several, joined, table)
         bounds = [*chosen.first.tolist(), len(chosen.owner)]
         patterns, starts, ends = chosen.pattern.tolist(), chosen.start.tolist(), chosen.end.tolist()
         for k, text_index in enumerate(chosen.owner[chosen.first].tolist()):
@@ -313,8 +313,8 @@ class PlaceResolver:
             elif ruled[text_index]:  # the rules, on the places chosen here
                 base = int(offsets[text_index - 1]) if text_index else 0
                 matches = [
-                    self._match_at(joined, p, at, until, base)
-                    for p, at, until in zip(patterns[hits], starts[hits], ends[hits], strict=True)
+                    self._match_at(joined, patterns[h], starts[h], ends[h], base, residences.get(h))
+                    for h in range(bounds[k], bounds[k + 1])
                 ]
                 keys[text_index] = place_key(_resolved(matches, "", texts[text_index]))
             elif not several[text_index]:
@@ -323,11 +323,14 @@ class PlaceResolver:
                 keys[text_index] = _first_names([table.keys[p] for p in patterns[hits]])
         return keys
 
-    def _match_at(self, joined: str, string: int, start: int, end: int, base: int) -> PlaceMatch:
-        """The match :meth:`scan` makes of a hit of ``string`` in a body that starts at ``base`` of ``joined``."""
+    def _match_at(
+        self, joined: str, string: int, start: int, end: int, base: int, residence: tuple[bool, bool] | None
+    ) -> PlaceMatch:
+        """The match :meth:`scan` makes of a hit of ``string`` in a body that starts at ``base`` of
+        ``joined``; ``residence`` is :func:`_residence` of it when already known."""
         strength, places, _, derived = self._readings[string]
-        # The residence cue's search stops at a line break, so it never reads the text before.
-        residence = _residence(joined, start)
+        if residence is None:  # the residence cue's search stops at a line break: it never reads the text before
+            residence = _residence(joined, start)
         return _match(joined[start:end], start - base, end - base, places, "text", strength, residence, derived)
 
     @cached_property
@@ -540,26 +543,32 @@ def _chosen_in_bulk(pattern: np.ndarray, start: np.ndarray, end: np.ndarray, off
     return _Chosen(pattern[~nested], start[~nested], end[~nested], owner, first, crossing)
 
 
-def _needing_rules(chosen: _Chosen, several: np.ndarray, joined: str, table: _HitTable) -> np.ndarray:
+def _needing_rules(
+    chosen: _Chosen, several: np.ndarray, joined: str, table: _HitTable
+) -> tuple[np.ndarray, dict[int, tuple[bool, bool]]]:
     """Per text, whether its chosen places need the rules of :func:`resolve_ticket`: a weak or
     ambiguous place, places of two districts, or several places of which some, not all, are
     where the caller lives or comes from (when all are, and all of one kind, the rules give what
-    they give with none: 我是吴中区郭巷街道的居民)."""
+    they give with none: 我是吴中区郭巷街道的居民).
+
+    Also returns :func:`_residence` of the hits it looked at, by their index in ``chosen``.
+    """
     ruled = chosen.crossing.copy()
     ruled[chosen.owner[~table.sure[chosen.pattern]]] = True
     district = table.district[chosen.pattern]
     spread = np.maximum.reduceat(district, chosen.first) != np.minimum.reduceat(district, chosen.first)
     ruled[chosen.owner[chosen.first][spread]] = True
     # The residence cue's search stops at a line break: it never reads the text before.
-    hits = np.flatnonzero(several[chosen.owner])
-    kinds = np.array([_residence(joined, int(chosen.start[k])) for k in hits.tolist()], dtype=bool).reshape(-1, 2)
+    hits = np.flatnonzero(several[chosen.owner]).tolist()
+    residences = {k: _residence(joined, int(chosen.start[k])) for k in hits}
+    kinds = np.array(list(residences.values()), dtype=bool).reshape(-1, 2)
     owners = chosen.owner[hits]
     flags = {name: np.zeros(len(ruled), dtype=bool) for name in ("home", "origin", "away")}
     flags["home"][owners[kinds[:, 0] & ~kinds[:, 1]]] = True
     flags["origin"][owners[kinds[:, 1]]] = True
     flags["away"][owners[~kinds[:, 0]]] = True
     kinds_named = flags["home"].astype(int) + flags["origin"] + flags["away"]
-    return ruled | (kinds_named > 1)
+    return ruled | (kinds_named > 1), residences
 
 
 def _bounded_hits(joined: str, pattern: np.ndarray, start: np.ndarray, end: np.ndarray, table: _HitTable) -> np.ndarray:
