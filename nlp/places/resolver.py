@@ -9,7 +9,7 @@ filtered and chosen, longest first:
 
 * a *bare* or *weak* form (a name without its suffix), and any name of two characters, is
   dropped when the next character is a place suffix (平江 in 平江路, 横塘 in 横塘路: part of
-  another name), or when the previous character is a digit (26000元和保险) or an ideograph that
+  another name; not 门 of 门口: 旺山门口), or when the previous character is a digit (26000元和保险) or an ideograph that
   is neither a function word (在, 住, 到 ...), a place suffix (区, 市, 镇 ...) nor the end of
   another place's name (吴中木渎 keeps 木渎; 城南环境 drops 南环; 镇江东村 drops 东村);
 * a community's full name is dropped on the second of these grounds, the character before it
@@ -432,6 +432,11 @@ def _longest_first(hit: tuple[int, int, int]) -> tuple[int, int]:
     return hit[1] - hit[2], hit[1]  # longest first, then leftmost
 
 
+def _is_gate(text: str, at: int) -> bool:
+    """门口 ("the gate of") at ``at``: 门 there ends no other name (旺山门口, 虞山门口)."""
+    return text.startswith("门口", at)
+
+
 def _rule(text: str, strength: str, places: tuple[Place, ...]) -> int:
     """Which boundary rule of :func:`_bounded` the hits of the automaton's string ``text`` go through."""
     if strength != "full" or len(text) <= 2:
@@ -444,7 +449,7 @@ def _rule(text: str, strength: str, places: tuple[Place, ...]) -> int:
 def _bounded(text: str, start: int, end: int, rule: int, sure_ends: set[int]) -> bool:
     """The boundary rules of the module docstring, ``rule`` the string's (:func:`_rule`)."""
     if rule in (_RULE_SHORT, _RULE_COMMUNITY):
-        if rule == _RULE_SHORT and end < len(text) and text[end] in _SUFFIX_CHARS:
+        if rule == _RULE_SHORT and end < len(text) and text[end] in _SUFFIX_CHARS and not _is_gate(text, end):
             return False
         before = text[start - 1] if start else ""
         if before.isdigit():  # 26000元和保险 is money, not 元和
@@ -590,7 +595,9 @@ def _bounded_hits(joined: str, pattern: np.ndarray, start: np.ndarray, end: np.n
         digit = np.array([chr(c).isdigit() for c in distinct.tolist()], dtype=bool)[inverse]
         han = (before >= 0x3400) & (before <= 0x9FFF)
         sure_ends = end[~table.weak[pattern]]
-        drop = (~after_end & np.isin(after, _code_points(_SUFFIX_CHARS_TEXT)) & (rule[short] == _RULE_SHORT)) | digit
+        gate = (after == ord("门")) & (points[np.minimum(end[short] + 1, len(points) - 1)] == ord("口"))
+        suffixed = ~after_end & np.isin(after, _code_points(_SUFFIX_CHARS_TEXT)) & ~gate
+        drop = (suffixed & (rule[short] == _RULE_SHORT)) | digit
         drop |= han & ~np.isin(before, _code_points(_BEFORE_OK_TEXT)) & ~np.isin(start[short], sure_ends)
         keep[short[drop]] = False
     for k in np.flatnonzero(rule == _RULE_GLUED).tolist():  # a few aliases (园区, 新区): the rule itself

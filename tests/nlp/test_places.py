@@ -155,6 +155,11 @@ def test_the_problem_place_wins(title: str, text: str, district: str, how: str) 
     assert (ticket.district, ticket.how_given) == (district, how)
 
 
+@pytest.mark.parametrize(("text", "district"), [("旺山门口有人占道摆摊", "吴中区"), ("横塘门口积水", "虎丘区")])
+def test_a_gate_ends_no_name(text: str, district: str) -> None:
+    assert resolve_ticket("", text).district == district
+
+
 @pytest.mark.parametrize(
     "text", ["学府社区门口积水", "我们学府社区", "横塘学府社区", "隔壁学府社区在施工", "苏州学府社区"]
 )
@@ -226,6 +231,7 @@ RULE_TEXTS = [
     "家住郭巷街道，户籍在木渎镇工地旁边",
     "我户口在吴江区，现在住在狮山街道，楼下的饭店油烟很大",
     "我老家在太仓，户籍在昆山",
+    "旺山门口有人摆摊，横塘门有人施工",
     "香山那边施工",
     "我住在独墅湖附近，香山那边施工",
     "阳澄湖边非法捕捞，唯亭这边",
