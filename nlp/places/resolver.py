@@ -20,7 +20,7 @@ filtered and chosen, longest first:
 * a *weak* hit (a bare name that is a common word, such as 学府 or 太平, a community name of
   two characters without its suffix, the village 新农村) is kept only when the ticket backs it:
   a place of the same district within 30 characters, its street anywhere, or a cue next to it
-  (住在学府, 学府附近, 学府那边).
+  (住在学府, 学府附近, 学府那边; a street or town also by 在, 去 or 到 before it: 我在黄桥上班).
 
 Ambiguity
 ---------
@@ -103,6 +103,7 @@ _PROBLEM = re.compile(
     r"无人管|不通|断|塌|渗水|油烟|排放|工地|安全隐患"
 )
 _WEAK_BEFORE = ("住在", "家住", "位于", "地处", "搬到", "来到", "我住")
+_WEAK_STREET_BEFORE = ("在", "去", "到")
 _WEAK_AFTER = ("这边", "那边", "附近", "一带", "周边", "片区", "地区", "那里", "这里", "这块", "境内", "辖区")
 # PlaceResolver.problem_keys scans at most this many texts at once: the automaton found the hits
 # of a thousand 400-character messages joined a third faster than of ten thousand.
@@ -633,7 +634,11 @@ def _is_residence(text: str, start: int) -> bool:
 
 
 def _backed_by_cue(match: PlaceMatch, text: str) -> bool:
-    return text[: match.start].endswith(_WEAK_BEFORE) or text[match.end :].startswith(_WEAK_AFTER)
+    before = text[: match.start]
+    if before.endswith(_WEAK_BEFORE) or text[match.end :].startswith(_WEAK_AFTER):
+        return True
+    # 在 alone backs a street or town (我在黄桥上班), not a community: 在建设, 在人民 are words.
+    return match.level == "street" and before.endswith(_WEAK_STREET_BEFORE)
 
 
 def settle(matches: Sequence[PlaceMatch], texts: dict[str, str] | None = None) -> list[PlaceMatch]:

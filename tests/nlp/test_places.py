@@ -155,6 +155,14 @@ def test_the_problem_place_wins(title: str, text: str, district: str, how: str) 
     assert (ticket.district, ticket.how_given) == (district, how)
 
 
+@pytest.mark.parametrize(
+    ("text", "district"),
+    [("我在黄桥上班，公司门口的路灯坏了", "相城区"), ("周末去东山玩，景区乱收费", "吴中区"), ("在建设中的小区", "")],
+)
+def test_going_to_or_being_in_backs_a_street_not_a_community(text: str, district: str) -> None:
+    assert resolve_ticket("", text).district == district
+
+
 @pytest.mark.parametrize(("text", "district"), [("旺山门口有人占道摆摊", "吴中区"), ("横塘门口积水", "虎丘区")])
 def test_a_gate_ends_no_name(text: str, district: str) -> None:
     assert resolve_ticket("", text).district == district
@@ -232,6 +240,7 @@ RULE_TEXTS = [
     "我户口在吴江区，现在住在狮山街道，楼下的饭店油烟很大",
     "我老家在太仓，户籍在昆山",
     "旺山门口有人摆摊，横塘门有人施工",
+    "我在黄桥上班，在建设中的小区",
     "香山那边施工",
     "我住在独墅湖附近，香山那边施工",
     "阳澄湖边非法捕捞，唯亭这边",
