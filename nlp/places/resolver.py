@@ -441,7 +441,9 @@ def _is_gate(text: str, at: int) -> bool:
 def _rule(text: str, strength: str, places: tuple[Place, ...]) -> int:
     """Which boundary rule of :func:`_bounded` the hits of the automaton's string ``text`` go through."""
     if strength != "full" or len(text) <= 2:
-        return _RULE_SHORT
+        # 门口 after a community's bare name is the gate of an estate of that name, anywhere
+        # (阳光苑门口): only a street's or landmark's is taken (旺山门口).
+        return _RULE_SHORT_COMMUNITY if places[0].level == "community" else _RULE_SHORT
     if places[0].level == "community":  # 山湖社区 in 尹山湖社区 (a community the gazetteer lacks)
         return _RULE_COMMUNITY
     return _RULE_GLUED if text in GLUED_ALIASES else _RULE_NONE
@@ -449,8 +451,9 @@ def _rule(text: str, strength: str, places: tuple[Place, ...]) -> int:
 
 def _bounded(text: str, start: int, end: int, rule: int, sure_ends: set[int]) -> bool:
     """The boundary rules of the module docstring, ``rule`` the string's (:func:`_rule`)."""
-    if rule in (_RULE_SHORT, _RULE_COMMUNITY):
-        if rule == _RULE_SHORT and end < len(text) and text[end] in _SUFFIX_CHARS and not _is_gate(text, end):
+    if rule in (_RULE_SHORT, _RULE_SHORT_COMMUNITY, _RULE_COMMUNITY):
+        suffixed = rule != _RULE_COMMUNITY and end < len(text) and text[end] in _SUFFIX_CHARS
+        if suffixed and (rule == _RULE_SHORT_COMMUNITY or not _is_gate(text, end)):
             return False
         before = text[start - 1] if start else ""
         if before.isdigit():  # 26000元和保险 is money, not 元和
@@ -466,8 +469,9 @@ def _bounded(text: str, start: int, end: int, rule: int, sure_ends: set[int]) ->
 
 # Which boundary rule of _bounded a string's hits go through: none, the rules of a short name
 # (the characters after and before it), of a glued alias, of a full community name (the
-# character before it only: 学府社区门口 is fine).
-_RULE_NONE, _RULE_SHORT, _RULE_GLUED, _RULE_COMMUNITY = 0, 1, 2, 3
+# character before it only: 学府社区门口 is fine), of a community's short name (a short
+# name's, 门口 included among the suffixes).
+_RULE_NONE, _RULE_SHORT, _RULE_GLUED, _RULE_COMMUNITY, _RULE_SHORT_COMMUNITY = 0, 1, 2, 3, 4
 
 
 @dataclass(frozen=True)
@@ -585,7 +589,7 @@ def _bounded_hits(joined: str, pattern: np.ndarray, start: np.ndarray, end: np.n
     """
     keep = np.ones(len(pattern), dtype=bool)
     rule = table.rule[pattern]
-    short = np.flatnonzero((rule == _RULE_SHORT) | (rule == _RULE_COMMUNITY))
+    short = np.flatnonzero((rule == _RULE_SHORT) | (rule == _RULE_SHORT_COMMUNITY) | (rule == _RULE_COMMUNITY))
     if len(short):
         points = _code_points_of(joined)
         after_end = end[short] >= len(points)
@@ -597,8 +601,9 @@ def _bounded_hits(joined: str, pattern: np.ndarray, start: np.ndarray, end: np.n
         han = (before >= 0x3400) & (before <= 0x9FFF)
         sure_ends = end[~table.weak[pattern]]
         gate = (after == ord("门")) & (points[np.minimum(end[short] + 1, len(points) - 1)] == ord("口"))
+        gate &= rule[short] == _RULE_SHORT
         suffixed = ~after_end & np.isin(after, _code_points(_SUFFIX_CHARS_TEXT)) & ~gate
-        drop = (suffixed & (rule[short] == _RULE_SHORT)) | digit
+        drop = (suffixed & (rule[short] != _RULE_COMMUNITY)) | digit
         drop |= han & ~np.isin(before, _code_points(_BEFORE_OK_TEXT)) & ~np.isin(start[short], sure_ends)
         keep[short[drop]] = False
     for k in np.flatnonzero(rule == _RULE_GLUED).tolist():  # a few aliases (园区, 新区): the rule itself
