@@ -26,6 +26,7 @@ import pandas as pd
 
 from demo.data import read_rows
 from demo.topics import communities, districts, divisions, landmarks
+from nlp.places.gazetteer import bare_names
 from nlp.routing import CITY
 
 __all__ = ["CITY", "PLACE_GIVEN", "catalogue", "dispatch"]
@@ -127,6 +128,7 @@ _STREET_SUFFIXES = (
 # How the demo tickets give their place, and how often.
 PLACE_GIVEN = {"district": 0.15, "street": 0.3, "community": 0.12, "landmark": 0.08, "none": 0.22, "two_places": 0.13}
 _TRANSFERRED = 0.08  # share of tickets first sent to a wrong unit
+_BARE_STREET = 1 / 3  # share of street phrases that name the street without its suffix
 # How a ticket names where the caller lives ({hd} {home}) and, elsewhere, the problem ({street}).
 # Each resolves to the problem's street (tests/demo/test_units.py checks it).
 _TWO_PLACES = (
@@ -220,7 +222,10 @@ def _place_phrase(
     if given == "district":
         return given, street, rng.choice(("{d}这边，", "在{d}，", "{d}的情况：")).format(d=district)
     if given == "street":
-        return given, street, rng.choice(("{s}这边，", "地点在{s}。", "{s}附近，")).format(s=street)
+        # People often drop the suffix (黄埭 for 黄埭镇): a third of the tickets do.
+        bare = bare_names(street, "street")[1]
+        said = bare if bare and rng.random() < _BARE_STREET else street
+        return given, street, rng.choice(("{s}这边，", "地点在{s}。", "{s}附近，")).format(s=said)
     if given == "community":
         community = rng.choice(communities()[street])
         return given, street, rng.choice(("{c}这边，", "我们{c}，", "地点在{c}。")).format(c=community)
