@@ -571,14 +571,13 @@ def _needing_rules(
     # The residence cue's search stops at a line break: it never reads the text before.
     hits = np.flatnonzero(several[chosen.owner]).tolist()
     residences = {k: _residence(joined, int(chosen.start[k])) for k in hits}
-    kinds = np.array(list(residences.values()), dtype=bool).reshape(-1, 2)
+    kinds = np.array(list(residences.values()), dtype=np.int8).reshape(-1, 2)
+    role = kinds[:, 0] + kinds[:, 1]  # 0 about the problem, 1 where the caller lives, 2 comes from
     owners = chosen.owner[hits]
-    flags = {name: np.zeros(len(ruled), dtype=bool) for name in ("home", "origin", "away")}
-    flags["home"][owners[kinds[:, 0] & ~kinds[:, 1]]] = True
-    flags["origin"][owners[kinds[:, 1]]] = True
-    flags["away"][owners[~kinds[:, 0]]] = True
-    kinds_named = flags["home"].astype(int) + flags["origin"] + flags["away"]
-    return ruled | (kinds_named > 1), residences
+    highest, lowest = np.full(len(ruled), -1, dtype=np.int8), np.full(len(ruled), 3, dtype=np.int8)
+    np.maximum.at(highest, owners, role)
+    np.minimum.at(lowest, owners, role)
+    return ruled | ((highest >= 0) & (highest != lowest)), residences
 
 
 def _bounded_hits(joined: str, pattern: np.ndarray, start: np.ndarray, end: np.ndarray, table: _HitTable) -> np.ndarray:
