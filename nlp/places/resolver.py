@@ -615,8 +615,8 @@ def _residence(text: str, start: int) -> tuple[bool, bool]:
     latter (:attr:`PlaceMatch.residence`, :attr:`PlaceMatch.origin`)."""
     if not _is_residence(text, start):
         return False, False
-    clause = max(0, start - _RESIDENCE_REACH)
-    cues = [m.group() for m in _CUE.finditer(text, clause, start)]
+    reach = max(0, start - _RESIDENCE_REACH)  # as _is_residence: its cue is in there, and the last
+    cues = [m.group() for m in _CUE.finditer(text, reach, start)]
     return True, bool(cues) and cues[-1] in _ORIGIN_CUES
 
 
@@ -720,7 +720,8 @@ def _resolved(raw: Sequence[PlaceMatch], title: str, text: str) -> TicketPlaces:
     if len(matches) == 1:  # most tickets: what the rules below give for one match, directly
         return _alone(matches[0])
     anchor = _anchor(matches, text)
-    group = [m for m in matches if m.residence == anchor.residence and set(m.districts) & set(anchor.districts)]
+    role = (anchor.residence, anchor.origin)
+    group = [m for m in matches if (m.residence, m.origin) == role and set(m.districts) & set(anchor.districts)]
     districts = anchor.districts
     if len(districts) > 1:  # another match of the group may decide (阳澄湖 ... 唯亭)
         decided = {m.district for m in group if m.district}

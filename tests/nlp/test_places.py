@@ -185,6 +185,9 @@ def test_where_the_caller_lives_beats_where_the_caller_comes_from() -> None:
     ticket = resolve_ticket("", "我户口在吴江区，现在住在狮山街道，楼下的饭店油烟很大")
     assert [(m.residence, m.origin) for m in ticket.matches] == [(True, True), (True, False)]
     assert ticket.district == "虎丘区"
+    # In one district, the street where the caller lives refines it, not the one they come from.
+    ticket = resolve_ticket("", "户籍在吴中区木渎镇，现在住在吴中区郭巷街道，小区门口积水")
+    assert (ticket.district, ticket.street) == ("吴中区", "郭巷街道")
 
 
 def test_who_the_caller_is_is_a_residence_when_no_verb_stands_between() -> None:
@@ -239,6 +242,7 @@ RULE_TEXTS = [
     "家住郭巷街道，户籍在木渎镇工地旁边",
     "我户口在吴江区，现在住在狮山街道，楼下的饭店油烟很大",
     "我老家在太仓，户籍在昆山",
+    "户籍在吴中区木渎镇，现在住在吴中区郭巷街道，小区门口积水",
     "旺山门口有人摆摊，横塘门有人施工",
     "我在黄桥上班，在建设中的小区",
     "香山那边施工",
