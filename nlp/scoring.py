@@ -23,7 +23,7 @@ from nlp.routing import TwoLevelRouter
 from nlp.seeds import seed_documents, seed_hits
 from nlp.tasks import is_binary
 
-__all__ = ["AUTO_MIN_CONFIDENCE", "Scores", "TaskScores", "score"]
+__all__ = ["AUTO_MIN_CONFIDENCE", "Scores", "TaskScores", "auto_routed", "score"]
 
 # A ticket is routed automatically only when its answer is more likely than all the others
 # together. For a unit this also means its platform is the most probable one (a unit's
@@ -221,6 +221,13 @@ def _route(bundle: Bundle, tasks: dict[str, TaskScores]) -> np.ndarray | None:
     threshold = bundle.route_threshold(task)
     # The probability callers are shown (4 decimals) is the one compared, so they can check the decision.
     confidence = tasks[task].proba.max(axis=1).round(4)
-    auto = confidence >= threshold if threshold is not None else np.zeros(len(confidence), dtype=bool)
-    auto &= confidence > AUTO_MIN_CONFIDENCE  # bundles calibrated before the floor existed
-    return np.where(auto, "auto", "manual")
+    return np.where(auto_routed(confidence, threshold), "auto", "manual")
+
+
+def auto_routed(confidence: np.ndarray, threshold: float | None) -> np.ndarray:
+    """Which tickets of top probability ``confidence`` are routed automatically: those reaching
+    ``threshold`` (none when it is None) and exceeding :data:`AUTO_MIN_CONFIDENCE` (the floor
+    holds for bundles calibrated before it existed too)."""
+    if threshold is None:
+        return np.zeros(len(confidence), dtype=bool)
+    return (confidence >= threshold) & (confidence > AUTO_MIN_CONFIDENCE)

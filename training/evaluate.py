@@ -19,7 +19,7 @@ from sklearn.metrics import (
 
 from nlp.bundle import Bundle
 from nlp.places import resolve_ticket
-from nlp.scoring import AUTO_MIN_CONFIDENCE, score
+from nlp.scoring import auto_routed, score
 from nlp.tasks import PLATFORM, UNIT
 from training.calibrate import coverage_curve
 
@@ -81,8 +81,7 @@ def department_report(
     if len(classes) > 5:  # the unit's list has five candidates (unit_top5)
         report["top5_accuracy"] = round(float((ranked[:, :5] == y[:, None]).any(axis=1).mean()), 4)
     confidence = proba.max(axis=1)
-    auto = confidence >= route_threshold if route_threshold is not None else np.zeros(len(y), dtype=bool)
-    auto &= confidence > AUTO_MIN_CONFIDENCE  # as nlp.scoring decides the route
+    auto = auto_routed(confidence, route_threshold)
     correct = classes_arr[proba.argmax(axis=1)] == y
     report["route_threshold"] = route_threshold
     report["auto_coverage"] = round(float(auto.mean()), 4)
